@@ -1,0 +1,88 @@
+using System.CommandLine;
+
+namespace BytePiece.Cli;
+
+/// <summary>The <c>bytepiece</c> command line: commands, options, and error handling. Streams are parameters so tests can run it in-process.</summary>
+public static class CliApp
+{
+    /// <summary>Runs the command line and returns the exit code.</summary>
+    public static int Run(string[] args, Stream stdin, Stream stdout, TextWriter stderr)
+    {
+        var io = new CliIO(stdin, stdout, stderr);
+        var root = new RootCommand("bytepiece: a byte-level Unigram tokenizer (BytePiece models).")
+        {
+            EncodeCommand.Create(io),
+            DecodeCommand.Create(io),
+            ConvertCommand.Create(io),
+            InfoCommand.Create(io),
+        };
+        ParseResult parsed = root.Parse(args);
+        var config = new InvocationConfiguration { Output = new StreamWriter(stdout) { AutoFlush = true }, Error = stderr, EnableDefaultExceptionHandler = false };
+        try
+        {
+            return parsed.Invoke(config);
+        }
+        catch (Exception e)
+        {
+            (int code, string message) = Describe(e);
+            stderr.WriteLine($"bytepiece: {message}");
+            return code;
+        }
+    }
+
+    private static (int Code, string Message) Describe(Exception e) => e switch
+    {
+        CliException c => (c.ExitCode, c.Message),
+        ModelFormatException m => (ExitCodes.BadModel, $"invalid model: {m.Message}"),
+        InvalidUtf8Exception u => (ExitCodes.BadInput, $"input is not valid UTF-8 at byte {u.ByteOffset} (use --raw to encode bytes as they are)"),
+        FileNotFoundException f => (ExitCodes.IoError, $"file not found: {f.FileName ?? f.Message}"),
+        DirectoryNotFoundException d => (ExitCodes.IoError, d.Message),
+        UnauthorizedAccessException a => (ExitCodes.IoError, a.Message),
+        IOException io => (ExitCodes.IoError, $"I/O error: {io.Message}"),
+        _ => (ExitCodes.IoError, $"unexpected error: {e.GetType().Name}: {e.Message}"),
+    };
+}
+
+/// <summary>The standard streams a command works with.</summary>
+internal sealed record CliIO(Stream Stdin, Stream Stdout, TextWriter Stderr)
+{
+    /// <summary>Opens the input: a file, or stdin for "-" or none.</summary>
+    public Stream OpenInput(string? path) => path is null or "-" ? Stdin : new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+
+    /// <summary>
+    /// Runs <paramref name="write"/> against the output: stdout for "-" or none, else a file written under a
+    /// temporary name and renamed when complete (a failed run leaves any existing file untouched).
+    /// </summary>
+    public void WriteOutput(string? path, Action<Stream> write)
+    {
+        if (path is null or "-")
+        {
+            using var buffered = new BufferedStream(Stdout, 1 << 16);
+            write(buffered);
+            buffered.Flush();
+            return;
+        }
+        AtomicFile.Write(path, stream =>
+        {
+            using var buffered = new BufferedStream(stream, 1 << 16);
+            write(buffered);
+            buffered.Flush();
+        });
+    }
+}
+
+/// <summary>Options several commands share.</summary>
+internal static class CommonOptions
+{
+    public static Option<string> Model() => new("--model", "-m") { Description = "Model file: BytePiece JSON or native (.bpm).", Required = true };
+
+    public static Option<string?> Input() => new("--input", "-i") { Description = "Input file, or - for stdin (the default)." };
+
+    public static Option<string?> Output() => new("--output", "-o") { Description = "Output file, or - for stdout (the default). Written to a temporary file and renamed when complete." };
+
+    public static UnigramModel LoadModel(string path)
+    {
+        if (!File.Exists(path)) throw new CliException(ExitCodes.BadModel, $"model file not found: {path}");
+        return ModelFile.Load(path);
+    }
+}

@@ -1,0 +1,17 @@
+namespace BytePiece.Cli;
+
+/// <summary>Exit codes of the <c>bytepiece</c> command (documented in the README).</summary>
+internal static class ExitCodes
+{
+    public const int Success = 0;
+    public const int Usage = 1;
+    public const int BadModel = 2;
+    public const int BadInput = 3;
+    public const int IoError = 4;
+}
+
+/// <summary>An error the user can fix, reported as one line on stderr with its exit code.</summary>
+internal sealed class CliException(int exitCode, string message) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
+}

@@ -1,0 +1,298 @@
+using System.Buffers;
+using System.Text;
+
+namespace BytePiece;
+
+/// <summary>
+/// Encodes text to token ids and back with a <see cref="UnigramModel"/>: Viterbi over a byte lattice per
+/// chunk, BytePiece semantics. The API mirrors Microsoft.ML.Tokenizers (<c>EncodeToIds</c>,
+/// <c>EncodeToTokens</c>, <c>CountTokens</c>, <c>GetIndexByTokenCount</c>, <c>Decode</c>). Immutable and
+/// safe to share between threads.
+/// </summary>
+public sealed class BytePieceTokenizer
+{
+    /// <summary>Creates a tokenizer over <paramref name="model"/>.</summary>
+    public BytePieceTokenizer(UnigramModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        Model = model;
+    }
+
+    /// <summary>Loads a model file (BytePiece JSON or the native binary format, detected from its content).</summary>
+    /// <exception cref="ModelFormatException">The file is not a valid model; the message says why.</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static BytePieceTokenizer Load(string path) => new(ModelFile.Load(path));
+
+    /// <summary>The model.</summary>
+    public UnigramModel Model { get; }
+
+    /// <summary>One more than the largest id (specials included).</summary>
+    public int VocabSize => Model.VocabSize;
+
+    // ---- text ---------------------------------------------------------------------------------
+
+    /// <summary>Encodes text (normalized as the model says) to ids.</summary>
+    public IReadOnlyList<int> EncodeToIds(string text, bool addBos = false, bool addEos = false)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return EncodeToIds(text.AsSpan(), addBos, addEos);
+    }
+
+    /// <summary>Encodes text (normalized as the model says) to ids.</summary>
+    public IReadOnlyList<int> EncodeToIds(ReadOnlySpan<char> text, bool addBos = false, bool addEos = false)
+    {
+        using var input = new PreparedText(text, Model.Normalization, wantOffsets: false);
+        return EncodeIdList(input.Bytes, addBos, addEos);
+    }
+
+    /// <summary>
+    /// Encodes text into <paramref name="destination"/>, whole chunks at a time. When the destination is
+    /// too small, it holds the ids of the chunks that fit and <paramref name="charsConsumed"/> says where
+    /// to resume (a chunk boundary, so resuming gives the same ids as one call with a larger buffer).
+    /// </summary>
+    /// <returns><see cref="OperationStatus.Done"/> or <see cref="OperationStatus.DestinationTooSmall"/>.</returns>
+    public OperationStatus EncodeToIds(ReadOnlySpan<char> text, Span<int> destination, out int charsConsumed, out int idsWritten,
+        bool addBos = false, bool addEos = false)
+    {
+        using var input = new PreparedText(text, Model.Normalization, wantOffsets: true);
+        OperationStatus status = EncodeIntoSpan(input.Bytes, destination, out int bytesConsumed, out idsWritten, addBos, addEos);
+        input.MapByte(bytesConsumed, out charsConsumed);
+        return status;
+    }
+
+    /// <summary>Encodes text to tokens with their ids, text, and UTF-16 and byte offsets.</summary>
+    public IReadOnlyList<EncodedToken> EncodeToTokens(string text, bool addBos = false, bool addEos = false)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return EncodeToTokens(text.AsSpan(), addBos, addEos);
+    }
+
+    /// <summary>Encodes text to tokens with their ids, text, and UTF-16 and byte offsets.</summary>
+    public IReadOnlyList<EncodedToken> EncodeToTokens(ReadOnlySpan<char> text, bool addBos = false, bool addEos = false)
+    {
+        using var input = new PreparedText(text, Model.Normalization, wantOffsets: true);
+        var spans = new List<(int Id, int Start, int End)>();
+        var sink = new SpanListSink(spans);
+        ChunkEncoder.Encode(Model, input.Bytes, ref sink);
+
+        var tokens = new List<EncodedToken>(spans.Count + 2);
+        if (addBos) tokens.Add(Special(SpecialTokens.BosId, 0));
+        int previousEnd = 0;
+        foreach (var (id, start, end) in spans)
+        {
+            input.MapByte(end, out int charEnd);
+            tokens.Add(new EncodedToken(id, PieceValue(id), previousEnd..charEnd, start..end, Model.GetPieceMemory(id)));
+            previousEnd = charEnd;
+        }
+        if (addEos) tokens.Add(Special(SpecialTokens.EosId, input.OriginalLength, input.Bytes.Length));
+        return tokens;
+    }
+
+    /// <summary>Number of tokens <see cref="EncodeToIds(string, bool, bool)"/> would return.</summary>
+    public int CountTokens(string text, bool addBos = false, bool addEos = false)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return CountTokens(text.AsSpan(), addBos, addEos);
+    }
+
+    /// <summary>Number of tokens <see cref="EncodeToIds(ReadOnlySpan{char}, bool, bool)"/> would return.</summary>
+    public int CountTokens(ReadOnlySpan<char> text, bool addBos = false, bool addEos = false)
+    {
+        using var input = new PreparedText(text, Model.Normalization, wantOffsets: false);
+        return CountTokens(input.Bytes, addBos, addEos);
+    }
+
+    /// <summary>
+    /// The length of the longest prefix of <paramref name="text"/> covered by at most
+    /// <paramref name="maxTokenCount"/> tokens of the text's encoding (whole tokens, ending on a
+    /// character boundary of the original text).
+    /// </summary>
+    /// <param name="text">The text.</param>
+    /// <param name="maxTokenCount">The token budget (bos/eos count when added).</param>
+    /// <param name="tokenCount">How many tokens that prefix holds.</param>
+    /// <param name="addBos">Whether a <c>&lt;bos&gt;</c> is counted first.</param>
+    /// <param name="addEos">Whether an <c>&lt;eos&gt;</c> is counted last (only when the whole text fits).</param>
+    /// <returns>A UTF-16 index into <paramref name="text"/>: <c>text[..index]</c> is the prefix.</returns>
+    public int GetIndexByTokenCount(string text, int maxTokenCount, out int tokenCount, bool addBos = false, bool addEos = false)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxTokenCount);
+        using var input = new PreparedText(text, Model.Normalization, wantOffsets: true);
+        var spans = EncodeSpans(input.Bytes);
+        int used = addBos ? 1 : 0;
+        tokenCount = 0;
+        if (used > maxTokenCount) return 0;
+        tokenCount = used;
+        int index = 0;
+        for (int k = 0; k < spans.Count && used + k + 1 <= maxTokenCount; k++)
+        {
+            if (input.MapByte(spans[k].End, out int charEnd))
+            {
+                index = charEnd;
+                tokenCount = used + k + 1;
+            }
+        }
+        if (addEos && tokenCount == used + spans.Count && tokenCount < maxTokenCount) tokenCount++;
+        return index;
+    }
+
+    /// <summary>
+    /// The start of the longest suffix of <paramref name="text"/> covered by at most
+    /// <paramref name="maxTokenCount"/> tokens of the text's encoding (whole tokens, starting on a
+    /// character boundary of the original text).
+    /// </summary>
+    /// <param name="text">The text.</param>
+    /// <param name="maxTokenCount">The token budget (bos/eos count when added).</param>
+    /// <param name="tokenCount">How many tokens that suffix holds.</param>
+    /// <param name="addBos">Whether a <c>&lt;bos&gt;</c> is counted first (only when the whole text fits).</param>
+    /// <param name="addEos">Whether an <c>&lt;eos&gt;</c> is counted last.</param>
+    /// <returns>A UTF-16 index into <paramref name="text"/>: <c>text[index..]</c> is the suffix.</returns>
+    public int GetIndexByTokenCountFromEnd(string text, int maxTokenCount, out int tokenCount, bool addBos = false, bool addEos = false)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxTokenCount);
+        using var input = new PreparedText(text, Model.Normalization, wantOffsets: true);
+        var spans = EncodeSpans(input.Bytes);
+        int used = addEos ? 1 : 0;
+        tokenCount = 0;
+        if (used > maxTokenCount) return text.Length;
+        tokenCount = used;
+        int index = text.Length;
+        for (int k = 0; k < spans.Count && used + k + 1 <= maxTokenCount; k++)
+        {
+            if (input.MapByte(spans[spans.Count - 1 - k].Start, out int charStart))
+            {
+                index = charStart;
+                tokenCount = used + k + 1;
+            }
+        }
+        if (addBos && tokenCount == used + spans.Count && tokenCount < maxTokenCount) tokenCount++;
+        return index;
+    }
+
+    // ---- bytes --------------------------------------------------------------------------------
+
+    /// <summary>Encodes bytes as they are (never normalized; any byte string, valid UTF-8 or not).</summary>
+    public int[] EncodeBytes(ReadOnlySpan<byte> bytes, bool addBos = false, bool addEos = false)
+        => [.. EncodeIdList(bytes, addBos, addEos)];
+
+    /// <summary>
+    /// Encodes bytes into <paramref name="destination"/>, whole chunks at a time; on
+    /// <see cref="OperationStatus.DestinationTooSmall"/>, resume at <paramref name="bytesConsumed"/>.
+    /// </summary>
+    public OperationStatus EncodeBytes(ReadOnlySpan<byte> bytes, Span<int> destination, out int bytesConsumed, out int idsWritten,
+        bool addBos = false, bool addEos = false)
+        => EncodeIntoSpan(bytes, destination, out bytesConsumed, out idsWritten, addBos, addEos);
+
+    /// <summary>Number of tokens <see cref="EncodeBytes(ReadOnlySpan{byte}, bool, bool)"/> would return.</summary>
+    public int CountTokens(ReadOnlySpan<byte> bytes, bool addBos = false, bool addEos = false)
+    {
+        var sink = new CountSink();
+        ChunkEncoder.Encode(Model, bytes, ref sink);
+        return sink.Count + (addBos ? 1 : 0) + (addEos ? 1 : 0);
+    }
+
+    /// <summary>The bytes of the pieces of <paramref name="ids"/>, concatenated (specials contribute nothing).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An id is neither a special id nor a piece.</exception>
+    public byte[] DecodeBytes(ReadOnlySpan<int> ids)
+    {
+        int length = 0;
+        foreach (int id in ids) length += PieceBytesOrEmpty(id).Length;
+        var result = new byte[length];
+        DecodeBytes(ids, result, out _, out _);
+        return result;
+    }
+
+    /// <summary>Writes the bytes of whole pieces into <paramref name="destination"/> while they fit.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An id is neither a special id nor a piece.</exception>
+    public OperationStatus DecodeBytes(ReadOnlySpan<int> ids, Span<byte> destination, out int idsConsumed, out int bytesWritten)
+    {
+        bytesWritten = 0;
+        for (idsConsumed = 0; idsConsumed < ids.Length; idsConsumed++)
+        {
+            ReadOnlySpan<byte> piece = PieceBytesOrEmpty(ids[idsConsumed]);
+            if (piece.Length > destination.Length - bytesWritten) return OperationStatus.DestinationTooSmall;
+            piece.CopyTo(destination[bytesWritten..]);
+            bytesWritten += piece.Length;
+        }
+        return OperationStatus.Done;
+    }
+
+    // ---- decoding to text -----------------------------------------------------------------------
+
+    /// <summary>Decodes ids to text.</summary>
+    /// <param name="ids">The ids.</param>
+    /// <param name="policy">What to do with bytes that are not valid UTF-8.</param>
+    /// <param name="skipSpecialTokens">Drop <c>&lt;pad&gt;</c>/<c>&lt;bos&gt;</c>/<c>&lt;eos&gt;</c> (default) or show their names.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An id is neither a special id nor a piece.</exception>
+    /// <exception cref="InvalidUtf8Exception">The policy is <see cref="DecodePolicy.Strict"/> and the bytes are invalid.</exception>
+    public string Decode(IEnumerable<int> ids, DecodePolicy policy = DecodePolicy.Replace, bool skipSpecialTokens = true)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        return Decode(ids is int[] array ? array : ids.ToArray(), policy, skipSpecialTokens);
+    }
+
+    /// <summary>Decodes ids to text.</summary>
+    /// <param name="ids">The ids.</param>
+    /// <param name="policy">What to do with bytes that are not valid UTF-8.</param>
+    /// <param name="skipSpecialTokens">Drop <c>&lt;pad&gt;</c>/<c>&lt;bos&gt;</c>/<c>&lt;eos&gt;</c> (default) or show their names.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An id is neither a special id nor a piece.</exception>
+    /// <exception cref="InvalidUtf8Exception">The policy is <see cref="DecodePolicy.Strict"/> and the bytes are invalid.</exception>
+    public string Decode(ReadOnlySpan<int> ids, DecodePolicy policy = DecodePolicy.Replace, bool skipSpecialTokens = true)
+    {
+        var decoder = new IncrementalDecoder(Model, policy, skipSpecialTokens);
+        return decoder.Append(ids) + decoder.Flush();
+    }
+
+    /// <summary>A decoder for ids that arrive one at a time (it holds back incomplete UTF-8).</summary>
+    public IncrementalDecoder CreateIncrementalDecoder(DecodePolicy policy = DecodePolicy.Replace, bool skipSpecialTokens = true)
+        => new(Model, policy, skipSpecialTokens);
+
+    // ---- shared -------------------------------------------------------------------------------
+
+    private List<int> EncodeIdList(ReadOnlySpan<byte> bytes, bool addBos, bool addEos)
+    {
+        var sink = new IdListSink(new List<int>(bytes.Length / 3 + 2));
+        if (addBos) sink.Ids.Add(SpecialTokens.BosId);
+        ChunkEncoder.Encode(Model, bytes, ref sink);
+        if (addEos) sink.Ids.Add(SpecialTokens.EosId);
+        return sink.Ids;
+    }
+
+    private OperationStatus EncodeIntoSpan(ReadOnlySpan<byte> bytes, Span<int> destination, out int bytesConsumed, out int idsWritten,
+        bool addBos, bool addEos)
+    {
+        bytesConsumed = 0;
+        idsWritten = 0;
+        int written = 0;
+        if (addBos)
+        {
+            if (destination.IsEmpty) return OperationStatus.DestinationTooSmall;
+            destination[written++] = SpecialTokens.BosId;
+        }
+        var sink = new SpanSink(destination, written);
+        bytesConsumed = ChunkEncoder.Encode(Model, bytes, ref sink);
+        idsWritten = sink.Written;
+        if (bytesConsumed < bytes.Length) return OperationStatus.DestinationTooSmall;
+        if (addEos)
+        {
+            if (idsWritten == destination.Length) return OperationStatus.DestinationTooSmall;
+            destination[idsWritten++] = SpecialTokens.EosId;
+        }
+        return OperationStatus.Done;
+    }
+
+    private List<(int Id, int Start, int End)> EncodeSpans(ReadOnlySpan<byte> bytes)
+    {
+        var sink = new SpanListSink(new List<(int, int, int)>());
+        ChunkEncoder.Encode(Model, bytes, ref sink);
+        return sink.Tokens;
+    }
+
+    private ReadOnlySpan<byte> PieceBytesOrEmpty(int id) => (uint)id < SpecialTokens.Count ? default : Model.GetPieceBytes(id);
+
+    private string PieceValue(int id) => PieceText.Format(Model.GetPieceBytes(id));
+
+    private static EncodedToken Special(int id, int charPosition, int bytePosition = 0)
+        => new(id, SpecialTokens.GetText(id), charPosition..charPosition, bytePosition..bytePosition, ReadOnlyMemory<byte>.Empty);
+}

@@ -1,0 +1,62 @@
+namespace BytePiece;
+
+/// <summary>The formats a model file can be in.</summary>
+public enum ModelFileFormat
+{
+    /// <summary>BytePiece JSON (upstream's <c>.model</c> files).</summary>
+    BytePieceJson,
+
+    /// <summary>Our native binary format (<c>.bpm</c>), see <see cref="NativeModelFormat"/>.</summary>
+    Native,
+}
+
+/// <summary>Loads and saves model files, detecting the format from the content.</summary>
+public static class ModelFile
+{
+    /// <summary>Loads a model from <paramref name="path"/> (BytePiece JSON or native, detected from the content).</summary>
+    /// <exception cref="ModelFormatException">The file is not a valid model; the message says what and where.</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static UnigramModel Load(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        byte[] content = File.ReadAllBytes(path);
+        try
+        {
+            return Load(content);
+        }
+        catch (ModelFormatException e)
+        {
+            throw new ModelFormatException($"{path}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Loads a model from a file's bytes (BytePiece JSON or native, detected from the content).</summary>
+    /// <exception cref="ModelFormatException">The content is not a valid model.</exception>
+    public static UnigramModel Load(ReadOnlySpan<byte> content) => Detect(content) switch
+    {
+        ModelFileFormat.Native => NativeModelFormat.Read(content),
+        _ => BytePieceJson.Read(content),
+    };
+
+    /// <summary>The format of a file's content: native if it starts with the native magic, else BytePiece JSON.</summary>
+    public static ModelFileFormat Detect(ReadOnlySpan<byte> content)
+        => content.StartsWith(NativeModelFormat.Magic) ? ModelFileFormat.Native : ModelFileFormat.BytePieceJson;
+
+    /// <summary>The format a file name asks for: <c>.bpm</c> is native, anything else BytePiece JSON.</summary>
+    public static ModelFileFormat FormatFromExtension(string path)
+        => Path.GetExtension(path).Equals(".bpm", StringComparison.OrdinalIgnoreCase) ? ModelFileFormat.Native : ModelFileFormat.BytePieceJson;
+
+    /// <summary>
+    /// Saves <paramref name="model"/> to <paramref name="path"/>: written to a temporary file beside it and
+    /// renamed only when complete, so a failed save never leaves a partial or truncated file.
+    /// </summary>
+    public static void Save(UnigramModel model, string path, ModelFileFormat format)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        AtomicFile.Write(path, stream =>
+        {
+            if (format == ModelFileFormat.Native) NativeModelFormat.Write(model, stream);
+            else BytePieceJson.Write(model, stream);
+        });
+    }
+}

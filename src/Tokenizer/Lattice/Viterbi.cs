@@ -1,0 +1,73 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace BytePiece;
+
+/// <summary>
+/// The most probable segmentation of one chunk. Push-style: from each start i, walk the trie and relax
+/// every end i + len. Ends receive their candidates from increasing starts, i.e. longest piece first,
+/// and only a strictly greater score replaces the holder: among equal scores the longest last piece
+/// wins, which is BytePiece's tie rule. Scores are summed in double as <c>best[s] + logp</c>.
+/// </summary>
+internal static class Viterbi
+{
+    /// <summary>
+    /// Solves the lattice of <paramref name="chunk"/> and writes the path's piece indices, last token first,
+    /// into <c>scratch.Path</c>.
+    /// </summary>
+    /// <returns>The number of tokens.</returns>
+    public static int Solve(UnigramModel model, ReadOnlySpan<byte> chunk, LatticeScratch scratch)
+    {
+        PieceTrie trie = model.Trie;
+        int n = chunk.Length;
+        Span<double> best = scratch.Best.AsSpan(0, n + 1);
+        Span<int> back = scratch.Back.AsSpan(0, n + 1);
+        best[0] = 0;
+        best[1..].Fill(double.NegativeInfinity);
+
+        // Base + byte is always inside the padded node array (PieceTrie guarantees it), and every
+        // j + 1 <= n indexes best/back, so the inner loop runs without bounds checks.
+        ref TrieNode nodes = ref MemoryMarshal.GetArrayDataReference(trie.Nodes);
+        ref double bestRef = ref MemoryMarshal.GetReference(best);
+        ref int backRef = ref MemoryMarshal.GetReference(back);
+        ref byte text = ref MemoryMarshal.GetReference(chunk);
+        for (int i = 0; i < n; i++)
+        {
+            double bi = Unsafe.Add(ref bestRef, i);
+            int node = PieceTrie.Root;
+            int nodeBase = nodes.Base;
+            for (int j = i; j < n; j++)
+            {
+                int t = nodeBase + Unsafe.Add(ref text, j);
+                ref TrieNode cell = ref Unsafe.Add(ref nodes, t);
+                if (cell.Check != node) break;
+                node = t;
+                nodeBase = cell.Base;
+                double candidate = bi + cell.Score;
+                if (candidate > Unsafe.Add(ref bestRef, j + 1))
+                {
+                    Unsafe.Add(ref bestRef, j + 1) = candidate;
+                    Unsafe.Add(ref backRef, j + 1) = t;
+                }
+            }
+        }
+        return Backtrack(model, scratch, n);
+    }
+
+    /// <summary>Follows the back nodes from <paramref name="n"/> to 0, writing the piece indices into Path (last first).</summary>
+    internal static int Backtrack(UnigramModel model, LatticeScratch scratch, int n)
+    {
+        int[] back = scratch.Back;
+        int[] path = scratch.Path;
+        int[] pieceAt = model.Trie.PieceAt;
+        int count = 0;
+        int e = n;
+        while (e > 0)
+        {
+            int piece = pieceAt[back[e]];
+            path[count++] = piece;
+            e -= model.PieceLength(piece);
+        }
+        return count;
+    }
+}

@@ -1,0 +1,256 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace BytePiece;
+
+/// <summary>One cell of the double array: child of node s on byte c is t = Base(s) + c when Check(t) == s.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct TrieNode
+{
+    /// <summary>Offset of this node's children; 0 for a leaf.</summary>
+    public int Base;
+
+    /// <summary>Parent node index; -1 for a free cell, -2 for the root.</summary>
+    public int Check;
+
+    /// <summary>Score of the piece ending here, or -infinity when no piece ends here.</summary>
+    public double Score;
+}
+
+/// <summary>
+/// A double-array trie over piece bytes, built once per model. Base, check and the piece's score live
+/// in one 16-byte cell so a lattice step is a single cache access; the array is padded so that
+/// <c>Base + byte</c> is always in range, which lets the hot loop skip bounds checks safely.
+/// </summary>
+internal sealed class PieceTrie
+{
+    public const int Root = 0;
+    private const int FreeCell = -1;
+    private const int RootCheck = -2;
+
+    internal readonly TrieNode[] Nodes;
+
+    /// <summary>Piece index of the piece ending at each cell, or -1.</summary>
+    internal readonly int[] PieceAt;
+
+    private PieceTrie(TrieNode[] nodes, int[] pieceAt)
+    {
+        Nodes = nodes;
+        PieceAt = pieceAt;
+    }
+
+    /// <summary>Number of cells (including free cells and padding).</summary>
+    public int CellCount => Nodes.Length;
+
+    /// <summary>
+    /// Builds the trie over pieces given as <paramref name="offsets"/> into <paramref name="bytes"/>
+    /// (piece i is <c>bytes[offsets[i]..offsets[i+1]]</c>). Pieces must be non-empty.
+    /// </summary>
+    /// <returns>The trie, or null with the indices of two equal pieces in <paramref name="duplicate"/>.</returns>
+    public static PieceTrie? Build(byte[] bytes, int[] offsets, double[] scores, out (int First, int Second) duplicate)
+    {
+        int count = offsets.Length - 1;
+        var builder = new Builder(count);
+        int[] order = new int[count];
+        for (int i = 0; i < count; i++) order[i] = i;
+        int[] scratch = new int[count];
+
+        // Breadth-first: the upper levels, which every lookup touches, end up dense and near the start.
+        var queue = new Queue<(int Lo, int Hi, int Depth, int Node)>();
+        builder.Use(Root);
+        builder.Nodes[Root].Check = RootCheck;
+        if (count > 0) queue.Enqueue((0, count, 0, Root));
+        Span<int> labels = stackalloc int[256];
+        Span<int> starts = stackalloc int[257];
+        while (queue.Count > 0)
+        {
+            var (lo, hi, depth, node) = queue.Dequeue();
+
+            // The piece that ends at this node (length == depth), if any, goes first.
+            int child = lo;
+            for (int k = lo; k < hi; k++)
+            {
+                int p = order[k];
+                if (offsets[p + 1] - offsets[p] != depth) continue;
+                if (child != lo)
+                {
+                    duplicate = (order[lo], p);
+                    return null;
+                }
+                (order[lo], order[k]) = (order[k], order[lo]);
+                builder.PieceAt[node] = p;
+                builder.Nodes[node].Score = scores[p];
+                child = lo + 1;
+            }
+            if (child == hi) continue;
+
+            SortByByte(bytes, offsets, order.AsSpan(child, hi - child), scratch, depth);
+            int labelCount = 0;
+            for (int k = child; k < hi; k++)
+            {
+                int c = bytes[offsets[order[k]] + depth];
+                if (labelCount == 0 || labels[labelCount - 1] != c)
+                {
+                    labels[labelCount] = c;
+                    starts[labelCount] = k;
+                    labelCount++;
+                }
+            }
+            starts[labelCount] = hi;
+
+            int b = builder.FindBase(labels[..labelCount]);
+            builder.Nodes[node].Base = b;
+            for (int j = 0; j < labelCount; j++)
+            {
+                int t = b + labels[j];
+                builder.Use(t);
+                builder.Nodes[t].Check = node;
+                queue.Enqueue((starts[j], starts[j + 1], depth + 1, t));
+            }
+        }
+        duplicate = default;
+        return builder.Finish();
+    }
+
+    /// <summary>Piece index of exactly <paramref name="key"/>, or -1.</summary>
+    public int Find(ReadOnlySpan<byte> key)
+    {
+        int node = Walk(Root, key);
+        return node < 0 ? -1 : PieceAt[node];
+    }
+
+    /// <summary>The node reached from <paramref name="node"/> over <paramref name="key"/>, or -1.</summary>
+    public int Walk(int node, ReadOnlySpan<byte> key)
+    {
+        TrieNode[] nodes = Nodes;
+        foreach (byte c in key)
+        {
+            int t = nodes[node].Base + c;
+            if (nodes[t].Check != node) return -1;
+            node = t;
+        }
+        return node;
+    }
+
+    /// <summary>Sorts piece indices by their byte at <paramref name="depth"/> (all are longer than depth).</summary>
+    private static void SortByByte(byte[] bytes, int[] offsets, Span<int> items, int[] scratch, int depth)
+    {
+        if (items.Length <= 32)
+        {
+            for (int i = 1; i < items.Length; i++)
+            {
+                int p = items[i];
+                int key = bytes[offsets[p] + depth];
+                int j = i - 1;
+                while (j >= 0 && bytes[offsets[items[j]] + depth] > key)
+                {
+                    items[j + 1] = items[j];
+                    j--;
+                }
+                items[j + 1] = p;
+            }
+            return;
+        }
+        Span<int> counts = stackalloc int[257];
+        counts.Clear();
+        foreach (int p in items) counts[bytes[offsets[p] + depth] + 1]++;
+        for (int c = 1; c <= 256; c++) counts[c] += counts[c - 1];
+        Span<int> tmp = scratch.AsSpan(0, items.Length);
+        foreach (int p in items) tmp[counts[bytes[offsets[p] + depth]]++] = p;
+        tmp.CopyTo(items);
+    }
+
+    /// <summary>Growable cell arrays plus a bitmap of used cells for fast free-slot search.</summary>
+    private sealed class Builder
+    {
+        public TrieNode[] Nodes;
+        public int[] PieceAt;
+        private ulong[] _used;
+        private int _firstFree;
+        private int _maxUsed;
+
+        public Builder(int pieceCount)
+        {
+            int capacity = Math.Max(1024, pieceCount * 2);
+            Nodes = new TrieNode[capacity];
+            PieceAt = new int[capacity];
+            _used = new ulong[capacity / 64 + 1];
+            Init(0, capacity);
+        }
+
+        private void Init(int from, int to)
+        {
+            for (int i = from; i < to; i++)
+            {
+                Nodes[i] = new TrieNode { Base = 0, Check = FreeCell, Score = double.NegativeInfinity };
+                PieceAt[i] = -1;
+            }
+        }
+
+        private void Ensure(int cell)
+        {
+            if (cell < Nodes.Length) return;
+            int old = Nodes.Length;
+            int size = Math.Max(old * 2, cell + 1);
+            Array.Resize(ref Nodes, size);
+            Array.Resize(ref PieceAt, size);
+            Array.Resize(ref _used, size / 64 + 1);
+            Init(old, size);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private bool IsFree(int cell) => cell >= Nodes.Length || (_used[cell >> 6] & (1UL << cell)) == 0;
+
+        public void Use(int cell)
+        {
+            Ensure(cell);
+            _used[cell >> 6] |= 1UL << cell;
+            if (cell > _maxUsed) _maxUsed = cell;
+            if (cell == _firstFree) _firstFree = NextFree(cell + 1);
+        }
+
+        /// <summary>The first free cell at or after <paramref name="cell"/>.</summary>
+        private int NextFree(int cell)
+        {
+            int word = cell >> 6;
+            if (word >= _used.Length) return cell;
+            ulong bits = ~_used[word] & (ulong.MaxValue << (cell & 63));
+            while (bits == 0)
+            {
+                word++;
+                if (word >= _used.Length) return word << 6;
+                bits = ~_used[word];
+            }
+            return (word << 6) + BitOperations.TrailingZeroCount(bits);
+        }
+
+        /// <summary>The smallest base >= 1 whose child cells for all <paramref name="labels"/> are free.</summary>
+        public int FindBase(ReadOnlySpan<int> labels)
+        {
+            int first = labels[0];
+            int cell = NextFree(Math.Max(_firstFree, first + 1));
+            while (true)
+            {
+                int b = cell - first;
+                bool fits = true;
+                for (int j = 1; j < labels.Length; j++)
+                {
+                    if (!IsFree(b + labels[j])) { fits = false; break; }
+                }
+                if (fits) return b;
+                cell = NextFree(cell + 1);
+            }
+        }
+
+        public PieceTrie Finish()
+        {
+            // Pad so that Base + byte (Base <= _maxUsed, byte <= 255) is always a valid index.
+            int length = _maxUsed + 1 + 256;
+            if (Nodes.Length < length) Ensure(length - 1);
+            Array.Resize(ref Nodes, length);
+            Array.Resize(ref PieceAt, length);
+            return new PieceTrie(Nodes, PieceAt);
+        }
+    }
+}
