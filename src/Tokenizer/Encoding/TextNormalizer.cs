@@ -13,8 +13,8 @@ internal static class TextNormalizer
     /// <summary>
     /// The normalized text. <paramref name="map"/> is null when the text came through unchanged;
     /// otherwise <c>map[i]</c> (for i in 0..normalized.Length) is the original position of normalized
-    /// position i, stored as <c>-(p + 1)</c> when i falls inside a rewritten span, where it snaps forward
-    /// to that span's end p (so the first token of a rewritten span owns all of it).
+    /// position i, stored as <c>-(p + 1)</c> when i falls inside a rewritten span where the text does not
+    /// split cleanly; it then snaps forward to the next clean split p (at the latest the span's end).
     /// </summary>
     public static ReadOnlySpan<char> Normalize(ReadOnlySpan<char> text, TextNormalization form, bool wantMap, out int[]? map, out string? owned)
     {
@@ -60,8 +60,7 @@ internal static class TextNormalizer
             {
                 string normalized = new string(span).Normalize(NormalizationForm.FormC);
                 sb.Append(normalized);
-                if (outStart < map.Length) map[outStart] = pos;
-                for (int k = 1; k < normalized.Length; k++) if (outStart + k < map.Length) map[outStart + k] = -(pos + length + 1);
+                if (outStart + normalized.Length < map.Length) MapRewrittenSpan(span, normalized, pos, map.AsSpan(outStart, normalized.Length));
             }
             pos += length;
             if (sb.Length > whole.Length) return null;
@@ -69,6 +68,37 @@ internal static class TextNormalizer
         if (!sb.Equals(whole)) return null;
         map[whole.Length] = text.Length;
         return map;
+    }
+
+    /// <summary>
+    /// Maps the positions of one rewritten span. Position k of <paramref name="normalized"/> is exact at
+    /// original position q when the span splits cleanly there: NFC(span[..q]) is normalized[..k] and
+    /// NFC(span[q..]) is normalized[k..]. Other positions snap forward to the next exact one (or the
+    /// span's end), keeping the map non-decreasing.
+    /// </summary>
+    private static void MapRewrittenSpan(ReadOnlySpan<char> span, string normalized, int pos, Span<int> map)
+    {
+        map[0] = pos;
+        int next = pos + span.Length;
+        for (int k = normalized.Length - 1; k >= 1; k--)
+        {
+            int exact = -1;
+            if (!char.IsLowSurrogate(normalized[k]))
+            {
+                for (int q = span.Length - 1; q >= 1; q--)
+                {
+                    if (char.IsLowSurrogate(span[q]) || pos + q > next) continue;
+                    if (new string(span[..q]).Normalize(NormalizationForm.FormC).AsSpan().SequenceEqual(normalized.AsSpan(0, k))
+                        && new string(span[q..]).Normalize(NormalizationForm.FormC).AsSpan().SequenceEqual(normalized.AsSpan(k)))
+                    {
+                        exact = pos + q;
+                        break;
+                    }
+                }
+            }
+            if (exact >= 0) next = exact;
+            map[k] = exact >= 0 ? exact : -(next + 1);
+        }
     }
 
     private static int[] BuildWholeMap(int originalLength, int normalizedLength)
