@@ -19,6 +19,7 @@ public static class BytePieceJson
     public static UnigramModel Read(ReadOnlySpan<byte> json, TextNormalization normalization = TextNormalization.Nfc)
     {
         if (json.StartsWith("\uFEFF"u8)) json = json[3..];
+        if (json.Trim(" \t\r\n"u8).IsEmpty) throw new ModelFormatException("the file is empty; expected a BytePiece JSON object");
         var pieces = new List<CountedPiece>();
         var keys = new HashSet<string>(StringComparer.Ordinal);
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = 4 });
@@ -31,8 +32,10 @@ public static class BytePieceJson
             {
                 if (!reader.Read()) throw Error(ref reader, "the file ends inside the top-level object (truncated?)");
                 if (reader.TokenType == JsonTokenType.EndObject) break;
-                string key = reader.GetString()!;
                 long keyOffset = reader.TokenStartIndex;
+                string key;
+                try { key = reader.GetString()!; }
+                catch (InvalidOperationException e) { throw new ModelFormatException($"a key at byte {keyOffset} is not valid UTF-8", e); }
                 byte[] piece = DecodeBase64(key, keyOffset);
                 if (!keys.Add(key))
                     throw new ModelFormatException($"piece \"{PieceText.FormatForListing(piece)}\" (base64 {key}) appears twice (at byte {keyOffset})");
