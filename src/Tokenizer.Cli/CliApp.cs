@@ -55,16 +55,17 @@ internal sealed record CliIO(Stream Stdin, Stream Stdout, TextWriter Stderr)
     /// </summary>
     public void WriteOutput(string? path, Action<Stream> write)
     {
+        // The buffer is flushed, never disposed: disposing it would close the stream underneath.
         if (path is null or "-")
         {
-            using var buffered = new BufferedStream(Stdout, 1 << 16);
+            var buffered = new BufferedStream(Stdout, 1 << 16);
             write(buffered);
             buffered.Flush();
             return;
         }
         AtomicFile.Write(path, stream =>
         {
-            using var buffered = new BufferedStream(stream, 1 << 16);
+            var buffered = new BufferedStream(stream, 1 << 16);
             write(buffered);
             buffered.Flush();
         });

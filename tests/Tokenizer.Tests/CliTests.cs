@@ -1,0 +1,145 @@
+using System.Text;
+using BytePiece.Cli;
+using Xunit;
+
+namespace BytePiece.Tests;
+
+/// <summary>The <c>bytepiece</c> command, run in-process with its standard streams redirected.</summary>
+public class CliTests
+{
+    private static string Model40k => SharedData.BytePieceModelPath("bytepiece.eu.plus.40k.model");
+
+    private static (int Code, byte[] Stdout, string Stderr) Run(byte[] stdin, params string[] args)
+    {
+        using var input = new MemoryStream(stdin);
+        using var output = new MemoryStream();
+        using var error = new StringWriter();
+        int code = CliApp.Run(args, input, output, error);
+        return (code, output.ToArray(), error.ToString());
+    }
+
+    private static (int Code, string Stdout, string Stderr) Run(string stdin, params string[] args)
+    {
+        var (code, stdout, stderr) = Run(Encoding.UTF8.GetBytes(stdin), args);
+        return (code, Encoding.UTF8.GetString(stdout), stderr);
+    }
+
+    [Fact]
+    public void Encode_TextArgument_PrintsIdsOneLinePerChunk()
+    {
+        string text = "hello world\n\nsecond line";
+        var (code, stdout, stderr) = Run("", "encode", text, "--model", Model40k);
+        Assert.Equal(0, code);
+        Assert.Equal("", stderr);
+        var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
+        string expected = string.Join(" ", tokenizer.EncodeToIds("hello world\n\n")) + "\n" + string.Join(" ", tokenizer.EncodeToIds("second line")) + "\n";
+        Assert.Equal(expected, stdout);
+    }
+
+    [Fact]
+    public void Encode_Stdin_EqualsLibrary_ForRealTextAcrossBlocks()
+    {
+        byte[] corpus = SharedData.Corpus("zh", 3 << 20); // larger than one 1 MiB read block
+        var (code, stdout, _) = Run(corpus, "encode", "--model", Model40k);
+        Assert.Equal(0, code);
+        var ids = Encoding.UTF8.GetString(stdout).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Select(int.Parse);
+        Assert.Equal(SharedData.Tokenizer("bytepiece.eu.plus.40k.model").EncodeToIds(Encoding.UTF8.GetString(corpus)), ids);
+    }
+
+    [Fact]
+    public void Encode_Pieces_BosEos()
+    {
+        var (code, stdout, _) = Run("", "encode", "a b", "--model", Model40k, "--format", "pieces", "--bos", "--eos");
+        Assert.Equal(0, code);
+        Assert.StartsWith("<bos> ", stdout);
+        Assert.EndsWith(" <eos>\n", stdout);
+        Assert.Contains("▁b", stdout);
+    }
+
+    [Fact]
+    public void Encode_InvalidUtf8_FailsWithOffset_UnlessRaw()
+    {
+        byte[] input = [.. "abc\n"u8, 0xFF, .. "x\n"u8];
+        var (code, _, stderr) = Run(input, "encode", "--model", Model40k);
+        Assert.Equal(3, code);
+        Assert.Contains("byte 4", stderr);
+        var raw = Run(input, "encode", "--model", Model40k, "--raw");
+        Assert.Equal(0, raw.Code);
+        var ids = Encoding.UTF8.GetString(raw.Stdout).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
+        Assert.Equal(input, SharedData.Tokenizer("bytepiece.eu.plus.40k.model").DecodeBytes(ids));
+    }
+
+    [Fact]
+    public void Decode_RoundTripsEncode()
+    {
+        string text = "广州的白云机场\nCafé ☕ and 😀\n\n";
+        var encoded = Run(text, "encode", "--model", Model40k);
+        var decoded = Run(encoded.Stdout, "decode", "--model", Model40k);
+        Assert.Equal(0, decoded.Code);
+        Assert.Equal(text, decoded.Stdout);
+    }
+
+    [Fact]
+    public void Decode_BadIds_AreClearErrors()
+    {
+        var notNumber = Run("5 x 7", "decode", "--model", Model40k);
+        Assert.Equal(3, notNumber.Code);
+        Assert.Contains("\"x\"", notNumber.Stderr);
+        var unknown = Run("5 99999999", "decode", "--model", Model40k);
+        Assert.Equal(3, unknown.Code);
+        Assert.Contains("99999999", unknown.Stderr);
+    }
+
+    [Fact]
+    public void MissingOrCorruptModel_ExitsWithCode2()
+    {
+        var missing = Run("", "encode", "x", "--model", "/nonexistent/model.json");
+        Assert.Equal(2, missing.Code);
+        Assert.Contains("not found", missing.Stderr);
+        string bad = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(bad, "{\"YWI=\": [300");
+            var corrupt = Run("", "encode", "x", "--model", bad);
+            Assert.Equal(2, corrupt.Code);
+            Assert.Single(corrupt.Stderr.TrimEnd('\n').Split('\n'));
+        }
+        finally
+        {
+            File.Delete(bad);
+        }
+    }
+
+    [Fact]
+    public void Convert_JsonToNative_AndOutputFilesAreAtomic()
+    {
+        string dir = Directory.CreateTempSubdirectory("bp-cli").FullName;
+        try
+        {
+            string native = Path.Combine(dir, "model.bpm");
+            var convert = Run("", "convert", "--model", Model40k, "--output", native);
+            Assert.Equal(0, convert.Code);
+            string outFile = Path.Combine(dir, "ids.txt");
+            Assert.Equal(0, Run("", "encode", "same ids", "--model", native, "--output", outFile).Code);
+            Assert.Equal(Run("", "encode", "same ids", "--model", Model40k).Stdout, File.ReadAllText(outFile));
+
+            // A failing run (invalid input) leaves the earlier output as it was and no temporary file.
+            var failed = Run([0xFF], "encode", "--model", native, "--output", outFile);
+            Assert.Equal(3, failed.Code);
+            Assert.Equal(Run("", "encode", "same ids", "--model", Model40k).Stdout, File.ReadAllText(outFile));
+            Assert.Equal(2, Directory.GetFiles(dir).Length);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void UsageErrors_ExitWithCode1()
+    {
+        Assert.Equal(1, Run("", "encode", "x").Code); // --model missing
+        Assert.Equal(1, Run("", "encode", "x", "--model", Model40k, "--format", "nope").Code);
+        Assert.Equal(1, Run("", "encode", "x", "--model", Model40k, "--input", "f").Code);
+    }
+}
