@@ -17,7 +17,42 @@ internal static class Program
             Quick();
             return;
         }
+        if (args is ["--stats", ..])
+        {
+            Stats();
+            return;
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
+
+    /// <summary>Trie size and lattice work per input byte (trie steps), to see where the time goes.</summary>
+    private static void Stats()
+    {
+        foreach (string model in new[] { "bytepiece.eu.plus.40k.model", "bytepiece.eu.plus.160k.model" })
+        {
+            UnigramModel m = ModelFile.Load(BenchData.ModelPath(model));
+            TrieNode[] nodes = m.Trie.Nodes;
+            int used = nodes.Count(n => n.Check != -1);
+            Console.WriteLine($"{model}: {nodes.Length} cells ({nodes.Length * 16 / 1024} KiB), {used} used, {m.Trie.PieceAt.Count(p => p >= 0)} pieces");
+            foreach (string corpus in new[] { "mixed", "zh", "en", "code" })
+            {
+                byte[] text = BenchData.Text(corpus, 1 << 20);
+                long steps = 0, matches = 0;
+                for (int i = 0; i < text.Length; i++)
+                {
+                    int node = PieceTrie.Root;
+                    for (int j = i; j < text.Length; j++)
+                    {
+                        int t = nodes[node].Base + text[j];
+                        if (nodes[t].Check != node) break;
+                        node = t;
+                        steps++;
+                        if (m.Trie.PieceAt[t] >= 0) matches++;
+                    }
+                }
+                Console.WriteLine($"  {corpus,-6} trie steps/byte {(double)steps / text.Length:F2}, matches/byte {(double)matches / text.Length:F2}");
+            }
+        }
     }
 
     private static void Quick()
@@ -47,6 +82,15 @@ internal static class Program
                     tokenizer.EncodeToIds(text);
                     bestText = Math.Min(bestText, sw.Elapsed.TotalSeconds);
                 }
+                byte[] oneLine = bytes.Select(b => b == (byte)'\n' ? (byte)' ' : b).ToArray();
+                double bestLine = double.MaxValue;
+                for (int run = 0; run < 3; run++)
+                {
+                    sw.Restart();
+                    tokenizer.EncodeBytes(oneLine, ids, out _, out _);
+                    bestLine = Math.Min(bestLine, sw.Elapsed.TotalSeconds);
+                }
+                Console.WriteLine($"  {corpus,-6} {bytes.Length / 1e6 / bestLine,7:F1} MB/s as one line, {bytes.Length / (double)bytes.Count(b => b == (byte)'\n'):F0} bytes/line");
                 Console.WriteLine($"  {corpus,-6} {bytes.Length / 1e6 / best,7:F1} MB/s bytes  {bytes.Length / 1e6 / bestText,7:F1} MB/s string  {(double)bytes.Length / count:F2} bytes/token");
             }
         }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace BytePiece;
 
@@ -11,6 +12,8 @@ namespace BytePiece;
 /// </summary>
 internal static class Viterbi
 {
+    private const int PrefetchDistance = 4;
+
     /// <summary>
     /// Solves the lattice of <paramref name="chunk"/> and writes the path's piece indices, last token first,
     /// into <c>scratch.Path</c>.
@@ -28,11 +31,20 @@ internal static class Viterbi
         // Base + byte is always inside the padded node array (PieceTrie guarantees it), and every
         // j + 1 <= n indexes best/back, so the inner loop runs without bounds checks.
         ref TrieNode nodes = ref MemoryMarshal.GetArrayDataReference(trie.Nodes);
+        ref double scores = ref MemoryMarshal.GetArrayDataReference(trie.Scores);
         ref double bestRef = ref MemoryMarshal.GetReference(best);
         ref int backRef = ref MemoryMarshal.GetReference(back);
         ref byte text = ref MemoryMarshal.GetReference(chunk);
         for (int i = 0; i < n; i++)
         {
+            // The walk is a chain of dependent loads; start fetching the depth-2 cell of a later walk
+            // now (the root's children are always cached) so that its first miss overlaps this walk.
+            if (Sse.IsSupported && i + PrefetchDistance + 1 < n)
+            {
+                int child = nodes.Base + Unsafe.Add(ref text, i + PrefetchDistance);
+                int grandchild = Unsafe.Add(ref nodes, child).Base + Unsafe.Add(ref text, i + PrefetchDistance + 1);
+                unsafe { Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref nodes, grandchild))); }
+            }
             double bi = Unsafe.Add(ref bestRef, i);
             int node = PieceTrie.Root;
             int nodeBase = nodes.Base;
@@ -43,12 +55,14 @@ internal static class Viterbi
                 if (cell.Check != node) break;
                 node = t;
                 nodeBase = cell.Base;
-                double candidate = bi + cell.Score;
-                if (candidate > Unsafe.Add(ref bestRef, j + 1))
-                {
-                    Unsafe.Add(ref bestRef, j + 1) = candidate;
-                    Unsafe.Add(ref backRef, j + 1) = t;
-                }
+                // Branch-free relax: whether a candidate wins is data-dependent and mispredicts often.
+                double candidate = bi + Unsafe.Add(ref scores, t);
+                ref double holder = ref Unsafe.Add(ref bestRef, j + 1);
+                ref int holderBack = ref Unsafe.Add(ref backRef, j + 1);
+                bool wins = candidate > holder;
+                int mask = -Unsafe.As<bool, byte>(ref wins);
+                holderBack = (t & mask) | (holderBack & ~mask);
+                holder = double.MaxNative(candidate, holder);
             }
         }
         return Backtrack(model, scratch, n);

@@ -13,15 +13,13 @@ internal struct TrieNode
 
     /// <summary>Parent node index; -1 for a free cell, -2 for the root.</summary>
     public int Check;
-
-    /// <summary>Score of the piece ending here, or -infinity when no piece ends here.</summary>
-    public double Score;
 }
 
 /// <summary>
-/// A double-array trie over piece bytes, built once per model. Base, check and the piece's score live
-/// in one 16-byte cell so a lattice step is a single cache access; the array is padded so that
-/// <c>Base + byte</c> is always in range, which lets the hot loop skip bounds checks safely.
+/// A double-array trie over piece bytes, built once per model. Base and check share one 8-byte cell, so
+/// the walk (a chain of dependent loads) touches one compact array; scores live in a parallel array
+/// read only when a step succeeds. The arrays are padded so that <c>Base + byte</c> is always in
+/// range, which lets the hot loop skip bounds checks safely.
 /// </summary>
 internal sealed class PieceTrie
 {
@@ -31,12 +29,16 @@ internal sealed class PieceTrie
 
     internal readonly TrieNode[] Nodes;
 
+    /// <summary>Score of the piece ending at each cell, or -infinity when none ends there.</summary>
+    internal readonly double[] Scores;
+
     /// <summary>Piece index of the piece ending at each cell, or -1.</summary>
     internal readonly int[] PieceAt;
 
-    private PieceTrie(TrieNode[] nodes, int[] pieceAt)
+    private PieceTrie(TrieNode[] nodes, double[] scores, int[] pieceAt)
     {
         Nodes = nodes;
+        Scores = scores;
         PieceAt = pieceAt;
     }
 
@@ -80,7 +82,7 @@ internal sealed class PieceTrie
                 }
                 (order[lo], order[k]) = (order[k], order[lo]);
                 builder.PieceAt[node] = p;
-                builder.Nodes[node].Score = scores[p];
+                builder.Scores[node] = scores[p];
                 child = lo + 1;
             }
             if (child == hi) continue;
@@ -165,6 +167,7 @@ internal sealed class PieceTrie
     private sealed class Builder
     {
         public TrieNode[] Nodes;
+        public double[] Scores;
         public int[] PieceAt;
         private ulong[] _used;
         private int _firstFree;
@@ -174,6 +177,7 @@ internal sealed class PieceTrie
         {
             int capacity = Math.Max(1024, pieceCount * 2);
             Nodes = new TrieNode[capacity];
+            Scores = new double[capacity];
             PieceAt = new int[capacity];
             _used = new ulong[capacity / 64 + 1];
             Init(0, capacity);
@@ -183,7 +187,8 @@ internal sealed class PieceTrie
         {
             for (int i = from; i < to; i++)
             {
-                Nodes[i] = new TrieNode { Base = 0, Check = FreeCell, Score = double.NegativeInfinity };
+                Nodes[i] = new TrieNode { Base = 0, Check = FreeCell };
+                Scores[i] = double.NegativeInfinity;
                 PieceAt[i] = -1;
             }
         }
@@ -194,6 +199,7 @@ internal sealed class PieceTrie
             int old = Nodes.Length;
             int size = Math.Max(old * 2, cell + 1);
             Array.Resize(ref Nodes, size);
+            Array.Resize(ref Scores, size);
             Array.Resize(ref PieceAt, size);
             Array.Resize(ref _used, size / 64 + 1);
             Init(old, size);
@@ -249,8 +255,9 @@ internal sealed class PieceTrie
             int length = _maxUsed + 1 + 256;
             if (Nodes.Length < length) Ensure(length - 1);
             Array.Resize(ref Nodes, length);
+            Array.Resize(ref Scores, length);
             Array.Resize(ref PieceAt, length);
-            return new PieceTrie(Nodes, PieceAt);
+            return new PieceTrie(Nodes, Scores, PieceAt);
         }
     }
 }
