@@ -235,7 +235,10 @@ internal sealed class PieceTrie
         public int FindBase(ReadOnlySpan<int> labels)
         {
             int first = labels[0];
-            int cell = NextFree(Math.Max(_firstFree, first + 1));
+            // Wide nodes rarely fit into the scattered holes of the packed region: searching them there
+            // makes the build quadratic, so they start near the end of the used cells.
+            int from = labels.Length > 4 ? Math.Max(_firstFree, _maxUsed - 1024) : _firstFree;
+            int cell = NextFree(Math.Max(from, first + 1));
             while (true)
             {
                 int b = cell - first;
