@@ -33,7 +33,7 @@ internal static class Program
             UnigramModel m = ModelFile.Load(BenchData.ModelPath(model));
             TrieNode[] nodes = m.Trie.Nodes;
             int used = nodes.Count(n => n.Check != -1);
-            Console.WriteLine($"{model}: {nodes.Length} cells ({nodes.Length * 16 / 1024} KiB), {used} used, {m.Trie.PieceAt.Count(p => p >= 0)} pieces");
+            Console.WriteLine($"{model}: {nodes.Length} cells ({nodes.Length * 8 / 1024} KiB), {used} used, {m.Trie.PieceAt.Count(p => p >= 0)} pieces");
             foreach (string corpus in new[] { "mixed", "zh", "en", "code" })
             {
                 byte[] text = BenchData.Text(corpus, 1 << 20);
