@@ -79,6 +79,11 @@ internal static class Program
             foreach (string corpus in new[] { "mixed", "zh", "en", "code" })
             {
                 byte[] bytes = BenchData.Text(corpus, EncodeBenchmarks.TextBytes);
+                if (Environment.GetEnvironmentVariable("BENCH_TEXT_DIR") is { Length: > 0 } dump)
+                {
+                    Directory.CreateDirectory(dump);
+                    File.WriteAllBytes(Path.Combine(dump, corpus + ".txt"), bytes); // the same text for the peers
+                }
                 var ids = new int[bytes.Length + 1];
                 tokenizer.EncodeBytes(bytes, ids, out _, out int count);
                 double best = double.MaxValue;
