@@ -114,27 +114,7 @@ public sealed class BytePieceTokenizer
     /// <param name="addEos">Whether an <c>&lt;eos&gt;</c> is counted last (only when the whole text fits).</param>
     /// <returns>A UTF-16 index into <paramref name="text"/>: <c>text[..index]</c> is the prefix.</returns>
     public int GetIndexByTokenCount(string text, int maxTokenCount, out int tokenCount, bool addBos = false, bool addEos = false)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        ArgumentOutOfRangeException.ThrowIfNegative(maxTokenCount);
-        using var input = new PreparedText(text, Model.Normalization, wantOffsets: true);
-        var spans = EncodeSpans(input.Bytes);
-        int used = addBos ? 1 : 0;
-        tokenCount = 0;
-        if (used > maxTokenCount) return 0;
-        tokenCount = used;
-        int index = 0;
-        for (int k = 0; k < spans.Count && used + k + 1 <= maxTokenCount; k++)
-        {
-            if (input.MapByte(spans[k].End, out int charEnd))
-            {
-                index = charEnd;
-                tokenCount = used + k + 1;
-            }
-        }
-        if (addEos && tokenCount == used + spans.Count && tokenCount < maxTokenCount) tokenCount++;
-        return index;
-    }
+        => IndexByTokenCount(text, maxTokenCount, fromEnd: false, out tokenCount, addBos, addEos);
 
     /// <summary>
     /// The start of the longest suffix of <paramref name="text"/> covered by at most
@@ -148,25 +128,34 @@ public sealed class BytePieceTokenizer
     /// <param name="addEos">Whether an <c>&lt;eos&gt;</c> is counted last.</param>
     /// <returns>A UTF-16 index into <paramref name="text"/>: <c>text[index..]</c> is the suffix.</returns>
     public int GetIndexByTokenCountFromEnd(string text, int maxTokenCount, out int tokenCount, bool addBos = false, bool addEos = false)
+        => IndexByTokenCount(text, maxTokenCount, fromEnd: true, out tokenCount, addBos, addEos);
+
+    /// <summary>
+    /// Walks the text's tokens from the start (or the end) while they fit the budget and returns the last
+    /// clean cut reached. The special on the walking side counts first; the one on the far side only
+    /// when every token fits.
+    /// </summary>
+    private int IndexByTokenCount(string text, int maxTokenCount, bool fromEnd, out int tokenCount, bool addBos, bool addEos)
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentOutOfRangeException.ThrowIfNegative(maxTokenCount);
         using var input = new PreparedText(text, Model.Normalization, wantOffsets: true);
         var spans = EncodeSpans(input.Bytes);
-        int used = addEos ? 1 : 0;
+        int used = (fromEnd ? addEos : addBos) ? 1 : 0;
+        int index = fromEnd ? text.Length : 0;
         tokenCount = 0;
-        if (used > maxTokenCount) return text.Length;
+        if (used > maxTokenCount) return index;
         tokenCount = used;
-        int index = text.Length;
         for (int k = 0; k < spans.Count && used + k + 1 <= maxTokenCount; k++)
         {
-            if (input.MapByte(spans[spans.Count - 1 - k].Start, out int charStart))
+            int cut = fromEnd ? spans[spans.Count - 1 - k].Start : spans[k].End;
+            if (input.MapByte(cut, out int charIndex))
             {
-                index = charStart;
+                index = charIndex;
                 tokenCount = used + k + 1;
             }
         }
-        if (addBos && tokenCount == used + spans.Count && tokenCount < maxTokenCount) tokenCount++;
+        if ((fromEnd ? addBos : addEos) && tokenCount == used + spans.Count && tokenCount < maxTokenCount) tokenCount++;
         return index;
     }
 
