@@ -144,6 +144,50 @@ public class NativeFormatTests
         Assert.Contains("id 5", Assert.Throws<ModelFormatException>(() => NativeModelFormat.Read(file)).Message);
     }
 
+    private static void Reseal(byte[] file) => BitConverter.GetBytes(NativeModelFormat.Crc32C(file.AsSpan(0, file.Length - 4))).CopyTo(file, file.Length - 4);
+
+    [Fact]
+    public void StoredTrie_WithACorrectChecksumButBadCells_IsRejected()
+    {
+        var model = SharedData.BytePieceModel("bytepiece.eu.plus.40k.model");
+        byte[] original = Native(model);
+        int cells = BitConverter.ToInt32(original, 40);
+        int trieAt = original.Length - 4 - 12 * cells;
+        var rng = new Random(5);
+        for (int i = 0; i < 20; i++)
+        {
+            byte[] file = (byte[])original.Clone();
+            int cell = rng.Next(cells);
+            int field = rng.Next(3); // base, check, or piece index
+            int at = field < 2 ? trieAt + 8 * cell + 4 * field : trieAt + 8 * cells + 4 * cell;
+            BitConverter.GetBytes(rng.Next(2) == 0 ? int.MaxValue - rng.Next(100) : BitConverter.ToInt32(file, at) + 1 + rng.Next(3)).CopyTo(file, at);
+            Reseal(file);
+            try
+            {
+                // A change that keeps the trie valid (e.g. the base of an unused cell) may load; then it must encode the same.
+                var loaded = new BytePieceTokenizer(NativeModelFormat.Read(file));
+                Assert.Equal(new BytePieceTokenizer(model).EncodeToIds("广州的白云机场 is busy today"), loaded.EncodeToIds("广州的白云机场 is busy today"));
+            }
+            catch (ModelFormatException e)
+            {
+                Assert.Contains("trie", e.Message);
+            }
+        }
+    }
+
+    [Fact]
+    public void FileWithoutAStoredTrie_IsBuiltOnLoad()
+    {
+        var model = SharedData.BytePieceModel("bytepiece.eu.plus.40k.model");
+        byte[] full = Native(model);
+        int cells = BitConverter.ToInt32(full, 40);
+        byte[] file = [.. full.AsSpan(0, full.Length - 4 - 12 * cells), 0, 0, 0, 0];
+        BitConverter.GetBytes(BitConverter.ToUInt32(file, 16) & ~2u).CopyTo(file, 16);
+        BitConverter.GetBytes(0).CopyTo(file, 40);
+        Reseal(file);
+        AssertSameModel(model, NativeModelFormat.Read(file));
+    }
+
     [Fact]
     public void NativeLoad_GivesTheSameIdsAsJson_OnGoldenTexts()
     {

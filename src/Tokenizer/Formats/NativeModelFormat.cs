@@ -13,18 +13,25 @@ namespace BytePiece;
 ///  8      2    format major version (1; a reader refuses other majors)
 /// 10      2    format minor version (0; readers accept newer minors of their major)
 /// 12      4    header size in bytes (64)
-/// 16      4    flags: bit 0 = NFC text normalization; other bits 0
+/// 16      4    flags: bit 0 = NFC text normalization; bit 1 = trie stored; other bits 0
 /// 20      4    piece count P
 /// 24      4    total piece bytes B
 /// 28      4    metadata length M (UTF-8, free-form; 0 if none)
 /// 32      8    sum of counts (checked against the counts)
-/// 40     24    reserved, 0
+/// 40      4    trie cells C (0 when no trie is stored)
+/// 44     20    reserved, 0
 /// 64     4P    ids (int32)
 ///  ..    8P    counts (int64)
 ///  ..    4P    piece lengths (int32)
 ///  ..     B    piece bytes, concatenated in the same order
 ///  ..     M    metadata
+///  ..    8C    trie cells (int32 base, int32 check), if stored
+///  ..    4C    piece index (id order) ending at each cell, or -1, if stored
 ///  ..     4    CRC-32C (Castagnoli) of all preceding bytes
+/// </code>
+/// The stored trie makes loading a read plus checks (no build); a reader validates it fully and builds
+/// the trie itself when the file has none.
+/// <code>
 /// </code>
 /// </summary>
 public static class NativeModelFormat
@@ -37,6 +44,8 @@ public static class NativeModelFormat
     private const int HeaderSize = 64;
     private const int MaxPieces = 1 << 26;
     private const uint FlagNfc = 1;
+    private const uint FlagTrie = 2;
+    private const int MaxCells = 1 << 28;
 
     /// <summary>Reads a model from the bytes of a native file.</summary>
     /// <exception cref="ModelFormatException">Truncated, corrupt, of another version, or breaking a model rule.</exception>
@@ -55,10 +64,13 @@ public static class NativeModelFormat
         uint pieceBytes = BinaryPrimitives.ReadUInt32LittleEndian(file[24..]);
         uint metadata = BinaryPrimitives.ReadUInt32LittleEndian(file[28..]);
         long total = BinaryPrimitives.ReadInt64LittleEndian(file[32..]);
+        uint cells = BinaryPrimitives.ReadUInt32LittleEndian(file[40..]);
         if (headerSize < HeaderSize || headerSize > 1 << 20)
             throw new ModelFormatException($"native model header size {headerSize} is invalid");
         if (pieces > MaxPieces) throw new ModelFormatException($"native model claims {pieces} pieces (at most {MaxPieces})");
-        long expected = (long)headerSize + 16L * pieces + pieceBytes + metadata + 4;
+        if (cells > MaxCells || ((flags & FlagTrie) != 0) != (cells != 0))
+            throw new ModelFormatException($"native model trie header is inconsistent ({cells} cells, flags 0x{flags:X})");
+        long expected = (long)headerSize + 16L * pieces + pieceBytes + metadata + 12L * cells + 4;
         if (file.Length != expected)
             throw new ModelFormatException(file.Length < expected
                 ? $"native model file is truncated: {file.Length} bytes, its header says {expected}"
@@ -85,7 +97,14 @@ public static class NativeModelFormat
         if (sum != pieceBytes)
             throw new ModelFormatException($"native model piece lengths add up to {sum}, but the header says {pieceBytes}");
         byte[] bytes = body[..(int)pieceBytes].ToArray();
-        var model = UnigramModel.Create(ids, offsets, bytes, counts, (flags & FlagNfc) != 0 ? TextNormalization.Nfc : TextNormalization.None);
+        body = body[(int)(pieceBytes + metadata)..];
+        (TrieNode[], int[])? trie = null;
+        if (cells > 0)
+        {
+            int[] raw = ReadArray<int>(ref body, 2 * (int)cells);
+            trie = (MemoryMarshal.Cast<int, TrieNode>(raw.AsSpan()).ToArray(), ReadArray<int>(ref body, (int)cells));
+        }
+        var model = UnigramModel.Create(ids, offsets, bytes, counts, (flags & FlagNfc) != 0 ? TextNormalization.Nfc : TextNormalization.None, trie);
         if (model.TotalCount != total)
             throw new ModelFormatException($"native model counts add up to {model.TotalCount}, but the header says {total}");
         return model;
@@ -98,17 +117,20 @@ public static class NativeModelFormat
         ArgumentNullException.ThrowIfNull(output);
         var (ids, offsets, bytes, counts) = model.RawArrays;
         int n = ids.Length;
-        var file = new byte[HeaderSize + 16L * n + bytes.Length + 4];
+        TrieNode[] nodes = model.Trie.Nodes;
+        int cells = nodes.Length;
+        var file = new byte[HeaderSize + 16L * n + bytes.Length + 12L * cells + 4];
         Span<byte> span = file;
         Magic.CopyTo(span);
         BinaryPrimitives.WriteUInt16LittleEndian(span[8..], Major);
         BinaryPrimitives.WriteUInt16LittleEndian(span[10..], Minor);
         BinaryPrimitives.WriteUInt32LittleEndian(span[12..], HeaderSize);
-        BinaryPrimitives.WriteUInt32LittleEndian(span[16..], model.Normalization == TextNormalization.Nfc ? FlagNfc : 0);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[16..], (model.Normalization == TextNormalization.Nfc ? FlagNfc : 0) | FlagTrie);
         BinaryPrimitives.WriteUInt32LittleEndian(span[20..], (uint)n);
         BinaryPrimitives.WriteUInt32LittleEndian(span[24..], (uint)bytes.Length);
         BinaryPrimitives.WriteUInt32LittleEndian(span[28..], 0);
         BinaryPrimitives.WriteInt64LittleEndian(span[32..], model.TotalCount);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[40..], (uint)cells);
         Span<byte> body = span[HeaderSize..];
         WriteArray<int>(ref body, ids);
         WriteArray<long>(ref body, counts);
@@ -116,6 +138,9 @@ public static class NativeModelFormat
         for (int p = 0; p < n; p++) lengths[p] = offsets[p + 1] - offsets[p];
         WriteArray<int>(ref body, lengths);
         bytes.CopyTo(body);
+        body = body[bytes.Length..];
+        WriteArray<int>(ref body, MemoryMarshal.Cast<TrieNode, int>(nodes.AsSpan()).ToArray());
+        WriteArray<int>(ref body, model.Trie.PieceAt);
         BinaryPrimitives.WriteUInt32LittleEndian(span[^4..], Crc32C(span[..^4]));
         output.Write(file);
     }

@@ -115,6 +115,53 @@ internal sealed class PieceTrie
         return builder.Finish();
     }
 
+    /// <summary>
+    /// Adopts stored trie arrays (from a native model file) after checking everything the hot loop and
+    /// the lookups rely on: every base leaves room for any byte, every check and piece index is in
+    /// range, and the trie holds exactly the given pieces, each at its own cell.
+    /// </summary>
+    /// <returns>The trie, or null with what is wrong in <paramref name="error"/>.</returns>
+    public static PieceTrie? FromArrays(TrieNode[] nodes, int[] pieceAt, byte[] bytes, int[] offsets, double[] scores, out string? error)
+    {
+        int cells = nodes.Length, pieces = offsets.Length - 1;
+        error = null;
+        if (cells < 257 || pieceAt.Length != cells || nodes[Root].Check != RootCheck)
+        {
+            error = $"the stored trie has {cells} cells and a {(cells > 0 ? nodes[Root].Check : 0)} root check";
+            return null;
+        }
+        int terminals = 0;
+        for (int c = 0; c < cells; c++)
+        {
+            TrieNode node = nodes[c];
+            if ((uint)node.Base > (uint)(cells - 256) || node.Check < RootCheck || node.Check >= cells || pieceAt[c] < -1 || pieceAt[c] >= pieces)
+            {
+                error = $"the stored trie's cell {c} is out of range (base {node.Base}, check {node.Check}, piece {pieceAt[c]})";
+                return null;
+            }
+            if (pieceAt[c] >= 0) terminals++;
+        }
+        if (terminals != pieces)
+        {
+            error = $"the stored trie marks {terminals} cells as pieces, but the model has {pieces} pieces";
+            return null;
+        }
+        var cellScores = new double[cells];
+        cellScores.AsSpan().Fill(double.NegativeInfinity);
+        var trie = new PieceTrie(nodes, cellScores, pieceAt);
+        for (int p = 0; p < pieces; p++)
+        {
+            int cell = trie.Walk(Root, bytes.AsSpan(offsets[p], offsets[p + 1] - offsets[p]));
+            if (cell < 0 || pieceAt[cell] != p)
+            {
+                error = $"the stored trie does not lead to piece {p} (id order) at its own cell";
+                return null;
+            }
+            cellScores[cell] = scores[p];
+        }
+        return trie;
+    }
+
     /// <summary>Piece index of exactly <paramref name="key"/>, or -1.</summary>
     public int Find(ReadOnlySpan<byte> key)
     {

@@ -157,7 +157,8 @@ public sealed class UnigramModel
     }
 
     /// <summary>Validates the arrays (taking ownership of them) and builds the model and its trie.</summary>
-    internal static UnigramModel Create(int[] ids, int[] offsets, byte[] bytes, long[] counts, TextNormalization normalization)
+    internal static UnigramModel Create(int[] ids, int[] offsets, byte[] bytes, long[] counts, TextNormalization normalization,
+        (TrieNode[] Nodes, int[] PieceAt)? storedTrie = null)
     {
         int n = ids.Length;
         long total = 0;
@@ -205,9 +206,18 @@ public sealed class UnigramModel
         double logTotal = Math.Log(total);
         for (int p = 0; p < n; p++) logProbs[p] = Math.Log(counts[p]) - logTotal;
 
-        PieceTrie? trie = PieceTrie.Build(bytes, offsets, logProbs, out var dup);
-        if (trie is null)
-            throw new ModelFormatException($"piece {Describe(bytes, offsets, dup.First)} appears twice (ids {ids[dup.First]} and {ids[dup.Second]})");
+        PieceTrie? trie;
+        if (storedTrie is { } stored)
+        {
+            // A stored trie saves the build (most of a load); it is checked, not trusted.
+            trie = PieceTrie.FromArrays(stored.Nodes, stored.PieceAt, bytes, offsets, logProbs, out string? error)
+                ?? throw new ModelFormatException(error!);
+        }
+        else
+        {
+            trie = PieceTrie.Build(bytes, offsets, logProbs, out var dup)
+                ?? throw new ModelFormatException($"piece {Describe(bytes, offsets, dup.First)} appears twice (ids {ids[dup.First]} and {ids[dup.Second]})");
+        }
         return new UnigramModel(bytes, offsets, ids, logProbs, counts, pieceOfId, trie, normalization, total, maxLength);
     }
 
