@@ -31,18 +31,18 @@ public sealed class BytePieceTokenizer
 
     // ---- text ---------------------------------------------------------------------------------
 
-    /// <summary>Encodes text (normalized as the model says) to ids.</summary>
-    public IReadOnlyList<int> EncodeToIds(string text, bool addBos = false, bool addEos = false)
+    /// <summary>Encodes text (normalized as the model says) to ids: Viterbi, or a sample when <paramref name="sampling"/> says so.</summary>
+    public IReadOnlyList<int> EncodeToIds(string text, bool addBos = false, bool addEos = false, SamplingOptions? sampling = null)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return EncodeToIds(text.AsSpan(), addBos, addEos);
+        return EncodeToIds(text.AsSpan(), addBos, addEos, sampling);
     }
 
-    /// <summary>Encodes text (normalized as the model says) to ids.</summary>
-    public IReadOnlyList<int> EncodeToIds(ReadOnlySpan<char> text, bool addBos = false, bool addEos = false)
+    /// <summary>Encodes text (normalized as the model says) to ids: Viterbi, or a sample when <paramref name="sampling"/> says so.</summary>
+    public IReadOnlyList<int> EncodeToIds(ReadOnlySpan<char> text, bool addBos = false, bool addEos = false, SamplingOptions? sampling = null)
     {
         using var input = new PreparedText(text, Model.Normalization, wantOffsets: false);
-        return EncodeIdList(input.Bytes, addBos, addEos);
+        return EncodeIdList(input.Bytes, addBos, addEos, sampling);
     }
 
     /// <summary>
@@ -52,28 +52,28 @@ public sealed class BytePieceTokenizer
     /// </summary>
     /// <returns><see cref="OperationStatus.Done"/> or <see cref="OperationStatus.DestinationTooSmall"/>.</returns>
     public OperationStatus EncodeToIds(ReadOnlySpan<char> text, Span<int> destination, out int charsConsumed, out int idsWritten,
-        bool addBos = false, bool addEos = false)
+        bool addBos = false, bool addEos = false, SamplingOptions? sampling = null)
     {
         using var input = new PreparedText(text, Model.Normalization, wantOffsets: true);
-        OperationStatus status = EncodeIntoSpan(input.Bytes, destination, out int bytesConsumed, out idsWritten, addBos, addEos);
+        OperationStatus status = EncodeIntoSpan(input.Bytes, destination, out int bytesConsumed, out idsWritten, addBos, addEos, sampling);
         input.MapByte(bytesConsumed, out charsConsumed);
         return status;
     }
 
     /// <summary>Encodes text to tokens with their ids, text, and UTF-16 and byte offsets.</summary>
-    public IReadOnlyList<EncodedToken> EncodeToTokens(string text, bool addBos = false, bool addEos = false)
+    public IReadOnlyList<EncodedToken> EncodeToTokens(string text, bool addBos = false, bool addEos = false, SamplingOptions? sampling = null)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return EncodeToTokens(text.AsSpan(), addBos, addEos);
+        return EncodeToTokens(text.AsSpan(), addBos, addEos, sampling);
     }
 
     /// <summary>Encodes text to tokens with their ids, text, and UTF-16 and byte offsets.</summary>
-    public IReadOnlyList<EncodedToken> EncodeToTokens(ReadOnlySpan<char> text, bool addBos = false, bool addEos = false)
+    public IReadOnlyList<EncodedToken> EncodeToTokens(ReadOnlySpan<char> text, bool addBos = false, bool addEos = false, SamplingOptions? sampling = null)
     {
         using var input = new PreparedText(text, Model.Normalization, wantOffsets: true);
         var spans = new List<(int Id, int Start, int End)>();
         var sink = new SpanListSink(spans);
-        ChunkEncoder.Encode(Model, input.Bytes, ref sink);
+        ChunkEncoder.Encode(Model, input.Bytes, ref sink, sampling);
 
         var tokens = new List<EncodedToken>(spans.Count + 2);
         if (addBos) tokens.Add(Special(SpecialTokens.BosId, 0));
@@ -88,14 +88,14 @@ public sealed class BytePieceTokenizer
         return tokens;
     }
 
-    /// <summary>Number of tokens <see cref="EncodeToIds(string, bool, bool)"/> would return.</summary>
+    /// <summary>Number of tokens <see cref="EncodeToIds(string, bool, bool, SamplingOptions?)"/> would return.</summary>
     public int CountTokens(string text, bool addBos = false, bool addEos = false)
     {
         ArgumentNullException.ThrowIfNull(text);
         return CountTokens(text.AsSpan(), addBos, addEos);
     }
 
-    /// <summary>Number of tokens <see cref="EncodeToIds(ReadOnlySpan{char}, bool, bool)"/> would return.</summary>
+    /// <summary>Number of tokens <see cref="EncodeToIds(ReadOnlySpan{char}, bool, bool, SamplingOptions?)"/> would return.</summary>
     public int CountTokens(ReadOnlySpan<char> text, bool addBos = false, bool addEos = false)
     {
         using var input = new PreparedText(text, Model.Normalization, wantOffsets: false);
@@ -162,18 +162,18 @@ public sealed class BytePieceTokenizer
     // ---- bytes --------------------------------------------------------------------------------
 
     /// <summary>Encodes bytes as they are (never normalized; any byte string, valid UTF-8 or not).</summary>
-    public int[] EncodeBytes(ReadOnlySpan<byte> bytes, bool addBos = false, bool addEos = false)
-        => [.. EncodeIdList(bytes, addBos, addEos)];
+    public int[] EncodeBytes(ReadOnlySpan<byte> bytes, bool addBos = false, bool addEos = false, SamplingOptions? sampling = null)
+        => [.. EncodeIdList(bytes, addBos, addEos, sampling)];
 
     /// <summary>
     /// Encodes bytes into <paramref name="destination"/>, whole chunks at a time; on
     /// <see cref="OperationStatus.DestinationTooSmall"/>, resume at <paramref name="bytesConsumed"/>.
     /// </summary>
     public OperationStatus EncodeBytes(ReadOnlySpan<byte> bytes, Span<int> destination, out int bytesConsumed, out int idsWritten,
-        bool addBos = false, bool addEos = false)
-        => EncodeIntoSpan(bytes, destination, out bytesConsumed, out idsWritten, addBos, addEos);
+        bool addBos = false, bool addEos = false, SamplingOptions? sampling = null)
+        => EncodeIntoSpan(bytes, destination, out bytesConsumed, out idsWritten, addBos, addEos, sampling);
 
-    /// <summary>Number of tokens <see cref="EncodeBytes(ReadOnlySpan{byte}, bool, bool)"/> would return.</summary>
+    /// <summary>Number of tokens <see cref="EncodeBytes(ReadOnlySpan{byte}, bool, bool, SamplingOptions?)"/> would return.</summary>
     public int CountTokens(ReadOnlySpan<byte> bytes, bool addBos = false, bool addEos = false)
     {
         var sink = new CountSink();
@@ -237,19 +237,88 @@ public sealed class BytePieceTokenizer
     public IncrementalDecoder CreateIncrementalDecoder(DecodePolicy policy = DecodePolicy.Replace, bool skipSpecialTokens = true)
         => new(Model, policy, skipSpecialTokens);
 
+    // ---- the segmentation distribution ------------------------------------------------------------
+
+    /// <summary>The <paramref name="k"/> most probable segmentations of the text (normalized as the model says), best first.</summary>
+    /// <remarks>Ties in score are ordered by the longer last piece, then recursively by the prefix; the first is the Viterbi result.</remarks>
+    public IReadOnlyList<Segmentation> NBest(string text, int k)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        using var input = new PreparedText(text, Model.Normalization, wantOffsets: false);
+        return NBest(input.Bytes, k);
+    }
+
+    /// <summary>The <paramref name="k"/> most probable segmentations of the bytes, best first (same order as the string overload).</summary>
+    public IReadOnlyList<Segmentation> NBest(ReadOnlySpan<byte> bytes, int k)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        return BytePiece.NBest.Run(new LatticeGraph(Model, bytes), k)
+            .Select(r => new Segmentation(Array.ConvertAll(r.Pieces, Model.IdOfPiece), r.LogProb)).ToList();
+    }
+
+    /// <summary>
+    /// The Shannon entropy (in nats) of the segmentation distribution <c>P^alpha / Z</c> of the text,
+    /// exactly, from one forward-backward pass. Chunks are independent, so their entropies add.
+    /// </summary>
+    public double Entropy(string text, double alpha)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        using var input = new PreparedText(text, Model.Normalization, wantOffsets: false);
+        return Entropy(input.Bytes, alpha);
+    }
+
+    /// <summary>The entropy (in nats) of the segmentation distribution <c>P^alpha / Z</c> of the bytes.</summary>
+    public double Entropy(ReadOnlySpan<byte> bytes, double alpha)
+    {
+        CheckAlpha(alpha);
+        return ForwardBackward.Entropy(new LatticeGraph(Model, bytes), alpha);
+    }
+
+    /// <summary>
+    /// For every piece occurrence in the text's lattice, the probability that it appears in a
+    /// segmentation drawn from <c>P^alpha / Z</c> (forward-backward). Offsets are byte offsets into the
+    /// normalized UTF-8; occurrences come ordered by start, then end.
+    /// </summary>
+    public IReadOnlyList<PieceMarginal> Marginals(string text, double alpha)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        using var input = new PreparedText(text, Model.Normalization, wantOffsets: false);
+        return Marginals(input.Bytes, alpha);
+    }
+
+    /// <summary>Marginal probability of every piece occurrence in the bytes' lattice under <c>P^alpha / Z</c>.</summary>
+    public IReadOnlyList<PieceMarginal> Marginals(ReadOnlySpan<byte> bytes, double alpha)
+    {
+        CheckAlpha(alpha);
+        var graph = new LatticeGraph(Model, bytes);
+        var (forward, backward) = ForwardBackward.Run(graph, alpha);
+        double[] p = ForwardBackward.Marginals(graph, alpha, forward, backward);
+        var result = new List<PieceMarginal>(p.Length);
+        for (int s = 0; s < graph.Length; s++)
+            for (int k = graph.First[s]; k < graph.First[s + 1]; k++)
+                result.Add(new PieceMarginal(s, graph.End[k], Model.IdOfPiece(graph.Piece[k]), p[k]));
+        return result;
+    }
+
+    private static void CheckAlpha(double alpha)
+    {
+        if (!(alpha >= 0) || double.IsInfinity(alpha))
+            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must be finite and >= 0 (alpha < 0 means Viterbi, a single segmentation)");
+    }
+
     // ---- shared -------------------------------------------------------------------------------
 
-    private List<int> EncodeIdList(ReadOnlySpan<byte> bytes, bool addBos, bool addEos)
+    private List<int> EncodeIdList(ReadOnlySpan<byte> bytes, bool addBos, bool addEos, SamplingOptions? sampling)
     {
         var sink = new IdListSink(new List<int>(bytes.Length / 3 + 2));
         if (addBos) sink.Ids.Add(SpecialTokens.BosId);
-        ChunkEncoder.Encode(Model, bytes, ref sink);
+        ChunkEncoder.Encode(Model, bytes, ref sink, sampling);
         if (addEos) sink.Ids.Add(SpecialTokens.EosId);
         return sink.Ids;
     }
 
     private OperationStatus EncodeIntoSpan(ReadOnlySpan<byte> bytes, Span<int> destination, out int bytesConsumed, out int idsWritten,
-        bool addBos, bool addEos)
+        bool addBos, bool addEos, SamplingOptions? sampling)
     {
         bytesConsumed = 0;
         idsWritten = 0;
@@ -260,7 +329,7 @@ public sealed class BytePieceTokenizer
             destination[written++] = SpecialTokens.BosId;
         }
         var sink = new SpanSink(destination, written);
-        bytesConsumed = ChunkEncoder.Encode(Model, bytes, ref sink);
+        bytesConsumed = ChunkEncoder.Encode(Model, bytes, ref sink, sampling);
         idsWritten = sink.Written;
         if (bytesConsumed < bytes.Length) return OperationStatus.DestinationTooSmall;
         if (addEos)

@@ -135,7 +135,7 @@ internal static class BruteForce
         return best!;
     }
 
-    private static IEnumerable<List<int>> All(UnigramModel model, byte[] chunk, int start)
+    internal static IEnumerable<List<int>> All(UnigramModel model, byte[] chunk, int start = 0)
     {
         if (start == chunk.Length)
         {
@@ -153,7 +153,7 @@ internal static class BruteForce
         }
     }
 
-    private static double Score(UnigramModel model, List<int> seg, int count)
+    internal static double Score(UnigramModel model, List<int> seg, int count)
     {
         double s = 0;
         for (int i = 0; i < count; i++) s += model.GetLogProb(seg[i]);
@@ -161,7 +161,7 @@ internal static class BruteForce
     }
 
     /// <summary>Compares two segmentations of the same bytes, using their first <paramref name="a"/>.Count tokens.</summary>
-    private static int Compare(UnigramModel model, List<int> a, List<int> b) => Compare(model, a, a.Count, b, b.Count);
+    internal static int Compare(UnigramModel model, List<int> a, List<int> b) => Compare(model, a, a.Count, b, b.Count);
 
     private static int Compare(UnigramModel model, List<int> a, int na, List<int> b, int nb)
     {

@@ -33,4 +33,12 @@ public static class Chunker
         }
         return 0;
     }
+
+    /// <summary>Number of chunks in <paramref name="text"/> (0 for empty text).</summary>
+    public static long CountChunks(ReadOnlySpan<byte> text)
+    {
+        long count = 0;
+        for (int pos = 0; pos < text.Length; pos = ChunkEnd(text, pos)) count++;
+        return count;
+    }
 }

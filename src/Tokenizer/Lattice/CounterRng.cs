@@ -1,0 +1,35 @@
+namespace BytePiece;
+
+/// <summary>
+/// A counter-based generator: draw k of the stream keyed by (seed, chunk) is SplitMix64's output for
+/// state <c>key + k * golden</c>, so any chunk's stream can be made anywhere without shared state.
+/// </summary>
+internal struct CounterRng : IReservoirChoice
+{
+    private const ulong Golden = 0x9E37_79B9_7F4A_7C15;
+    private ulong _state;
+
+    public CounterRng(ulong seed, long chunk) => _state = Mix(seed ^ Mix(unchecked((ulong)chunk + Golden)));
+
+    /// <summary>Accepts with the given probability: one 53-bit uniform draw, none when it is 1 (a first candidate).</summary>
+    public bool Accept(int end, int cell, double probability) => probability >= 1 || NextDouble() < probability;
+
+    /// <summary>A uniform double in [0, 1) with 53 random bits.</summary>
+    public double NextDouble() => (Next() >> 11) * (1.0 / (1UL << 53));
+
+    public ulong Next()
+    {
+        _state = unchecked(_state + Golden);
+        return Mix(_state);
+    }
+
+    private static ulong Mix(ulong z)
+    {
+        unchecked
+        {
+            z = (z ^ (z >> 30)) * 0xBF58_476D_1CE4_E5B9;
+            z = (z ^ (z >> 27)) * 0x94D0_49BB_1331_11EB;
+            return z ^ (z >> 31);
+        }
+    }
+}

@@ -1,0 +1,22 @@
+namespace BytePiece;
+
+/// <summary>
+/// Subword regularization: draw a segmentation instead of taking the best one. With
+/// <see cref="Alpha"/> &gt;= 0 each chunk's segmentation w is drawn with probability exactly
+/// <c>P(w)^alpha / sum over w' of P(w')^alpha</c> (alpha = 0: uniform over all segmentations; large
+/// alpha: close to Viterbi); alpha &lt; 0 means Viterbi. The draw for chunk c (counted from
+/// <see cref="FirstChunk"/>) depends only on (<see cref="Seed"/>, c) and the chunk's bytes, so the same
+/// seed gives the same ids on every machine, whole or resumed.
+/// </summary>
+/// <param name="Alpha">Inverse temperature; negative for Viterbi.</param>
+/// <param name="Seed">The seed of the random stream.</param>
+/// <param name="FirstChunk">Index of the input's first chunk in a longer text; when resuming after
+/// <see cref="System.Buffers.OperationStatus.DestinationTooSmall"/>, add <see cref="Chunker.CountChunks"/>
+/// of the consumed bytes so the draws continue exactly as in one call.</param>
+public readonly record struct SamplingOptions(double Alpha, ulong Seed, long FirstChunk = 0)
+{
+    /// <summary>Whether these options mean the deterministic best segmentation.</summary>
+    public bool IsViterbi => !(Alpha >= 0); // NaN counts as Viterbi too
+
+    internal CounterRng RngForChunk(long chunk) => new(Seed, FirstChunk + chunk);
+}
