@@ -15,6 +15,8 @@ public static class CliApp
             DecodeCommand.Create(io),
             ConvertCommand.Create(io),
             InfoCommand.Create(io),
+            NBestCommand.Create(io),
+            EntropyCommand.Create(io),
         };
         ParseResult parsed = root.Parse(args);
         var config = new InvocationConfiguration { Output = new StreamWriter(stdout) { AutoFlush = true }, Error = stderr, EnableDefaultExceptionHandler = false };
@@ -35,6 +37,7 @@ public static class CliApp
         CliException c => (c.ExitCode, c.Message),
         ModelFormatException m => (ExitCodes.BadModel, $"invalid model: {m.Message}"),
         InvalidUtf8Exception u => (ExitCodes.BadInput, $"input is not valid UTF-8 at byte {u.ByteOffset} (use --raw to encode bytes as they are)"),
+        System.Text.DecoderFallbackException d => (ExitCodes.BadInput, $"input is not valid UTF-8 at byte {d.Index}"),
         FileNotFoundException f => (ExitCodes.IoError, $"file not found: {f.FileName ?? f.Message}"),
         DirectoryNotFoundException d => (ExitCodes.IoError, d.Message),
         UnauthorizedAccessException a => (ExitCodes.IoError, a.Message),
@@ -80,6 +83,24 @@ internal static class CommonOptions
     public static Option<string?> Input() => new("--input", "-i") { Description = "Input file, or - for stdin (the default)." };
 
     public static Option<string?> Output() => new("--output", "-o") { Description = "Output file, or - for stdout (the default). Written to a temporary file and renamed when complete." };
+
+    public static Option<double> Alpha() => new("--alpha", "-a")
+    {
+        Description = "Sampling: < 0 Viterbi (the default); 0 uniform over all segmentations; > 0 draws w with probability P(w)^alpha / Z.",
+        DefaultValueFactory = _ => -1,
+    };
+
+    public static Option<ulong> Seed() => new("--seed") { Description = "Seed of the sampling draws (same seed, same input: same ids).", DefaultValueFactory = _ => 0 };
+
+    /// <summary>The text to analyse: the TEXT argument, or the whole input as UTF-8.</summary>
+    public static string ReadText(CliIO io, string? literal, string? inputPath)
+    {
+        if (literal is not null) return literal;
+        using var stream = io.OpenInput(inputPath);
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        return new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
 
     public static UnigramModel LoadModel(string path)
     {

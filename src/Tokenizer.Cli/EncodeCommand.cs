@@ -22,14 +22,17 @@ internal static class EncodeCommand
         var bos = new Option<bool>("--bos") { Description = "Add <bos> (id 1) at the start." };
         var eos = new Option<bool>("--eos") { Description = "Add <eos> (id 2) at the end." };
         var raw = new Option<bool>("--raw") { Description = "Encode the input bytes as they are: no UTF-8 check, no normalization." };
-        var command = new Command("encode", "Encode text to token ids.") { text, model, input, output, format, bos, eos, raw };
+        var alpha = CommonOptions.Alpha();
+        var seed = CommonOptions.Seed();
+        var command = new Command("encode", "Encode text to token ids (Viterbi, or sampled with --alpha).") { text, model, input, output, format, bos, eos, raw, alpha, seed };
         command.SetAction(parse =>
         {
             var tokenizer = new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model)!));
             string? literal = parse.GetValue(text);
             if (literal is not null && parse.GetValue(input) is not null)
                 throw new CliException(ExitCodes.Usage, "give either TEXT or --input, not both");
-            var writer = new TokenLineWriter(tokenizer, parse.GetValue(format) == "pieces", parse.GetValue(bos), parse.GetValue(eos), parse.GetValue(raw));
+            var sampling = new SamplingOptions(parse.GetValue(alpha), parse.GetValue(seed));
+            var writer = new TokenLineWriter(tokenizer, parse.GetValue(format) == "pieces", parse.GetValue(bos), parse.GetValue(eos), parse.GetValue(raw), sampling);
             io.WriteOutput(parse.GetValue(output), stream =>
             {
                 writer.Begin(stream);
@@ -71,8 +74,9 @@ internal static class EncodeCommand
 }
 
 /// <summary>Encodes batches of whole chunks and writes one line per chunk.</summary>
-internal sealed class TokenLineWriter(BytePieceTokenizer tokenizer, bool pieces, bool bos, bool eos, bool raw)
+internal sealed class TokenLineWriter(BytePieceTokenizer tokenizer, bool pieces, bool bos, bool eos, bool raw, SamplingOptions sampling)
 {
+    private long _chunk; // index of the next chunk in the whole input: sampling draws depend on it
     private int[] _ids = new int[4096];
     private readonly byte[] _number = new byte[16];
     private bool _lineOpen;
@@ -103,7 +107,7 @@ internal sealed class TokenLineWriter(BytePieceTokenizer tokenizer, bool pieces,
         {
             int end = Chunker.ChunkEnd(batch, pos);
             ReadOnlySpan<byte> chunk = batch[pos..end];
-            ReadOnlySpan<int> ids = Encode(chunk);
+            ReadOnlySpan<int> ids = Encode(chunk, sampling with { FirstChunk = _chunk++ });
             foreach (int id in ids) WriteToken(output, id);
             if (end < batch.Length || chunk[^1] == (byte)'\n')
             {
@@ -115,16 +119,16 @@ internal sealed class TokenLineWriter(BytePieceTokenizer tokenizer, bool pieces,
         _offset += batch.Length;
     }
 
-    private ReadOnlySpan<int> Encode(ReadOnlySpan<byte> chunk)
+    private ReadOnlySpan<int> Encode(ReadOnlySpan<byte> chunk, SamplingOptions chunkSampling)
     {
         if (raw || tokenizer.Model.Normalization == TextNormalization.None || Ascii.IsValid(chunk))
         {
             if (_ids.Length < chunk.Length + 1) _ids = new int[Math.Max(chunk.Length + 1, _ids.Length * 2)];
-            tokenizer.EncodeBytes(chunk, _ids, out _, out int written);
+            tokenizer.EncodeBytes(chunk, _ids, out _, out int written, sampling: chunkSampling);
             return _ids.AsSpan(0, written);
         }
         // Text: normalized exactly as the library normalizes strings.
-        IReadOnlyList<int> list = tokenizer.EncodeToIds(Encoding.UTF8.GetString(chunk));
+        IReadOnlyList<int> list = tokenizer.EncodeToIds(Encoding.UTF8.GetString(chunk), sampling: chunkSampling);
         return list is List<int> l ? System.Runtime.InteropServices.CollectionsMarshal.AsSpan(l) : list.ToArray();
     }
 

@@ -143,3 +143,48 @@ public class CliTests
         Assert.Equal(1, Run("", "encode", "x", "--model", Model40k, "--input", "f").Code);
     }
 }
+
+/// <summary>Sampling, n-best and entropy from the command line.</summary>
+public class CliSamplingTests
+{
+    private static string Model40k => SharedData.BytePieceModelPath("bytepiece.eu.plus.40k.model");
+
+    private static (int Code, string Stdout, string Stderr) Run(byte[] stdin, params string[] args)
+    {
+        using var input = new MemoryStream(stdin);
+        using var output = new MemoryStream();
+        using var error = new StringWriter();
+        int code = CliApp.Run(args, input, output, error);
+        return (code, Encoding.UTF8.GetString(output.ToArray()), error.ToString());
+    }
+
+    [Fact]
+    public void EncodeWithAlphaAndSeed_StreamedInput_EqualsTheLibrarysWholeTextSample()
+    {
+        byte[] corpus = SharedData.Corpus("en", 1 << 20);
+        var (code, stdout, _) = Run(corpus, "encode", "--model", Model40k, "--alpha", "0.1", "--seed", "42");
+        Assert.Equal(0, code);
+        var ids = stdout.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Select(int.Parse);
+        var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
+        string text = Encoding.UTF8.GetString(corpus);
+        Assert.Equal(tokenizer.EncodeToIds(text, sampling: new SamplingOptions(0.1, 42)), ids);
+        Assert.NotEqual(tokenizer.EncodeToIds(text), ids);
+    }
+
+    [Fact]
+    public void NBest_PrintsKLinesBestFirst_AndEntropyPrintsNatsAndBits()
+    {
+        var (code, stdout, _) = Run([], "nbest", "watching", "--model", Model40k, "--k", "3", "--format", "pieces");
+        Assert.Equal(0, code);
+        string[] lines = stdout.TrimEnd('\n').Split('\n');
+        Assert.Equal(3, lines.Length);
+        double[] scores = lines.Select(l => double.Parse(l.Split('\t')[0], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.True(scores[0] >= scores[1] && scores[1] >= scores[2]);
+        Assert.All(lines, l => Assert.Equal("watching", string.Concat(l.Split('\t')[1].Split(' '))));
+
+        var entropy = Run([], "entropy", "watching", "--model", Model40k, "--alpha", "0");
+        Assert.Equal(0, entropy.Code);
+        double nats = double.Parse(entropy.Stdout.Split('\t')[0], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(Math.Log(SharedData.Tokenizer("bytepiece.eu.plus.40k.model").NBest("watching", 1000).Count), nats, 9);
+    }
+}
