@@ -16,7 +16,19 @@ internal sealed class LatticeScratch
     public double[] Best = [];
     public int[] Back = [];
     public int[] Path = [];
+    private double[] _sum = [];
     private bool _pooled;
+
+    /// <summary>A second double array for the sampler, allocated only when sampling needs it.</summary>
+    public Span<double> SumFor(int size)
+    {
+        if (_sum.Length < size)
+        {
+            if (_pooled && _sum.Length > 0) ArrayPool<double>.Shared.Return(_sum);
+            _sum = _pooled ? ArrayPool<double>.Shared.Rent(size) : new double[Math.Max(size, Best.Length)];
+        }
+        return _sum.AsSpan(0, size);
+    }
 
     public static LatticeScratch Rent(int chunkLength)
     {
@@ -50,6 +62,7 @@ internal sealed class LatticeScratch
             ArrayPool<double>.Shared.Return(scratch.Best);
             ArrayPool<int>.Shared.Return(scratch.Back);
             ArrayPool<int>.Shared.Return(scratch.Path);
+            if (scratch._sum.Length > 0) ArrayPool<double>.Shared.Return(scratch._sum);
             return;
         }
         t_cached = scratch;

@@ -11,29 +11,38 @@ internal interface IReservoirChoice
 
 /// <summary>
 /// Exact one-pass sampling of a chunk's segmentation from <c>P^alpha / Z</c>. Forward values are log
-/// partition functions (<c>Z[e] = logsumexp over candidates of Z[s] + alpha * logp</c>); each end keeps
-/// its back pointer by reservoir choice: the k-th candidate replaces the holder with probability
-/// <c>exp(w_k - Z_k[e])</c>, its weight over the mass seen so far (the first is always taken). Then
+/// partition functions (<c>Z[e] = log of the sum over candidates of exp(Z[s] + alpha * logp)</c>); each
+/// end keeps its back pointer by reservoir choice: the k-th candidate replaces the holder with
+/// probability a_k / S_k, its weight over the mass seen so far (the first is always taken). Then
 /// <c>back[e] = s</c> with probability <c>Z[s] a(s,e) / Z[e]</c>, and the walk back from n telescopes to
 /// <c>P(w)^alpha / Z[n]</c>. Candidates arrive in the same order as in Viterbi, so draws are reproducible.
 /// </summary>
 internal static class Sampler
 {
+    /// <summary>Largest exponent kept in the linear domain before re-referencing (exp(700) is finite).</summary>
+    private const double MaxExponent = 700;
+
     /// <summary>Fills <c>scratch.Path</c> with a drawn segmentation (last token first) and returns its length.</summary>
     public static int Solve<TChoice>(UnigramModel model, ReadOnlySpan<byte> chunk, LatticeScratch scratch, double alpha, ref TChoice choice)
         where TChoice : IReservoirChoice
     {
         PieceTrie trie = model.Trie;
         int n = chunk.Length;
-        Span<double> z = scratch.Best.AsSpan(0, n + 1);
+        // Z[e] is accumulated in the linear domain relative to a reference: Z[e] = ref[e] + ln(sum[e]), with
+        // ref[e] the first candidate's log weight (moved up if a later one is far larger). A candidate then
+        // costs one exp and a division instead of a logsumexp; the log is taken once per position.
+        Span<double> reference = scratch.Best.AsSpan(0, n + 1);
+        Span<double> sum = scratch.SumFor(n + 1);
         Span<int> back = scratch.Back.AsSpan(0, n + 1);
-        z[0] = 0;
-        z[1..].Fill(double.NegativeInfinity);
+        reference[0] = 0;
+        sum[0] = 1;
+        sum[1..].Clear();
         TrieNode[] nodes = trie.Nodes;
         double[] scores = trie.Scores;
         for (int i = 0; i < n; i++)
         {
-            double zi = z[i];
+            double zi = reference[i] + Math.Log(sum[i]); // final: every candidate for i has arrived
+            reference[i] = zi;
             int node = PieceTrie.Root;
             for (int j = i; j < n; j++)
             {
@@ -43,12 +52,35 @@ internal static class Sampler
                 double score = scores[t];
                 if (double.IsNegativeInfinity(score)) continue; // a prefix, not a piece
                 double w = zi + alpha * score;
-                ref double ze = ref z[j + 1];
-                bool first = double.IsNegativeInfinity(ze);
-                ze = first ? w : LogAddExp(ze, w);
-                if (choice.Accept(j + 1, t, first ? 1.0 : Math.Exp(w - ze))) back[j + 1] = t;
+                int e = j + 1;
+                double probability;
+                if (sum[e] == 0)
+                {
+                    reference[e] = w;
+                    sum[e] = 1;
+                    probability = 1;
+                }
+                else
+                {
+                    double d = w - reference[e];
+                    double weight;
+                    if (d > MaxExponent)
+                    {
+                        sum[e] *= Math.Exp(-d);
+                        reference[e] = w;
+                        weight = 1;
+                    }
+                    else
+                    {
+                        weight = Math.Exp(d);
+                    }
+                    sum[e] += weight;
+                    probability = weight / sum[e];
+                }
+                if (choice.Accept(e, t, probability)) back[e] = t;
             }
         }
+        reference[n] += Math.Log(sum[n]);
         return Viterbi.Backtrack(model, scratch, n);
     }
 
