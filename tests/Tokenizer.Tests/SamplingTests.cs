@@ -13,6 +13,9 @@ public class SamplingTests
 {
     private static readonly double[] Alphas = [0, 0.1, 1, 5];
 
+    /// <summary>Plus 100, whose edge weights do not fit the sampler's linear path, so its log-domain path is checked too.</summary>
+    private static readonly double[] SamplerAlphas = [.. Alphas, 100];
+
     /// <summary>Random vocabularies and single-chunk texts of up to 10 bytes (newlines turned into 'a').</summary>
     private static Gen<VocabCase> SmallCases =>
         TestVocab.Case(maxTextLength: 10).Select(c => c with { Texts = c.Texts.Select(t => t.Select(b => b == '\n' ? (byte)'a' : b).ToArray()).ToArray() });
@@ -32,10 +35,10 @@ public class SamplingTests
     {
         public readonly Dictionary<int, List<(int Cell, double P)>> ByEnd = [];
 
-        public bool Accept(int end, int cell, double probability)
+        public bool Accept(int end, int cell, double weight, double total)
         {
-            (ByEnd.TryGetValue(end, out var list) ? list : ByEnd[end] = []).Add((cell, probability));
-            return probability >= 1;
+            (ByEnd.TryGetValue(end, out var list) ? list : ByEnd[end] = []).Add((cell, weight / total));
+            return weight >= total;
         }
 
         /// <summary>Probability that the reservoir at <paramref name="end"/> ends up holding <paramref name="cell"/>.</summary>
@@ -57,7 +60,7 @@ public class SamplingTests
             foreach (byte[] text in c.Texts.Where(t => t.Length > 0))
             {
                 var segs = Enumerate(c.Model, text);
-                foreach (double alpha in Alphas)
+                foreach (double alpha in SamplerAlphas)
                 {
                     double logZ = LogSumExp(segs.Select(s => alpha * s.Score));
                     var recorder = new Recorder();

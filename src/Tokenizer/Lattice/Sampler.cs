@@ -5,8 +5,11 @@ namespace BytePiece;
 /// <summary>Decides each reservoir step; the engine draws, a test can record the probabilities instead.</summary>
 internal interface IReservoirChoice
 {
-    /// <summary>Whether candidate <paramref name="cell"/> replaces the holder of <paramref name="end"/>; true for sure when <paramref name="probability"/> is 1.</summary>
-    bool Accept(int end, int cell, double probability);
+    /// <summary>
+    /// Whether candidate <paramref name="cell"/> replaces the holder of <paramref name="end"/>: with probability
+    /// <paramref name="weight"/> / <paramref name="total"/> (its weight over the mass so far), for sure when they are equal.
+    /// </summary>
+    bool Accept(int end, int cell, double weight, double total);
 }
 
 /// <summary>
@@ -22,8 +25,69 @@ internal static class Sampler
     /// <summary>Largest exponent kept in the linear domain before re-referencing (exp(700) is finite).</summary>
     private const double MaxExponent = 700;
 
-    /// <summary>Fills <c>scratch.Path</c> with a drawn segmentation (last token first) and returns its length.</summary>
+    /// <summary>
+    /// Fills <c>scratch.Path</c> with a drawn segmentation (last token first) and returns its length;
+    /// <c>scratch.Best[n]</c> holds log Z afterwards.
+    /// </summary>
     public static int Solve<TChoice>(UnigramModel model, ReadOnlySpan<byte> chunk, LatticeScratch scratch, double alpha, ref TChoice choice)
+        where TChoice : IReservoirChoice
+    {
+        EdgeWeights weights = EdgeWeights.For(model, alpha);
+        return weights.Cell is null
+            ? SolveLogDomain(model, chunk, scratch, alpha, ref choice)
+            : SolveLinear(model, weights, chunk, scratch, ref choice);
+    }
+
+    /// <summary>
+    /// The fast path. Every edge weight exp(alpha (logp - c len)) is precomputed per cell (the
+    /// exp(-alpha c len) factors multiply to exp(-alpha c n) on every path, so the distribution is
+    /// unchanged), forward sums are linear in one scale shared by all positions, and when a sum leaves
+    /// [2^-300, 2^300] the open window is multiplied by a power of two, which is exact. A candidate costs
+    /// a multiply, an add and a division; no exp or log.
+    /// </summary>
+    private static int SolveLinear<TChoice>(UnigramModel model, EdgeWeights weights, ReadOnlySpan<byte> chunk, LatticeScratch scratch, ref TChoice choice)
+        where TChoice : IReservoirChoice
+    {
+        int n = chunk.Length;
+        Span<double> sum = scratch.Best.AsSpan(0, n + 1);
+        Span<int> back = scratch.Back.AsSpan(0, n + 1);
+        sum[0] = 1;
+        sum[1..].Clear();
+        TrieNode[] nodes = model.Trie.Nodes;
+        double[] cellWeight = weights.Cell!;
+        int window = model.MaxPieceLength;
+        long scaleExponent = 0; // sums are exp(log Z) * 2^scaleExponent
+        for (int i = 0; i < n; i++)
+        {
+            double si = sum[i]; // final: every candidate for i has arrived
+            int exponent = Math.ILogB(si);
+            if (exponent > 300 || exponent < -300)
+            {
+                int stop = Math.Min(n, i + window);
+                for (int k = i; k <= stop; k++) sum[k] = Math.ScaleB(sum[k], -exponent);
+                scaleExponent -= exponent;
+                si = sum[i];
+            }
+            int node = PieceTrie.Root;
+            for (int j = i; j < n; j++)
+            {
+                int t = nodes[node].Base + chunk[j];
+                if (nodes[t].Check != node) break;
+                node = t;
+                double weight = si * cellWeight[t];
+                if (weight == 0) continue; // a prefix, not a piece
+                int e = j + 1;
+                double total = sum[e] + weight;
+                sum[e] = total;
+                if (choice.Accept(e, t, weight, total)) back[e] = t;
+            }
+        }
+        sum[n] = Math.Log(sum[n]) - scaleExponent * Math.Log(2) + weights.Alpha * weights.PerByte * n;
+        return Viterbi.Backtrack(model, scratch, n);
+    }
+
+    /// <summary>The general path, in the log domain: for alphas whose edge weights would not fit a double's range.</summary>
+    private static int SolveLogDomain<TChoice>(UnigramModel model, ReadOnlySpan<byte> chunk, LatticeScratch scratch, double alpha, ref TChoice choice)
         where TChoice : IReservoirChoice
     {
         PieceTrie trie = model.Trie;
@@ -53,31 +117,27 @@ internal static class Sampler
                 if (double.IsNegativeInfinity(score)) continue; // a prefix, not a piece
                 double w = zi + alpha * score;
                 int e = j + 1;
-                double probability;
                 if (sum[e] == 0)
                 {
                     reference[e] = w;
                     sum[e] = 1;
-                    probability = 1;
+                    if (choice.Accept(e, t, 1, 1)) back[e] = t;
+                    continue;
+                }
+                double d = w - reference[e];
+                double weight;
+                if (d > MaxExponent)
+                {
+                    sum[e] *= Math.Exp(-d);
+                    reference[e] = w;
+                    weight = 1;
                 }
                 else
                 {
-                    double d = w - reference[e];
-                    double weight;
-                    if (d > MaxExponent)
-                    {
-                        sum[e] *= Math.Exp(-d);
-                        reference[e] = w;
-                        weight = 1;
-                    }
-                    else
-                    {
-                        weight = Math.Exp(d);
-                    }
-                    sum[e] += weight;
-                    probability = weight / sum[e];
+                    weight = Math.Exp(d);
                 }
-                if (choice.Accept(e, t, probability)) back[e] = t;
+                sum[e] += weight;
+                if (choice.Accept(e, t, weight, sum[e])) back[e] = t;
             }
         }
         reference[n] += Math.Log(sum[n]);

@@ -20,6 +20,9 @@ public sealed class UnigramModel
 
     internal PieceTrie Trie { get; }
 
+    /// <summary>The sampler's edge weights for the last alpha used: a cache, replaced whole, never mutated.</summary>
+    internal volatile EdgeWeights? EdgeWeightsCache;
+
     private UnigramModel(byte[] bytes, int[] offsets, int[] ids, double[] logProbs, long[]? counts,
         int[] pieceOfId, PieceTrie trie, TextNormalization normalization, long totalCount, int maxPieceLength)
     {
