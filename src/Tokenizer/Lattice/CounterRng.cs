@@ -11,8 +11,12 @@ internal struct CounterRng : IReservoirChoice
 
     public CounterRng(ulong seed, long chunk) => _state = Mix(seed ^ Mix(unchecked((ulong)chunk + Golden)));
 
-    /// <summary>Accepts with probability weight / total: one 53-bit uniform u, accepted when u * total &lt; weight; no draw when they are equal (a first candidate).</summary>
-    public bool Accept(int end, int cell, double weight, double total) => weight >= total || NextDouble() * total < weight;
+    /// <summary>
+    /// Accepts with probability weight / total: one 53-bit uniform u, accepted when u * total &lt; weight
+    /// (always when they are equal: a first candidate). Evaluated without branches: the outcome is random,
+    /// so a branch on it would mispredict half the time.
+    /// </summary>
+    public bool Accept(int end, int cell, double weight, double total) => (NextDouble() * total < weight) | (weight >= total);
 
     /// <summary>A uniform double in [0, 1) with 53 random bits.</summary>
     public double NextDouble() => (Next() >> 11) * (1.0 / (1UL << 53));

@@ -79,7 +79,9 @@ internal static class Sampler
                 int e = j + 1;
                 double total = sum[e] + weight;
                 sum[e] = total;
-                if (choice.Accept(e, t, weight, total)) back[e] = t;
+                bool accepted = choice.Accept(e, t, weight, total);
+                int keep = -Unsafe.As<bool, byte>(ref accepted); // branch-free: the outcome is random
+                back[e] = (t & keep) | (back[e] & ~keep);
             }
         }
         sum[n] = Math.Log(sum[n]) - scaleExponent * Math.Log(2) + weights.Alpha * weights.PerByte * n;
