@@ -1,0 +1,119 @@
+using System.IO.Pipelines;
+using System.Text;
+using FsCheck;
+using FsCheck.Fluent;
+using Xunit;
+
+namespace BytePiece.Tests;
+
+/// <summary>Streaming gives exactly the whole-text result, however the input is split.</summary>
+public class StreamingTests
+{
+    private static readonly string[] Atoms =
+        ["a", "b", " ", "\n", "\n\n", "\r\n", "中", "文", "é", "e\u0301", "A\u030A", "\u1100\u1161\u11A8", "😀", "\u0301", "x\u0323\u0307", "the ", "ing"];
+
+    private static Gen<string> Text => Gen.Choose(0, 60).SelectMany(n => Gen.ArrayOf(Gen.Elements(Atoms), n)).Select(p => string.Concat(p));
+
+    /// <summary>
+    /// A reader that sees the input in pieces of the given sizes (cycled): each read of the underlying
+    /// stream returns at most one piece, so every ReadAsync delivers a partial, deterministic buffer.
+    /// </summary>
+    private static PipeReader Feed(byte[] bytes, int[] splits)
+        => PipeReader.Create(new TrickleStream(bytes, splits), new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1));
+
+    private sealed class TrickleStream(byte[] data, int[] splits) : Stream
+    {
+        private int _position, _read;
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            int n = Math.Min(Math.Min(count, data.Length - _position), splits[_read++ % splits.Length]);
+            Array.Copy(data, _position, buffer, offset, n);
+            _position += n;
+            return n;
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => data.Length;
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    private static int[] Collect(StreamingEncoder encoder, PipeReader reader)
+        => encoder.EncodeAsync(reader).ToBlockingEnumerable().ToArray();
+
+    private static Gen<int[]> Splits => Gen.ArrayOf(Gen.Frequency((4, Gen.Choose(1, 4)), (2, Gen.Choose(5, 300)), (1, Gen.Choose(301, 65536))), 5).Where(a => a.Length > 0);
+
+    [Fact]
+    public void StreamedText_EqualsWholeText_ForViterbiAndSampling_UnderAnySplit()
+    {
+        var gen = from model in TestVocab.Model from text in Text from splits in Splits from seed in Gen.Choose(0, 100) select (model, text, splits, seed);
+        TestVocab.Check(gen, x =>
+        {
+            var tokenizer = new BytePieceTokenizer(x.model);
+            byte[] utf8 = Encoding.UTF8.GetBytes(x.text);
+            var sampling = new SamplingOptions(0.5, (ulong)x.seed);
+            // Sampling is checked with the real model too: its pieces give every text many segmentations.
+            var real = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
+            return Collect(new StreamingEncoder(tokenizer), Feed(utf8, x.splits)).SequenceEqual(tokenizer.EncodeToIds(x.text))
+                && Collect(new StreamingEncoder(tokenizer, sampling: sampling), Feed(utf8, x.splits)).SequenceEqual(tokenizer.EncodeToIds(x.text, sampling: sampling))
+                && Collect(new StreamingEncoder(real, sampling: sampling), Feed(utf8, x.splits)).SequenceEqual(real.EncodeToIds(x.text, sampling: sampling));
+        }, maxTest: 200);
+    }
+
+    [Fact]
+    public void StreamedRawBytes_EqualEncodeBytes_EvenForInvalidUtf8()
+    {
+        var gen = from c in TestVocab.Case(maxTextLength: 200, texts: 1) from splits in Splits select (c, splits);
+        TestVocab.Check(gen, x =>
+        {
+            var tokenizer = new BytePieceTokenizer(x.c.Model);
+            byte[] bytes = x.c.Texts[0];
+            return Collect(new StreamingEncoder(tokenizer, raw: true), Feed(bytes, x.splits)).SequenceEqual(tokenizer.EncodeBytes(bytes));
+        }, maxTest: 200);
+    }
+
+    [Fact]
+    public async Task RealCorpus_FromAStream_EqualsWholeText()
+    {
+        var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
+        byte[] corpus = SharedData.Corpus("zh", 2 << 20);
+        using var stream = new MemoryStream(corpus);
+        var ids = new List<int>();
+        await foreach (int id in new StreamingEncoder(tokenizer).EncodeAsync(stream)) ids.Add(id);
+        Assert.Equal(tokenizer.EncodeToIds(Encoding.UTF8.GetString(corpus)), ids);
+    }
+
+    [Fact]
+    public void InvalidUtf8_InTextMode_ReportsTheOffsetInTheWholeInput()
+    {
+        var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
+        byte[] bytes = [.. Encoding.UTF8.GetBytes(new string('a', 5000) + "\n"), .. "ok\n"u8, 0xC3, 0x28, .. "\n"u8];
+        var e = Assert.Throws<InvalidUtf8Exception>(() => Collect(new StreamingEncoder(tokenizer), Feed(bytes, [700])));
+        Assert.Equal(5004, e.ByteOffset);
+    }
+
+    [Fact]
+    public async Task Cancellation_StopsTheStream()
+    {
+        var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
+        var pipe = new Pipe();
+        await pipe.Writer.WriteAsync("first line\nsecond"u8.ToArray());
+        using var cts = new CancellationTokenSource();
+        var ids = new List<int>();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (int id in new StreamingEncoder(tokenizer).EncodeAsync(pipe.Reader, cts.Token))
+            {
+                ids.Add(id);
+                cts.Cancel(); // the writer never completes: only cancellation ends the wait
+            }
+        });
+        Assert.Equal(tokenizer.EncodeToIds("first line\n"), ids.Take(tokenizer.EncodeToIds("first line\n").Count));
+    }
+}
