@@ -37,10 +37,10 @@ public sealed class StreamingEncoder
     /// <summary>Sampling options, or null for Viterbi.</summary>
     public SamplingOptions? Sampling { get; }
 
-    /// <summary>The ids of the whole input, in batches (one per committed block of whole chunks).</summary>
+    /// <summary>The ids of the whole input, one array per chunk (a line and the newlines after it), in order.</summary>
     /// <exception cref="InvalidUtf8Exception">Text mode and the input is not valid UTF-8 (the offset counts from the start of the input).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public async IAsyncEnumerable<int[]> EncodeBatchesAsync(PipeReader reader, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<int[]> EncodeChunksAsync(PipeReader reader, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reader);
         long offset = 0, chunks = 0;
@@ -55,11 +55,11 @@ public sealed class StreamingEncoder
                 long commit = result.IsCompleted ? buffer.Length : LastCommitPoint(buffer, scanned);
                 if (commit > 0)
                 {
-                    int[] ids = EncodeBlock(buffer.Slice(0, commit), ref scratch, offset, ref chunks);
+                    List<int[]> encoded = EncodeBlock(buffer.Slice(0, commit), ref scratch, offset, ref chunks);
                     offset += commit;
                     scanned = 0;
                     reader.AdvanceTo(buffer.GetPosition(commit), buffer.End);
-                    if (ids.Length > 0) yield return ids;
+                    foreach (int[] ids in encoded) yield return ids;
                 }
                 else
                 {
@@ -102,26 +102,33 @@ public sealed class StreamingEncoder
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async IAsyncEnumerable<int> EncodeAsync(PipeReader reader, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await foreach (int[] batch in EncodeBatchesAsync(reader, cancellationToken).ConfigureAwait(false))
-            foreach (int id in batch) yield return id;
+        await foreach (int[] chunk in EncodeChunksAsync(reader, cancellationToken).ConfigureAwait(false))
+            foreach (int id in chunk) yield return id;
     }
 
     /// <summary>The ids of a stream's content, one at a time (the stream is left open).</summary>
     public IAsyncEnumerable<int> EncodeAsync(Stream stream, CancellationToken cancellationToken = default)
         => EncodeAsync(PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true)), cancellationToken);
 
-    private int[] EncodeBlock(in ReadOnlySequence<byte> sequence, ref byte[] scratch, long offset, ref long chunks)
+    /// <summary>Encodes a block of whole chunks, one chunk at a time (each with its own random stream).</summary>
+    private List<int[]> EncodeBlock(in ReadOnlySequence<byte> sequence, ref byte[] scratch, long offset, ref long chunks)
     {
         ReadOnlySpan<byte> block = Contiguous(sequence, ref scratch);
-        SamplingOptions? sampling = Sampling is { } s ? s with { FirstChunk = s.FirstChunk + chunks } : null;
-        chunks += Chunker.CountChunks(block);
-        if (Raw || Ascii.IsValid(block)) return _tokenizer.EncodeBytes(block, sampling: sampling); // ASCII is already NFC
-        if (!Utf8.IsValid(block))
+        if (!Raw && !Ascii.IsValid(block) && !Utf8.IsValid(block))
+            Utf8Text.Decode(block, new StringBuilder(), DecodePolicy.Strict, isFinal: true, offset); // throws with the offset
+        var result = new List<int[]>();
+        for (int pos = 0; pos < block.Length;)
         {
-            var sink = new StringBuilder();
-            Utf8Text.Decode(block, sink, DecodePolicy.Strict, isFinal: true, offset); // throws with the offset
+            int end = Chunker.ChunkEnd(block, pos);
+            ReadOnlySpan<byte> chunk = block[pos..end];
+            SamplingOptions? sampling = Sampling is { } s ? s with { FirstChunk = s.FirstChunk + chunks } : null;
+            result.Add(Raw || Ascii.IsValid(chunk) // ASCII is already NFC
+                ? _tokenizer.EncodeBytes(chunk, sampling: sampling)
+                : [.. _tokenizer.EncodeToIds(Encoding.UTF8.GetString(chunk), sampling: sampling)]);
+            chunks++;
+            pos = end;
         }
-        return [.. _tokenizer.EncodeToIds(Encoding.UTF8.GetString(block), sampling: sampling)];
+        return result;
     }
 
     private static ReadOnlySpan<byte> Contiguous(in ReadOnlySequence<byte> buffer, ref byte[] scratch)
