@@ -78,6 +78,8 @@ internal sealed record CliIO(Stream Stdin, Stream Stdout, TextWriter Stderr)
 /// <summary>Options several commands share.</summary>
 internal static class CommonOptions
 {
+    public static Argument<string?> Text(string description) => new("text") { Arity = ArgumentArity.ZeroOrOne, Description = description };
+
     public static Option<string> Model() => new("--model", "-m") { Description = "Model file: BytePiece JSON or native (.bpm).", Required = true };
 
     public static Option<string?> Input() => new("--input", "-i") { Description = "Input file, or - for stdin (the default)." };

@@ -10,7 +10,7 @@ internal static class EncodeCommand
 {
     public static Command Create(CliIO io)
     {
-        var text = new Argument<string?>("text") { Arity = ArgumentArity.ZeroOrOne, Description = "Text to encode. Without it, the input (stdin by default) is encoded." };
+        var text = CommonOptions.Text("Text to encode. Without it, the input (stdin by default) is encoded.");
         var model = CommonOptions.Model();
         var input = CommonOptions.Input();
         var output = CommonOptions.Output();

@@ -9,7 +9,7 @@ internal static class EntropyCommand
 {
     public static Command Create(CliIO io)
     {
-        var text = new Argument<string?>("text") { Arity = ArgumentArity.ZeroOrOne, Description = "Text to analyse. Without it, the input is read." };
+        var text = CommonOptions.Text("Text to analyse. Without it, the input is read.");
         var model = CommonOptions.Model();
         var input = CommonOptions.Input();
         var alpha = new Option<double>("--alpha", "-a") { Description = "Inverse temperature (>= 0).", DefaultValueFactory = _ => 1 };

@@ -9,7 +9,7 @@ internal static class NBestCommand
 {
     public static Command Create(CliIO io)
     {
-        var text = new Argument<string?>("text") { Arity = ArgumentArity.ZeroOrOne, Description = "Text to segment. Without it, the input is read." };
+        var text = CommonOptions.Text("Text to segment. Without it, the input is read.");
         var model = CommonOptions.Model();
         var input = CommonOptions.Input();
         var k = new Option<int>("--k", "-k") { Description = "How many segmentations.", DefaultValueFactory = _ => 5 };
