@@ -22,9 +22,6 @@ internal interface IReservoirChoice
 /// </summary>
 internal static class Sampler
 {
-    /// <summary>Largest exponent kept in the linear domain before re-referencing (exp(700) is finite).</summary>
-    private const double MaxExponent = 700;
-
     /// <summary>
     /// Fills <c>scratch.Path</c> with a drawn segmentation (last token first) and returns its length;
     /// <c>scratch.Best[n]</c> holds log Z afterwards.
@@ -32,40 +29,117 @@ internal static class Sampler
     public static int Solve<TChoice>(UnigramModel model, ReadOnlySpan<byte> chunk, LatticeScratch scratch, double alpha, ref TChoice choice)
         where TChoice : IReservoirChoice
     {
-        EdgeWeights weights = EdgeWeights.For(model, alpha);
-        return weights.Cell is null
-            ? SolveLogDomain(model, chunk, scratch, alpha, ref choice)
-            : SolveLinear(model, weights, chunk, scratch, ref choice);
+        int n = chunk.Length;
+        var pass = new SamplerPass(model, alpha);
+        Span<double> a = scratch.Best.AsSpan(0, n + 1), b = scratch.SumFor(n + 1);
+        pass.Reset(a, b);
+        pass.ProcessStarts(chunk, a, b, scratch.Back.AsSpan(0, n + 1), 0, n, ref choice);
+        a[n] = pass.LogZ(a, b, n, n);
+        return Viterbi.Backtrack(model, scratch, n);
+    }
+
+    /// <summary>log(exp(a) + exp(b)) without overflow, with log1p for precision.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double LogAddExp(double a, double b)
+    {
+        if (double.IsNegativeInfinity(a)) return b;
+        if (double.IsNegativeInfinity(b)) return a;
+        return a > b ? a + Log1P(Math.Exp(b - a)) : b + Log1P(Math.Exp(a - b));
     }
 
     /// <summary>
-    /// The fast path. Every edge weight exp(alpha (logp - c len)) is precomputed per cell (the
-    /// exp(-alpha c len) factors multiply to exp(-alpha c n) on every path, so the distribution is
-    /// unchanged), forward sums are linear in one scale shared by all positions, and when a sum leaves
-    /// [2^-300, 2^300] the open window is multiplied by a power of two, which is exact. A candidate costs
-    /// a multiply, an add and a division; no exp or log.
+    /// log(1 + x), accurate for small x (Goldberg's correction: the rounding of 1 + x cancels);
+    /// .NET's <c>double.LogP1</c> computes <c>Log(x + 1)</c>, which loses the low bits.
     /// </summary>
-    private static int SolveLinear<TChoice>(UnigramModel model, EdgeWeights weights, ReadOnlySpan<byte> chunk, LatticeScratch scratch, ref TChoice choice)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Log1P(double x)
+    {
+        double u = 1 + x;
+        return u == 1 ? x : Math.Log(u) * (x / (u - 1));
+    }
+}
+
+/// <summary>
+/// One chunk's forward pass, resumable: starts may be processed in any number of consecutive ranges
+/// (the streaming encoder feeds them as bytes arrive) and fill exactly the arrays one call would. Two
+/// arithmetic paths: <b>linear</b> (per-cell edge weights exp(alpha (logp - c len)), precomputed once per
+/// alpha, whose exp(-alpha c len) factors multiply to the same constant on every path; sums linear in one
+/// scale, rescaled exactly by powers of two; a candidate costs a multiply, an add and a compare) and
+/// <b>log-domain</b> (for alphas whose weights would leave a double's range). Array a holds the linear
+/// sums, or the log references; b holds the log path's relative sums.
+/// </summary>
+internal struct SamplerPass
+{
+    /// <summary>Largest exponent kept in the linear domain before re-referencing (exp(700) is finite).</summary>
+    private const double MaxExponent = 700;
+
+    private readonly UnigramModel _model;
+    private readonly double _alpha;
+    private readonly EdgeWeights _weights;
+    private long _scaleExponent; // linear sums are exp(log Z) * 2^_scaleExponent
+
+    public SamplerPass(UnigramModel model, double alpha)
+    {
+        _model = model;
+        _alpha = alpha;
+        _weights = EdgeWeights.For(model, alpha);
+    }
+
+    private readonly bool Linear => _weights.Cell is not null;
+
+    /// <summary>Position 0 starts the chunk; every later position is empty.</summary>
+    public readonly void Reset(Span<double> a, Span<double> b)
+    {
+        if (Linear)
+        {
+            a[0] = 1;
+            a[1..].Clear();
+        }
+        else
+        {
+            a[0] = 0;
+            b[0] = 1;
+            b[1..].Clear();
+        }
+    }
+
+    /// <summary>Marks positions as not reached yet (for arrays that grow while streaming).</summary>
+    public readonly void Clear(Span<double> a, Span<double> b)
+    {
+        if (Linear) a.Clear();
+        else b.Clear();
+    }
+
+    /// <summary>log Z of the chunk's prefix ending at <paramref name="end"/> (its final position), after all starts before it.</summary>
+    public readonly double LogZ(Span<double> a, Span<double> b, int end, long absoluteLength)
+        => Linear
+            ? Math.Log(a[end]) - _scaleExponent * Math.Log(2) + _alpha * _weights.PerByte * absoluteLength
+            : a[end] + Math.Log(b[end]);
+
+    /// <summary>Processes starts [<paramref name="from"/>, <paramref name="to"/>) over the bytes available in <paramref name="chunk"/>.</summary>
+    public void ProcessStarts<TChoice>(ReadOnlySpan<byte> chunk, Span<double> a, Span<double> b, Span<int> back, int from, int to, ref TChoice choice)
+        where TChoice : IReservoirChoice
+    {
+        if (Linear) ProcessLinear(chunk, a, back, from, to, ref choice);
+        else ProcessLogDomain(chunk, a, b, back, from, to, ref choice);
+    }
+
+    private void ProcessLinear<TChoice>(ReadOnlySpan<byte> chunk, Span<double> sum, Span<int> back, int from, int to, ref TChoice choice)
         where TChoice : IReservoirChoice
     {
         int n = chunk.Length;
-        Span<double> sum = scratch.Best.AsSpan(0, n + 1);
-        Span<int> back = scratch.Back.AsSpan(0, n + 1);
-        sum[0] = 1;
-        sum[1..].Clear();
-        TrieNode[] nodes = model.Trie.Nodes;
-        double[] cellWeight = weights.Cell!;
-        int window = model.MaxPieceLength;
-        long scaleExponent = 0; // sums are exp(log Z) * 2^scaleExponent
-        for (int i = 0; i < n; i++)
+        TrieNode[] nodes = _model.Trie.Nodes;
+        double[] cellWeight = _weights.Cell!;
+        int window = _model.MaxPieceLength;
+        for (int i = from; i < to; i++)
         {
             double si = sum[i]; // final: every candidate for i has arrived
             int exponent = Math.ILogB(si);
             if (exponent > 300 || exponent < -300)
             {
-                int stop = Math.Min(n, i + window);
+                int stop = Math.Min(n, i + window); // nothing beyond can hold mass yet
                 for (int k = i; k <= stop; k++) sum[k] = Math.ScaleB(sum[k], -exponent);
-                scaleExponent -= exponent;
+                _scaleExponent -= exponent;
                 si = sum[i];
             }
             int node = PieceTrie.Root;
@@ -84,31 +158,23 @@ internal static class Sampler
                 back[e] = (t & keep) | (back[e] & ~keep);
             }
         }
-        sum[n] = Math.Log(sum[n]) - scaleExponent * Math.Log(2) + weights.Alpha * weights.PerByte * n;
-        return Viterbi.Backtrack(model, scratch, n);
     }
 
-    /// <summary>The general path, in the log domain: for alphas whose edge weights would not fit a double's range.</summary>
-    private static int SolveLogDomain<TChoice>(UnigramModel model, ReadOnlySpan<byte> chunk, LatticeScratch scratch, double alpha, ref TChoice choice)
+    /// <summary>
+    /// Z[e] accumulated relative to a reference: Z[e] = ref[e] + ln(sum[e]), with ref[e] the first
+    /// candidate's log weight (moved up if a later one is far larger); the log is taken once per position.
+    /// </summary>
+    private readonly void ProcessLogDomain<TChoice>(ReadOnlySpan<byte> chunk, Span<double> reference, Span<double> sum, Span<int> back, int from, int to, ref TChoice choice)
         where TChoice : IReservoirChoice
     {
-        PieceTrie trie = model.Trie;
         int n = chunk.Length;
-        // Z[e] is accumulated in the linear domain relative to a reference: Z[e] = ref[e] + ln(sum[e]), with
-        // ref[e] the first candidate's log weight (moved up if a later one is far larger). A candidate then
-        // costs one exp and a division instead of a logsumexp; the log is taken once per position.
-        Span<double> reference = scratch.Best.AsSpan(0, n + 1);
-        Span<double> sum = scratch.SumFor(n + 1);
-        Span<int> back = scratch.Back.AsSpan(0, n + 1);
-        reference[0] = 0;
-        sum[0] = 1;
-        sum[1..].Clear();
-        TrieNode[] nodes = trie.Nodes;
-        double[] scores = trie.Scores;
-        for (int i = 0; i < n; i++)
+        TrieNode[] nodes = _model.Trie.Nodes;
+        double[] scores = _model.Trie.Scores;
+        for (int i = from; i < to; i++)
         {
             double zi = reference[i] + Math.Log(sum[i]); // final: every candidate for i has arrived
             reference[i] = zi;
+            sum[i] = 1;
             int node = PieceTrie.Root;
             for (int j = i; j < n; j++)
             {
@@ -117,7 +183,7 @@ internal static class Sampler
                 node = t;
                 double score = scores[t];
                 if (double.IsNegativeInfinity(score)) continue; // a prefix, not a piece
-                double w = zi + alpha * score;
+                double w = zi + _alpha * score;
                 int e = j + 1;
                 if (sum[e] == 0)
                 {
@@ -142,27 +208,5 @@ internal static class Sampler
                 if (choice.Accept(e, t, weight, sum[e])) back[e] = t;
             }
         }
-        reference[n] += Math.Log(sum[n]);
-        return Viterbi.Backtrack(model, scratch, n);
-    }
-
-    /// <summary>log(exp(a) + exp(b)) without overflow, with log1p for precision.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double LogAddExp(double a, double b)
-    {
-        if (double.IsNegativeInfinity(a)) return b;
-        if (double.IsNegativeInfinity(b)) return a;
-        return a > b ? a + Log1P(Math.Exp(b - a)) : b + Log1P(Math.Exp(a - b));
-    }
-
-    /// <summary>
-    /// log(1 + x), accurate for small x (Goldberg's correction: the rounding of 1 + x cancels);
-    /// .NET's <c>double.LogP1</c> computes <c>Log(x + 1)</c>, which loses the low bits.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double Log1P(double x)
-    {
-        double u = 1 + x;
-        return u == 1 ? x : Math.Log(u) * (x / (u - 1));
     }
 }

@@ -21,12 +21,24 @@ internal static class Viterbi
     /// <returns>The number of tokens.</returns>
     public static int Solve(UnigramModel model, ReadOnlySpan<byte> chunk, LatticeScratch scratch)
     {
-        PieceTrie trie = model.Trie;
         int n = chunk.Length;
         Span<double> best = scratch.Best.AsSpan(0, n + 1);
-        Span<int> back = scratch.Back.AsSpan(0, n + 1);
         best[0] = 0;
         best[1..].Fill(double.NegativeInfinity);
+        ProcessStarts(model, chunk, best, scratch.Back.AsSpan(0, n + 1), 0, n);
+        return Backtrack(model, scratch, n);
+    }
+
+    /// <summary>
+    /// Relaxes every piece that starts at a position in [<paramref name="from"/>, <paramref name="to"/>) and
+    /// ends within <paramref name="chunk"/> (the bytes available so far). Ends receive candidates in the same order however the starts
+    /// are split into calls, so a stream processed in pieces fills exactly the same arrays.
+    /// </summary>
+    public static void ProcessStarts(UnigramModel model, ReadOnlySpan<byte> chunk, Span<double> best, Span<int> back, int from, int to)
+    {
+        PieceTrie trie = model.Trie;
+        int n = chunk.Length;
+        if (best.Length < n + 1 || back.Length < n + 1 || from < 0 || to > n) throw new ArgumentOutOfRangeException(nameof(to));
 
         // Base + byte is always inside the padded node array (PieceTrie guarantees it), and every
         // j + 1 <= n indexes best/back, so the inner loop runs without bounds checks.
@@ -35,7 +47,7 @@ internal static class Viterbi
         ref double bestRef = ref MemoryMarshal.GetReference(best);
         ref int backRef = ref MemoryMarshal.GetReference(back);
         ref byte text = ref MemoryMarshal.GetReference(chunk);
-        for (int i = 0; i < n; i++)
+        for (int i = from; i < to; i++)
         {
             // The walk is a chain of dependent loads; start fetching the depth-2 cell of a later walk
             // now (the root's children are always cached) so that its first miss overlaps this walk.
@@ -65,7 +77,6 @@ internal static class Viterbi
                 holder = double.MaxNative(candidate, holder);
             }
         }
-        return Backtrack(model, scratch, n);
     }
 
     /// <summary>Follows the back nodes from <paramref name="n"/> to 0, writing the piece indices into Path (last first).</summary>
