@@ -36,7 +36,7 @@ internal static class EncodeCommand
                 using Stream source = literal is not null ? new MemoryStream(Encoding.UTF8.GetBytes(literal)) : io.OpenInput(parse.GetValue(input));
                 var reader = PipeReader.Create(source, new StreamPipeReaderOptions(bufferSize: 1 << 20, leaveOpen: true));
                 writer.Begin(stream);
-                foreach (int[] ids in encoder.EncodeChunksAsync(reader).ToBlockingEnumerable()) writer.WriteChunk(ids, stream);
+                foreach (EncodedPart part in encoder.EncodeChunksAsync(reader).ToBlockingEnumerable()) writer.Write(part, stream);
                 writer.End(stream);
             });
             return ExitCodes.Success;
@@ -50,21 +50,22 @@ internal sealed class TokenLineWriter(BytePieceTokenizer tokenizer, bool pieces,
 {
     private readonly byte[] _number = new byte[16];
     private bool _lineOpen; // tokens written on the current line
-    private long _chunks;
+    private bool _chunkEnded; // the last part ended a chunk: the next one starts a new line
 
     public void Begin(Stream output)
     {
         if (bos) WriteToken(output, SpecialTokens.BosId);
     }
 
-    public void WriteChunk(ReadOnlySpan<int> ids, Stream output)
+    public void Write(EncodedPart part, Stream output)
     {
-        if (_chunks++ > 0)
+        if (_chunkEnded)
         {
             output.WriteByte((byte)'\n');
             _lineOpen = false;
         }
-        foreach (int id in ids) WriteToken(output, id);
+        foreach (int id in part.Ids) WriteToken(output, id);
+        _chunkEnded = part.EndsChunk;
     }
 
     public void End(Stream output)

@@ -116,4 +116,74 @@ public class StreamingTests
         });
         Assert.Equal(tokenizer.EncodeToIds("first line\n"), ids.Take(tokenizer.EncodeToIds("first line\n").Count));
     }
+
+    private static (int[] Ids, StreamingEncoder Encoder) Stream(StreamingEncoder encoder, byte[] bytes, int[] splits)
+    {
+        int[] ids = Collect(encoder, Feed(bytes, splits));
+        return (ids, encoder);
+    }
+
+    [Fact]
+    public void LongChunks_EncodedAsTheyArrive_EqualWholeText_ForViterbiAndSampling()
+    {
+        // A tiny threshold sends every chunk longer than 16 bytes through the bounded-memory lattice.
+        var gen = from model in TestVocab.Model from text in Text from splits in Splits from seed in Gen.Choose(0, 100) select (model, text, splits, seed);
+        var real = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
+        TestVocab.Check(gen, x =>
+        {
+            var tokenizer = new BytePieceTokenizer(x.model);
+            byte[] utf8 = Encoding.UTF8.GetBytes(x.text);
+            var sampling = new SamplingOptions(0.5, (ulong)x.seed);
+            foreach (var (t, s) in new[] { (tokenizer, (SamplingOptions?)null), (tokenizer, sampling), (real, null), (real, sampling) })
+            {
+                var (ids, encoder) = Stream(new StreamingEncoder(t, sampling: s) { LongChunkThreshold = 16 }, utf8, x.splits);
+                if (encoder.ForcedCuts != 0 || !ids.SequenceEqual(t.EncodeToIds(x.text, sampling: s))) return false;
+            }
+            var (raw, _) = Stream(new StreamingEncoder(tokenizer, raw: true) { LongChunkThreshold = 16 }, utf8, x.splits);
+            return raw.SequenceEqual(tokenizer.EncodeBytes(utf8));
+        }, maxTest: 200);
+    }
+
+    [Fact]
+    public void TwentyMegabyteLine_StreamsInBoundedMemory_WithTheWholeTextResult()
+    {
+        byte[] seed = SharedData.Corpus("zh", 2 << 20);
+        byte[] line = new byte[21 << 20];
+        for (int i = 0; i < line.Length; i += seed.Length) seed.AsSpan(0, Math.Min(seed.Length, line.Length - i)).CopyTo(line.AsSpan(i));
+        for (int i = 0; i < line.Length; i++) if (line[i] == '\n') line[i] = (byte)' ';
+        int cut = line.AsSpan(0, line.Length - 8).LastIndexOfAnyInRange((byte)0, (byte)0x7F); // end on a whole character
+        line = line[..cut];
+        var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
+        var (ids, encoder) = Stream(new StreamingEncoder(tokenizer), line, [1 << 16]);
+        Assert.Equal(0, encoder.ForcedCuts);
+        Assert.True(encoder.MaxRetainedBytes < 1 << 20, $"held {encoder.MaxRetainedBytes} bytes at once");
+        Assert.Equal(tokenizer.EncodeToIds(Encoding.UTF8.GetString(line)), ids);
+    }
+
+    [Fact]
+    public void SampledMultiMegabyteLine_Streams_WithTheWholeTextResult()
+    {
+        byte[] seed = SharedData.Corpus("en", 3 << 20);
+        for (int i = 0; i < seed.Length; i++) if (seed[i] == '\n') seed[i] = (byte)' ';
+        var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
+        var sampling = new SamplingOptions(0.1, 99);
+        var (ids, encoder) = Stream(new StreamingEncoder(tokenizer, sampling: sampling), seed, [4096, 70_000, 3]);
+        Assert.Equal(0, encoder.ForcedCuts);
+        Assert.True(encoder.MaxRetainedBytes < 1 << 20, $"held {encoder.MaxRetainedBytes} bytes at once");
+        Assert.Equal(tokenizer.EncodeToIds(Encoding.UTF8.GetString(seed), sampling: sampling), ids);
+    }
+
+    [Fact]
+    public void ChainsThatNeverMeet_AreCutAtTheWindow_AndCounted_StillLossless()
+    {
+        // "a" rare and "aa" common: even positions chain through even ones, odd through position 1, so
+        // chains meet only at the start and the lattice must cut.
+        var counts = Enumerable.Range(0, 256).Select(b => new KeyValuePair<byte[], long>([(byte)b], 1)).Append(new("aa"u8.ToArray(), 1000));
+        var tokenizer = new BytePieceTokenizer(UnigramModel.FromCounts(counts));
+        byte[] line = Enumerable.Repeat((byte)'a', 200_001).ToArray();
+        var (ids, encoder) = Stream(new StreamingEncoder(tokenizer, raw: true) { MaxWindow = 4096 }, line, [1 << 16]);
+        Assert.True(encoder.ForcedCuts > 0);
+        Assert.True(encoder.MaxRetainedBytes < 200_000, $"held {encoder.MaxRetainedBytes} bytes at once");
+        Assert.Equal(line, tokenizer.DecodeBytes(ids));
+    }
 }

@@ -37,21 +37,70 @@ public sealed class StreamingEncoder
     /// <summary>Sampling options, or null for Viterbi.</summary>
     public SamplingOptions? Sampling { get; }
 
-    /// <summary>The ids of the whole input, one array per chunk (a line and the newlines after it), in order.</summary>
+    /// <summary>A pending chunk longer than this is encoded as it arrives (bounded memory) instead of held whole.</summary>
+    public int LongChunkThreshold { get; init; } = 1 << 16;
+
+    /// <summary>See <see cref="StreamingLattice.MaxWindow"/>: how far back-pointer chains may go without meeting before a forced cut.</summary>
+    public int MaxWindow { get; init; } = 1 << 20;
+
+    /// <summary>Forced cuts in the last encoding (0 means the output equals whole-text encoding).</summary>
+    public int ForcedCuts { get; private set; }
+
+    /// <summary>The most input bytes held at once in the last encoding (pipe buffer plus lattice).</summary>
+    public long MaxRetainedBytes { get; private set; }
+
+    /// <summary>
+    /// The ids of the whole input, in order, as parts: a chunk (a line and the newlines after it) is one
+    /// part, or, when it is longer than <see cref="LongChunkThreshold"/>, several parts as its tokens
+    /// become certain; <see cref="EncodedPart.EndsChunk"/> marks a chunk's last part.
+    /// </summary>
     /// <exception cref="InvalidUtf8Exception">Text mode and the input is not valid UTF-8 (the offset counts from the start of the input).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public async IAsyncEnumerable<int[]> EncodeChunksAsync(PipeReader reader, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<EncodedPart> EncodeChunksAsync(PipeReader reader, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reader);
         long offset = 0, chunks = 0;
         long scanned = 0; // bytes of the unconsumed buffer already known to hold no commit point
         byte[] scratch = [];
+        StreamingLattice? longChunk = null;
+        var pending = new List<int>();
+        ForcedCuts = 0;
+        MaxRetainedBytes = 0;
         try
         {
             while (true)
             {
                 ReadResult result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
                 ReadOnlySequence<byte> buffer = result.Buffer;
+                MaxRetainedBytes = Math.Max(MaxRetainedBytes, buffer.Length + (longChunk?.Retained ?? 0));
+                if (longChunk is not null)
+                {
+                    // Inside a long chunk: feed it up to its end, or up to a point where text can be cut.
+                    long end = FirstCommitPoint(buffer);
+                    bool chunkEnds = end > 0 || result.IsCompleted;
+                    long feed = chunkEnds ? (end > 0 ? end : buffer.Length) : Raw ? buffer.Length : LastSafeSplit(buffer);
+                    if (feed > 0) Feed(longChunk, buffer.Slice(0, feed), ref scratch, offset, pending);
+                    offset += feed;
+                    if (chunkEnds)
+                    {
+                        longChunk.Finish(pending);
+                        ForcedCuts += longChunk.ForcedCuts;
+                        longChunk = null;
+                        chunks++;
+                        reader.AdvanceTo(buffer.GetPosition(feed)); // examine the rest again at once
+                        yield return new EncodedPart([.. pending], EndsChunk: true);
+                        pending.Clear();
+                        if (result.IsCompleted && feed == buffer.Length) break;
+                        continue;
+                    }
+                    reader.AdvanceTo(buffer.GetPosition(feed), buffer.End);
+                    if (pending.Count > 0)
+                    {
+                        yield return new EncodedPart([.. pending], EndsChunk: false);
+                        pending.Clear();
+                    }
+                    continue;
+                }
                 long commit = result.IsCompleted ? buffer.Length : LastCommitPoint(buffer, scanned);
                 if (commit > 0)
                 {
@@ -59,7 +108,14 @@ public sealed class StreamingEncoder
                     offset += commit;
                     scanned = 0;
                     reader.AdvanceTo(buffer.GetPosition(commit), buffer.End);
-                    foreach (int[] ids in encoded) yield return ids;
+                    foreach (int[] ids in encoded) yield return new EncodedPart(ids, EndsChunk: true);
+                }
+                else if (buffer.Length >= LongChunkThreshold)
+                {
+                    longChunk = new StreamingLattice(_tokenizer.Model, Sampling, chunks, MaxWindow);
+                    scanned = 0;
+                    reader.AdvanceTo(buffer.Start); // handled in lattice mode on the next read, which returns at once
+                    continue;
                 }
                 else
                 {
@@ -74,6 +130,58 @@ public sealed class StreamingEncoder
         {
             if (scratch.Length > 0) ArrayPool<byte>.Shared.Return(scratch);
         }
+    }
+
+    /// <summary>Feeds a segment of a long chunk: bytes as they are (raw, ASCII) or validated and normalized text.</summary>
+    private void Feed(StreamingLattice lattice, in ReadOnlySequence<byte> segment, ref byte[] scratch, long offset, List<int> output)
+    {
+        ReadOnlySpan<byte> bytes = Contiguous(segment, ref scratch);
+        if (Raw || Ascii.IsValid(bytes))
+        {
+            lattice.Append(bytes, output);
+            return;
+        }
+        if (!Utf8.IsValid(bytes)) Utf8Text.Decode(bytes, new StringBuilder(), DecodePolicy.Strict, isFinal: true, offset); // throws with the offset
+        string text = Encoding.UTF8.GetString(bytes);
+        if (_tokenizer.Model.Normalization == TextNormalization.Nfc) text = text.Normalize(NormalizationForm.FormC);
+        lattice.Append(Encoding.UTF8.GetBytes(text), output);
+    }
+
+    /// <summary>
+    /// The last position before which text can be cut without changing its NFC form: an ASCII byte or
+    /// the lead byte of U+4000..U+9FFF (CJK), characters that never combine with what precedes them. 0 if none.
+    /// </summary>
+    internal static long LastSafeSplit(in ReadOnlySequence<byte> buffer)
+    {
+        long last = 0, position = 0;
+        foreach (ReadOnlyMemory<byte> segment in buffer)
+        {
+            ReadOnlySpan<byte> span = segment.Span;
+            int i = span.LastIndexOfAnyInRange((byte)0x00, (byte)0x7F);
+            int cjk = span.LastIndexOfAnyInRange((byte)0xE4, (byte)0xE9);
+            int best = Math.Max(i, cjk);
+            if (best > 0 || (best == 0 && position > 0)) last = position + best;
+            position += span.Length;
+        }
+        return last;
+    }
+
+    /// <summary>The end of the first complete chunk in <paramref name="buffer"/>, or 0 if none yet.</summary>
+    internal static long FirstCommitPoint(in ReadOnlySequence<byte> buffer)
+    {
+        long position = 0;
+        int previous = -1;
+        foreach (ReadOnlyMemory<byte> segment in buffer)
+        {
+            ReadOnlySpan<byte> span = segment.Span;
+            for (int i = 0; i < span.Length; i++)
+            {
+                if (previous == '\n' && span[i] != '\n') return position + i;
+                previous = span[i];
+            }
+            position += span.Length;
+        }
+        return 0;
     }
 
     /// <summary>
@@ -102,8 +210,8 @@ public sealed class StreamingEncoder
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async IAsyncEnumerable<int> EncodeAsync(PipeReader reader, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await foreach (int[] chunk in EncodeChunksAsync(reader, cancellationToken).ConfigureAwait(false))
-            foreach (int id in chunk) yield return id;
+        await foreach (EncodedPart part in EncodeChunksAsync(reader, cancellationToken).ConfigureAwait(false))
+            foreach (int id in part.Ids) yield return id;
     }
 
     /// <summary>The ids of a stream's content, one at a time (the stream is left open).</summary>
