@@ -186,4 +186,20 @@ public class StreamingTests
         Assert.True(encoder.MaxRetainedBytes < 200_000, $"held {encoder.MaxRetainedBytes} bytes at once");
         Assert.Equal(line, tokenizer.DecodeBytes(ids));
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(8)]
+    public void ParallelEncoding_EqualsSequential_ForViterbiAndSampling(int threads)
+    {
+        var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
+        byte[] text = [.. SharedData.Corpus("zh", 1 << 20), .. SharedData.Corpus("en", 1 << 20), .. SharedData.Corpus("code", 1 << 20)];
+        string whole = Encoding.UTF8.GetString(text);
+        foreach (SamplingOptions? sampling in new SamplingOptions?[] { null, new SamplingOptions(0.2, 5) })
+        {
+            var (ids, _) = Stream(new StreamingEncoder(tokenizer, sampling: sampling) { Threads = threads }, text, [1 << 20, 300_000]);
+            Assert.Equal(tokenizer.EncodeToIds(whole, sampling: sampling), ids);
+        }
+    }
 }

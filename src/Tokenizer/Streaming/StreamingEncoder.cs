@@ -37,6 +37,12 @@ public sealed class StreamingEncoder
     /// <summary>Sampling options, or null for Viterbi.</summary>
     public SamplingOptions? Sampling { get; }
 
+    /// <summary>Threads that encode a block of chunks in parallel (1: sequential). The result never depends on it.</summary>
+    public int Threads { get; init; } = 1;
+
+    /// <summary>Blocks smaller than this are encoded on one thread.</summary>
+    private const int ParallelBlockMinimum = 1 << 16;
+
     /// <summary>A pending chunk longer than this is encoded as it arrives (bounded memory) instead of held whole.</summary>
     public int LongChunkThreshold { get; init; } = 1 << 16;
 
@@ -135,7 +141,7 @@ public sealed class StreamingEncoder
     /// <summary>Feeds a segment of a long chunk: bytes as they are (raw, ASCII) or validated and normalized text.</summary>
     private void Feed(StreamingLattice lattice, in ReadOnlySequence<byte> segment, ref byte[] scratch, long offset, List<int> output)
     {
-        ReadOnlySpan<byte> bytes = Contiguous(segment, ref scratch);
+        ReadOnlySpan<byte> bytes = ContiguousMemory(segment, ref scratch).Span;
         if (Raw || Ascii.IsValid(bytes))
         {
             lattice.Append(bytes, output);
@@ -221,27 +227,63 @@ public sealed class StreamingEncoder
     /// <summary>Encodes a block of whole chunks, one chunk at a time (each with its own random stream).</summary>
     private List<int[]> EncodeBlock(in ReadOnlySequence<byte> sequence, ref byte[] scratch, long offset, ref long chunks)
     {
-        ReadOnlySpan<byte> block = Contiguous(sequence, ref scratch);
-        if (!Raw && !Ascii.IsValid(block) && !Utf8.IsValid(block))
-            Utf8Text.Decode(block, new StringBuilder(), DecodePolicy.Strict, isFinal: true, offset); // throws with the offset
+        ReadOnlyMemory<byte> block = ContiguousMemory(sequence, ref scratch);
+        ReadOnlySpan<byte> span = block.Span;
+        if (!Raw && !Ascii.IsValid(span) && !Utf8.IsValid(span))
+            Utf8Text.Decode(span, new StringBuilder(), DecodePolicy.Strict, isFinal: true, offset); // throws with the offset
+        int threads = Math.Max(1, Threads);
+        if (threads == 1 || block.Length < ParallelBlockMinimum)
+        {
+            var single = EncodeChunks(block.Span, chunks);
+            chunks += single.Count;
+            return single;
+        }
+        // Batches of whole chunks, each with its first chunk's index, encoded on all threads and joined
+        // in input order: identical to the sequential result, sampling included.
+        int parts = threads * 4;
+        var bounds = new List<int> { 0 };
+        for (int k = 1; k < parts; k++)
+        {
+            int target = (int)((long)block.Length * k / parts);
+            if (target <= bounds[^1]) continue;
+            int end = Chunker.ChunkEnd(span, target - 1 < bounds[^1] ? bounds[^1] : target - 1);
+            if (end > bounds[^1] && end < block.Length) bounds.Add(end);
+        }
+        bounds.Add(block.Length);
+        var firstChunk = new long[bounds.Count - 1];
+        long count = chunks;
+        for (int k = 0; k < firstChunk.Length; k++)
+        {
+            firstChunk[k] = count;
+            count += Chunker.CountChunks(span[bounds[k]..bounds[k + 1]]);
+        }
+        var results = new List<int[]>[firstChunk.Length];
+        Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = threads },
+            k => results[k] = EncodeChunks(block.Span[bounds[k]..bounds[k + 1]], firstChunk[k]));
+        chunks = count;
+        return [.. results.SelectMany(r => r)];
+    }
+
+    /// <summary>Encodes whole chunks one at a time, chunk k with the random stream of chunk firstChunk + k.</summary>
+    private List<int[]> EncodeChunks(ReadOnlySpan<byte> block, long firstChunk)
+    {
         var result = new List<int[]>();
         for (int pos = 0; pos < block.Length;)
         {
             int end = Chunker.ChunkEnd(block, pos);
             ReadOnlySpan<byte> chunk = block[pos..end];
-            SamplingOptions? sampling = Sampling is { } s ? s with { FirstChunk = s.FirstChunk + chunks } : null;
+            SamplingOptions? sampling = Sampling is { } s ? s with { FirstChunk = s.FirstChunk + firstChunk + result.Count } : null;
             result.Add(Raw || Ascii.IsValid(chunk) // ASCII is already NFC
                 ? _tokenizer.EncodeBytes(chunk, sampling: sampling)
                 : [.. _tokenizer.EncodeToIds(Encoding.UTF8.GetString(chunk), sampling: sampling)]);
-            chunks++;
             pos = end;
         }
         return result;
     }
 
-    private static ReadOnlySpan<byte> Contiguous(in ReadOnlySequence<byte> buffer, ref byte[] scratch)
+    private static ReadOnlyMemory<byte> ContiguousMemory(in ReadOnlySequence<byte> buffer, ref byte[] scratch)
     {
-        if (buffer.IsSingleSegment) return buffer.FirstSpan;
+        if (buffer.IsSingleSegment) return buffer.First;
         int length = checked((int)buffer.Length);
         if (scratch.Length < length)
         {
@@ -249,6 +291,6 @@ public sealed class StreamingEncoder
             scratch = ArrayPool<byte>.Shared.Rent(length);
         }
         buffer.CopyTo(scratch);
-        return scratch.AsSpan(0, length);
+        return scratch.AsMemory(0, length);
     }
 }
