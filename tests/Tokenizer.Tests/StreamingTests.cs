@@ -18,8 +18,8 @@ public class StreamingTests
     /// A reader that sees the input in pieces of the given sizes (cycled): each read of the underlying
     /// stream returns at most one piece, so every ReadAsync delivers a partial, deterministic buffer.
     /// </summary>
-    private static PipeReader Feed(byte[] bytes, int[] splits)
-        => PipeReader.Create(new TrickleStream(bytes, splits), new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1));
+    private static PipeReader Feed(byte[] bytes, int[] splits, int bufferSize = 4096)
+        => PipeReader.Create(new TrickleStream(bytes, splits), new StreamPipeReaderOptions(bufferSize: bufferSize, minimumReadSize: 1));
 
     private sealed class TrickleStream(byte[] data, int[] splits) : Stream
     {
@@ -198,7 +198,8 @@ public class StreamingTests
         string whole = Encoding.UTF8.GetString(text);
         foreach (SamplingOptions? sampling in new SamplingOptions?[] { null, new SamplingOptions(0.2, 5) })
         {
-            var (ids, _) = Stream(new StreamingEncoder(tokenizer, sampling: sampling) { Threads = threads }, text, [1 << 20, 300_000]);
+            // Large read buffers, as the CLI uses, so that blocks are big enough to be split across threads.
+            int[] ids = Collect(new StreamingEncoder(tokenizer, sampling: sampling) { Threads = threads }, Feed(text, [1 << 20, 300_000], bufferSize: 1 << 20));
             Assert.Equal(tokenizer.EncodeToIds(whole, sampling: sampling), ids);
         }
     }
