@@ -1,4 +1,3 @@
-using System.Buffers.Text;
 using System.CommandLine;
 using System.IO.Pipelines;
 using System.Text;
@@ -14,14 +13,21 @@ internal static class EncodeCommand
         var model = CommonOptions.Model();
         var input = CommonOptions.Input();
         var output = CommonOptions.Output();
-        var format = new Option<string>("--format", "-f") { Description = "ids: decimal ids; pieces: piece text (space as ▁, other bytes as <0xNN>).", DefaultValueFactory = _ => "ids" };
-        format.AcceptOnlyFromAmong("ids", "pieces");
+        var format = new Option<string>("--format", "-f")
+        {
+            Description = "ids: decimal ids, a line per chunk; pieces: piece text (space as ▁, other bytes as <0xNN>); "
+                + "bin16/bin32: little-endian ids; npy: NumPy array (uint16 when ids fit, else uint32; needs --output FILE); "
+                + "jsonl: {\"ids\": [...]} per chunk (with --bos/--eos around each).",
+            DefaultValueFactory = _ => "ids",
+        };
+        format.AcceptOnlyFromAmong("ids", "pieces", "bin16", "bin32", "npy", "jsonl");
+        var threads = new Option<int>("--threads", "-t") { Description = "Threads (default: all cores). The output never depends on it.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var bos = new Option<bool>("--bos") { Description = "Add <bos> (id 1) at the start." };
         var eos = new Option<bool>("--eos") { Description = "Add <eos> (id 2) at the end." };
         var raw = new Option<bool>("--raw") { Description = "Encode the input bytes as they are: no UTF-8 check, no normalization." };
         var alpha = CommonOptions.Alpha();
         var seed = CommonOptions.Seed();
-        var command = new Command("encode", "Encode text to token ids (Viterbi, or sampled with --alpha).") { text, model, input, output, format, bos, eos, raw, alpha, seed };
+        var command = new Command("encode", "Encode text to token ids (Viterbi, or sampled with --alpha).") { text, model, input, output, format, bos, eos, raw, alpha, seed, threads };
         command.SetAction(parse =>
         {
             var tokenizer = new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model)!));
@@ -29,8 +35,9 @@ internal static class EncodeCommand
             if (literal is not null && parse.GetValue(input) is not null)
                 throw new CliException(ExitCodes.Usage, "give either TEXT or --input, not both");
             var sampling = new SamplingOptions(parse.GetValue(alpha), parse.GetValue(seed));
-            var writer = new TokenLineWriter(tokenizer, parse.GetValue(format) == "pieces", parse.GetValue(bos), parse.GetValue(eos));
-            var encoder = new StreamingEncoder(tokenizer, parse.GetValue(raw), sampling);
+            if (parse.GetValue(threads) < 1) throw new CliException(ExitCodes.Usage, "--threads must be at least 1");
+            IdWriter writer = IdWriter.Create(parse.GetValue(format)!, tokenizer, parse.GetValue(bos), parse.GetValue(eos), parse.GetValue(output));
+            var encoder = new StreamingEncoder(tokenizer, parse.GetValue(raw), sampling) { Threads = parse.GetValue(threads) };
             io.WriteOutput(parse.GetValue(output), stream =>
             {
                 using Stream source = literal is not null ? new MemoryStream(Encoding.UTF8.GetBytes(literal)) : io.OpenInput(parse.GetValue(input));
@@ -42,49 +49,5 @@ internal static class EncodeCommand
             return ExitCodes.Success;
         });
         return command;
-    }
-}
-
-/// <summary>Writes one line per chunk: ids or piece text separated by spaces; bos on the first line, eos on the last.</summary>
-internal sealed class TokenLineWriter(BytePieceTokenizer tokenizer, bool pieces, bool bos, bool eos)
-{
-    private readonly byte[] _number = new byte[16];
-    private bool _lineOpen; // tokens written on the current line
-    private bool _chunkEnded; // the last part ended a chunk: the next one starts a new line
-
-    public void Begin(Stream output)
-    {
-        if (bos) WriteToken(output, SpecialTokens.BosId);
-    }
-
-    public void Write(EncodedPart part, Stream output)
-    {
-        if (_chunkEnded)
-        {
-            output.WriteByte((byte)'\n');
-            _lineOpen = false;
-        }
-        foreach (int id in part.Ids) WriteToken(output, id);
-        _chunkEnded = part.EndsChunk;
-    }
-
-    public void End(Stream output)
-    {
-        if (eos) WriteToken(output, SpecialTokens.EosId);
-        if (_lineOpen) output.WriteByte((byte)'\n');
-    }
-
-    private void WriteToken(Stream output, int id)
-    {
-        if (_lineOpen) output.WriteByte((byte)' ');
-        _lineOpen = true;
-        if (pieces)
-        {
-            string text = (uint)id < SpecialTokens.Count ? SpecialTokens.GetText(id) : PieceText.FormatForListing(tokenizer.Model.GetPieceBytes(id));
-            output.Write(Encoding.UTF8.GetBytes(text));
-            return;
-        }
-        Utf8Formatter.TryFormat(id, _number, out int length);
-        output.Write(_number, 0, length);
     }
 }

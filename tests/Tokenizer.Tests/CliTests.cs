@@ -188,3 +188,96 @@ public class CliSamplingTests
         Assert.Equal(Math.Log(SharedData.Tokenizer("bytepiece.eu.plus.40k.model").NBest("watching", 1000).Count), nats, 9);
     }
 }
+
+/// <summary>Output formats and threads of <c>bytepiece encode</c>.</summary>
+public class CliFormatTests
+{
+    private static string Model40k => SharedData.BytePieceModelPath("bytepiece.eu.plus.40k.model");
+
+    private static (int Code, byte[] Stdout, string Stderr) Run(byte[] stdin, params string[] args)
+    {
+        using var input = new MemoryStream(stdin);
+        using var output = new MemoryStream();
+        using var error = new StringWriter();
+        int code = CliApp.Run(args, input, output, error);
+        return (code, output.ToArray(), error.ToString());
+    }
+
+    private static readonly byte[] Corpus = SharedData.Corpus("zh", 512 << 10);
+
+    private static IReadOnlyList<int> Expected => SharedData.Tokenizer("bytepiece.eu.plus.40k.model").EncodeToIds(Encoding.UTF8.GetString(Corpus));
+
+    [Fact]
+    public void Bin16AndBin32_AreTheIdsLittleEndian_WithBosAndEos()
+    {
+        var bin16 = Run(Corpus, "encode", "--model", Model40k, "--format", "bin16", "--bos", "--eos");
+        var bin32 = Run(Corpus, "encode", "--model", Model40k, "--format", "bin32");
+        Assert.Equal(0, bin16.Code);
+        int[] ids16 = Enumerable.Range(0, bin16.Stdout.Length / 2).Select(i => (int)BitConverter.ToUInt16(bin16.Stdout, 2 * i)).ToArray();
+        int[] ids32 = Enumerable.Range(0, bin32.Stdout.Length / 4).Select(i => BitConverter.ToInt32(bin32.Stdout, 4 * i)).ToArray();
+        Assert.Equal([SpecialTokens.BosId, .. Expected, SpecialTokens.EosId], ids16);
+        Assert.Equal(Expected, ids32);
+    }
+
+    [Fact]
+    public void Bin16_RefusesAModelWithMoreThan65536Ids()
+    {
+        var (code, _, stderr) = Run([], "encode", "x", "--model", SharedData.BytePieceModelPath("bytepiece.eu.plus.160k.model"), "--format", "bin16");
+        Assert.Equal(1, code);
+        Assert.Contains("bin32", stderr);
+    }
+
+    [Fact]
+    public void Npy_HasAValidHeaderAndTheIds()
+    {
+        string dir = Directory.CreateTempSubdirectory("bp-npy").FullName;
+        try
+        {
+            string path = Path.Combine(dir, "ids.npy");
+            Assert.Equal(0, Run(Corpus, "encode", "--model", Model40k, "--format", "npy", "--output", path).Code);
+            byte[] file = File.ReadAllBytes(path);
+            Assert.Equal(new byte[] { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0 }, file[..8]);
+            int headerLength = BitConverter.ToUInt16(file, 8);
+            Assert.Equal(0, (10 + headerLength) % 64);
+            string header = Encoding.ASCII.GetString(file, 10, headerLength);
+            Assert.Contains("'descr': '<u2'", header);
+            Assert.Contains($"'shape': ({Expected.Count},)", header);
+            Assert.EndsWith("\n", header);
+            int[] ids = Enumerable.Range(0, (file.Length - 10 - headerLength) / 2).Select(i => (int)BitConverter.ToUInt16(file, 10 + headerLength + 2 * i)).ToArray();
+            Assert.Equal(Expected, ids);
+            Assert.Equal(1, Run(Corpus, "encode", "--model", Model40k, "--format", "npy").Code); // stdout is refused
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Jsonl_IsOneObjectPerChunk_WithBosAndEosAroundEach()
+    {
+        byte[] text = "first line\nsecond\n\nthird"u8.ToArray();
+        var (code, stdout, _) = Run(text, "encode", "--model", Model40k, "--format", "jsonl", "--bos", "--eos");
+        Assert.Equal(0, code);
+        string[] lines = Encoding.UTF8.GetString(stdout).TrimEnd('\n').Split('\n');
+        Assert.Equal(3, lines.Length);
+        var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
+        string[] chunks = ["first line\n", "second\n\n", "third"];
+        for (int k = 0; k < 3; k++)
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(lines[k]);
+            var ids = doc.RootElement.GetProperty("ids").EnumerateArray().Select(e => e.GetInt32());
+            Assert.Equal([SpecialTokens.BosId, .. tokenizer.EncodeToIds(chunks[k]), SpecialTokens.EosId], ids);
+        }
+    }
+
+    [Fact]
+    public void Threads_DoNotChangeTheOutput()
+    {
+        byte[] one = Run(Corpus, "encode", "--model", Model40k, "--threads", "1", "--alpha", "0.1", "--seed", "3").Stdout;
+        byte[] two = Run(Corpus, "encode", "--model", Model40k, "--threads", "2", "--alpha", "0.1", "--seed", "3").Stdout;
+        byte[] eight = Run(Corpus, "encode", "--model", Model40k, "--threads", "8", "--alpha", "0.1", "--seed", "3").Stdout;
+        Assert.Equal(one, two);
+        Assert.Equal(one, eight);
+    }
+}

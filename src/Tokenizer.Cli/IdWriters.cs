@@ -1,0 +1,181 @@
+using System.Buffers.Binary;
+using System.Buffers.Text;
+using System.Text;
+
+namespace BytePiece.Cli;
+
+/// <summary>Writes encoded parts in one of the <c>encode --format</c> formats.</summary>
+internal abstract class IdWriter(bool bos, bool eos)
+{
+    protected bool Bos { get; } = bos;
+    protected bool Eos { get; } = eos;
+
+    public static IdWriter Create(string format, BytePieceTokenizer tokenizer, bool bos, bool eos, string? outputPath)
+    {
+        bool wide = tokenizer.VocabSize > 1 << 16;
+        return format switch
+        {
+            "ids" => new LineWriter(tokenizer, pieces: false, bos, eos),
+            "pieces" => new LineWriter(tokenizer, pieces: true, bos, eos),
+            "bin16" when wide => throw new CliException(ExitCodes.Usage, $"bin16 cannot hold ids up to {tokenizer.VocabSize - 1}; use bin32"),
+            "bin16" => new BinaryWriter(bytesPerId: 2, bos, eos),
+            "bin32" => new BinaryWriter(bytesPerId: 4, bos, eos),
+            "npy" when outputPath is null or "-" => throw new CliException(ExitCodes.Usage, "npy needs --output FILE (its header holds the length, written last)"),
+            "npy" => new NpyWriter(bytesPerId: wide ? 4 : 2, bos, eos),
+            "jsonl" => new JsonlWriter(bos, eos),
+            _ => throw new CliException(ExitCodes.Usage, $"unknown format {format}"),
+        };
+    }
+
+    public virtual void Begin(Stream output)
+    {
+        if (Bos) WriteId(output, SpecialTokens.BosId);
+    }
+
+    public virtual void Write(EncodedPart part, Stream output)
+    {
+        foreach (int id in part.Ids) WriteId(output, id);
+    }
+
+    public virtual void End(Stream output)
+    {
+        if (Eos) WriteId(output, SpecialTokens.EosId);
+    }
+
+    protected abstract void WriteId(Stream output, int id);
+
+    /// <summary>ids / pieces: one line per chunk, tokens separated by spaces; bos on the first line, eos on the last.</summary>
+    private sealed class LineWriter(BytePieceTokenizer tokenizer, bool pieces, bool bos, bool eos) : IdWriter(bos, eos)
+    {
+        private readonly byte[] _number = new byte[16];
+        private bool _lineOpen;   // tokens written on the current line
+        private bool _chunkEnded; // the last part ended a chunk: the next one starts a new line
+
+        public override void Write(EncodedPart part, Stream output)
+        {
+            if (_chunkEnded)
+            {
+                output.WriteByte((byte)'\n');
+                _lineOpen = false;
+            }
+            base.Write(part, output);
+            _chunkEnded = part.EndsChunk;
+        }
+
+        public override void End(Stream output)
+        {
+            base.End(output);
+            if (_lineOpen) output.WriteByte((byte)'\n');
+        }
+
+        protected override void WriteId(Stream output, int id)
+        {
+            if (_lineOpen) output.WriteByte((byte)' ');
+            _lineOpen = true;
+            if (pieces)
+            {
+                string text = (uint)id < SpecialTokens.Count ? SpecialTokens.GetText(id) : PieceText.FormatForListing(tokenizer.Model.GetPieceBytes(id));
+                output.Write(Encoding.UTF8.GetBytes(text));
+                return;
+            }
+            Utf8Formatter.TryFormat(id, _number, out int length);
+            output.Write(_number, 0, length);
+        }
+    }
+
+    /// <summary>bin16 / bin32: the ids as little-endian unsigned integers, nothing else.</summary>
+    private class BinaryWriter(int bytesPerId, bool bos, bool eos) : IdWriter(bos, eos)
+    {
+        private readonly byte[] _buffer = new byte[4];
+
+        protected long Count { get; private set; }
+
+        protected int BytesPerId { get; } = bytesPerId;
+
+        protected override void WriteId(Stream output, int id)
+        {
+            if (BytesPerId == 2) BinaryPrimitives.WriteUInt16LittleEndian(_buffer, (ushort)id);
+            else BinaryPrimitives.WriteUInt32LittleEndian(_buffer, (uint)id);
+            output.Write(_buffer, 0, BytesPerId);
+            Count++;
+        }
+    }
+
+    /// <summary>npy (format 1.0): a header with dtype and shape, then the ids; the shape is filled in at the end.</summary>
+    private sealed class NpyWriter(int bytesPerId, bool bos, bool eos) : BinaryWriter(bytesPerId, bos, eos)
+    {
+        private const int HeaderLength = 128; // magic + version + length + padded dictionary, a multiple of 64
+
+        public override void Begin(Stream output)
+        {
+            output.Write(Header(0));
+            base.Begin(output);
+        }
+
+        public override void End(Stream output)
+        {
+            base.End(output);
+            output.Flush();
+            output.Seek(0, SeekOrigin.Begin);
+            output.Write(Header(Count));
+            output.Seek(0, SeekOrigin.End);
+        }
+
+        private byte[] Header(long count)
+        {
+            string dict = $"{{'descr': '<u{BytesPerId}', 'fortran_order': False, 'shape': ({count},), }}";
+            var header = new byte[HeaderLength];
+            header[0] = 0x93; // magic: \x93NUMPY
+            "NUMPY"u8.CopyTo(header.AsSpan(1));
+            header[6] = 1; // version 1.0
+            header[7] = 0;
+            BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(8), HeaderLength - 10);
+            byte[] text = Encoding.ASCII.GetBytes(dict.PadRight(HeaderLength - 10 - 1) + "\n");
+            text.CopyTo(header, 10);
+            return header;
+        }
+    }
+
+    /// <summary>jsonl: one object per chunk, {"ids": [...]}, with bos/eos around each chunk's ids.</summary>
+    private sealed class JsonlWriter(bool bos, bool eos) : IdWriter(bos, eos)
+    {
+        private readonly byte[] _number = new byte[16];
+        private bool _open; // inside an object
+        private bool _first;
+
+        public override void Begin(Stream output) { }
+
+        public override void Write(EncodedPart part, Stream output)
+        {
+            if (!_open)
+            {
+                output.Write("{\"ids\": ["u8);
+                _open = true;
+                _first = true;
+                if (Bos) WriteId(output, SpecialTokens.BosId);
+            }
+            foreach (int id in part.Ids) WriteId(output, id);
+            if (part.EndsChunk) Close(output);
+        }
+
+        public override void End(Stream output)
+        {
+            if (_open) Close(output);
+        }
+
+        private void Close(Stream output)
+        {
+            if (Eos) WriteId(output, SpecialTokens.EosId);
+            output.Write("]}\n"u8);
+            _open = false;
+        }
+
+        protected override void WriteId(Stream output, int id)
+        {
+            if (!_first) output.Write(", "u8);
+            _first = false;
+            Utf8Formatter.TryFormat(id, _number, out int length);
+            output.Write(_number, 0, length);
+        }
+    }
+}
