@@ -138,19 +138,12 @@ public sealed class StreamingEncoder
         }
     }
 
-    /// <summary>Feeds a segment of a long chunk: bytes as they are (raw, ASCII) or validated and normalized text.</summary>
+    /// <summary>Feeds a segment of a long chunk (cut where NFC cannot reach across), normalized like a block.</summary>
     private void Feed(StreamingLattice lattice, in ReadOnlySequence<byte> segment, ref byte[] scratch, long offset, List<int> output)
     {
-        ReadOnlySpan<byte> bytes = ContiguousMemory(segment, ref scratch).Span;
-        if (Raw || Ascii.IsValid(bytes))
-        {
-            lattice.Append(bytes, output);
-            return;
-        }
-        if (!Utf8.IsValid(bytes)) Utf8Text.Decode(bytes, new StringBuilder(), DecodePolicy.Strict, isFinal: true, offset); // throws with the offset
-        string text = Encoding.UTF8.GetString(bytes);
-        if (_tokenizer.Model.Normalization == TextNormalization.Nfc) text = text.Normalize(NormalizationForm.FormC);
-        lattice.Append(Encoding.UTF8.GetBytes(text), output);
+        ReadOnlyMemory<byte> bytes = ContiguousMemory(segment, ref scratch);
+        if (!Raw && !Utf8.IsValid(bytes.Span)) Utf8Text.Decode(bytes.Span, new StringBuilder(), DecodePolicy.Strict, isFinal: true, offset); // throws with the offset
+        lattice.Append(Normalized(bytes).Span, output);
     }
 
     /// <summary>
@@ -229,12 +222,11 @@ public sealed class StreamingEncoder
     {
         ReadOnlyMemory<byte> block = ContiguousMemory(sequence, ref scratch);
         ReadOnlySpan<byte> span = block.Span;
-        if (!Raw && !Ascii.IsValid(span) && !Utf8.IsValid(span))
-            Utf8Text.Decode(span, new StringBuilder(), DecodePolicy.Strict, isFinal: true, offset); // throws with the offset
+        if (!Raw && !Utf8.IsValid(span)) Utf8Text.Decode(span, new StringBuilder(), DecodePolicy.Strict, isFinal: true, offset); // throws with the offset
         int threads = Math.Max(1, Threads);
         if (threads == 1 || block.Length < ParallelBlockMinimum)
         {
-            var single = EncodeChunks(block.Span, chunks);
+            var single = EncodeChunks(Normalized(block), chunks);
             chunks += single.Count;
             return single;
         }
@@ -259,23 +251,36 @@ public sealed class StreamingEncoder
         }
         var results = new List<int[]>[firstChunk.Length];
         Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = threads },
-            k => results[k] = EncodeChunks(block.Span[bounds[k]..bounds[k + 1]], firstChunk[k]));
+            k => results[k] = EncodeChunks(Normalized(block[bounds[k]..bounds[k + 1]]), firstChunk[k]));
         chunks = count;
         return [.. results.SelectMany(r => r)];
     }
 
-    /// <summary>Encodes whole chunks one at a time, chunk k with the random stream of chunk firstChunk + k.</summary>
-    private List<int[]> EncodeChunks(ReadOnlySpan<byte> block, long firstChunk)
+    /// <summary>
+    /// The bytes the engine encodes for a block of whole chunks: as they are (raw, or already NFC), else
+    /// the UTF-8 of the block's NFC form; NFC never reaches across chunk boundaries, so normalizing a
+    /// block equals normalizing each chunk (and the whole text).
+    /// </summary>
+    /// <remarks>The caller has checked that the bytes are valid UTF-8 (in text mode).</remarks>
+    private ReadOnlyMemory<byte> Normalized(ReadOnlyMemory<byte> block)
     {
+        ReadOnlySpan<byte> span = block.Span;
+        if (Raw || Ascii.IsValid(span) || _tokenizer.Model.Normalization == TextNormalization.None) return block; // ASCII is already NFC
+        string text = Encoding.UTF8.GetString(span);
+        return text.IsNormalized(NormalizationForm.FormC) ? block : Encoding.UTF8.GetBytes(text.Normalize(NormalizationForm.FormC));
+    }
+
+    /// <summary>Encodes whole chunks one at a time, chunk k with the random stream of chunk firstChunk + k.</summary>
+    private List<int[]> EncodeChunks(ReadOnlyMemory<byte> memory, long firstChunk)
+    {
+        ReadOnlySpan<byte> block = memory.Span;
         var result = new List<int[]>();
         for (int pos = 0; pos < block.Length;)
         {
             int end = Chunker.ChunkEnd(block, pos);
             ReadOnlySpan<byte> chunk = block[pos..end];
             SamplingOptions? sampling = Sampling is { } s ? s with { FirstChunk = s.FirstChunk + firstChunk + result.Count } : null;
-            result.Add(Raw || Ascii.IsValid(chunk) // ASCII is already NFC
-                ? _tokenizer.EncodeBytes(chunk, sampling: sampling)
-                : [.. _tokenizer.EncodeToIds(Encoding.UTF8.GetString(chunk), sampling: sampling)]);
+            result.Add(_tokenizer.EncodeBytes(chunk, sampling: sampling));
             pos = end;
         }
         return result;
