@@ -86,19 +86,28 @@ internal abstract class IdWriter(bool bos, bool eos)
     /// <summary>bin16 / bin32: the ids as little-endian unsigned integers, nothing else.</summary>
     private class BinaryWriter(int bytesPerId, bool bos, bool eos) : IdWriter(bos, eos)
     {
-        private readonly byte[] _buffer = new byte[4];
+        private byte[] _buffer = new byte[4096];
 
         protected long Count { get; private set; }
 
         protected int BytesPerId { get; } = bytesPerId;
 
-        protected override void WriteId(Stream output, int id)
+        /// <summary>A part's ids are converted into one buffer and written with one call.</summary>
+        public override void Write(EncodedPart part, Stream output)
         {
-            if (BytesPerId == 2) BinaryPrimitives.WriteUInt16LittleEndian(_buffer, (ushort)id);
-            else BinaryPrimitives.WriteUInt32LittleEndian(_buffer, (uint)id);
-            output.Write(_buffer, 0, BytesPerId);
-            Count++;
+            int size = part.Ids.Length * BytesPerId;
+            if (_buffer.Length < size) _buffer = new byte[Math.Max(size, _buffer.Length * 2)];
+            Span<byte> span = _buffer.AsSpan(0, size);
+            for (int k = 0; k < part.Ids.Length; k++)
+            {
+                if (BytesPerId == 2) BinaryPrimitives.WriteUInt16LittleEndian(span[(2 * k)..], (ushort)part.Ids[k]);
+                else BinaryPrimitives.WriteUInt32LittleEndian(span[(4 * k)..], (uint)part.Ids[k]);
+            }
+            output.Write(span);
+            Count += part.Ids.Length;
         }
+
+        protected override void WriteId(Stream output, int id) => Write(new EncodedPart([id], EndsChunk: false), output);
     }
 
     /// <summary>npy (format 1.0): a header with dtype and shape, then the ids; the shape is filled in at the end.</summary>
