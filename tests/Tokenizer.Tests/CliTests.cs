@@ -4,12 +4,10 @@ using Xunit;
 
 namespace BytePiece.Tests;
 
-/// <summary>The <c>bytepiece</c> command, run in-process with its standard streams redirected.</summary>
-public class CliTests
+/// <summary>Runs the <c>bytepiece</c> command in-process with its standard streams redirected.</summary>
+internal static class CliRunner
 {
-    private static string Model40k => SharedData.BytePieceModelPath("bytepiece.eu.plus.40k.model");
-
-    private static (int Code, byte[] Stdout, string Stderr) Run(byte[] stdin, params string[] args)
+    public static (int Code, byte[] Stdout, string Stderr) Run(byte[] stdin, params string[] args)
     {
         using var input = new MemoryStream(stdin);
         using var output = new MemoryStream();
@@ -18,11 +16,21 @@ public class CliTests
         return (code, output.ToArray(), error.ToString());
     }
 
-    private static (int Code, string Stdout, string Stderr) Run(string stdin, params string[] args)
+    public static (int Code, string Stdout, string Stderr) Run(string stdin, params string[] args)
     {
         var (code, stdout, stderr) = Run(Encoding.UTF8.GetBytes(stdin), args);
         return (code, Encoding.UTF8.GetString(stdout), stderr);
     }
+}
+
+/// <summary>The <c>bytepiece</c> command, run in-process with its standard streams redirected.</summary>
+public class CliTests
+{
+    private static string Model40k => SharedData.BytePieceModelPath("bytepiece.eu.plus.40k.model");
+
+    private static (int Code, byte[] Stdout, string Stderr) Run(byte[] stdin, params string[] args) => CliRunner.Run(stdin, args);
+
+    private static (int Code, string Stdout, string Stderr) Run(string stdin, params string[] args) => CliRunner.Run(stdin, args);
 
     [Fact]
     public void Encode_TextArgument_PrintsIdsOneLinePerChunk()
@@ -151,11 +159,8 @@ public class CliSamplingTests
 
     private static (int Code, string Stdout, string Stderr) Run(byte[] stdin, params string[] args)
     {
-        using var input = new MemoryStream(stdin);
-        using var output = new MemoryStream();
-        using var error = new StringWriter();
-        int code = CliApp.Run(args, input, output, error);
-        return (code, Encoding.UTF8.GetString(output.ToArray()), error.ToString());
+        var (code, stdout, stderr) = CliRunner.Run(stdin, args);
+        return (code, Encoding.UTF8.GetString(stdout), stderr);
     }
 
     [Fact]
@@ -194,14 +199,7 @@ public class CliFormatTests
 {
     private static string Model40k => SharedData.BytePieceModelPath("bytepiece.eu.plus.40k.model");
 
-    private static (int Code, byte[] Stdout, string Stderr) Run(byte[] stdin, params string[] args)
-    {
-        using var input = new MemoryStream(stdin);
-        using var output = new MemoryStream();
-        using var error = new StringWriter();
-        int code = CliApp.Run(args, input, output, error);
-        return (code, output.ToArray(), error.ToString());
-    }
+    private static (int Code, byte[] Stdout, string Stderr) Run(byte[] stdin, params string[] args) => CliRunner.Run(stdin, args);
 
     private static readonly byte[] Corpus = SharedData.Corpus("zh", 512 << 10);
 

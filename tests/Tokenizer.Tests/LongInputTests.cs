@@ -9,10 +9,7 @@ public class LongInputTests
     public void FiftyMegabyteSingleLine_EncodesAndRoundTrips()
     {
         // Real mixed text with its newlines replaced by spaces: one 50 MB chunk.
-        byte[] seed = SharedData.Corpus("zh", 2 << 20);
-        byte[] line = new byte[50 << 20];
-        for (int i = 0; i < line.Length; i += seed.Length) seed.AsSpan(0, Math.Min(seed.Length, line.Length - i)).CopyTo(line.AsSpan(i));
-        for (int i = 0; i < line.Length; i++) if (line[i] == '\n') line[i] = (byte)' ';
+        byte[] line = SharedData.LongLine("zh", 50 << 20);
         var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
         int[] ids = tokenizer.EncodeBytes(line);
         Assert.True(ids.Length > line.Length / 8);

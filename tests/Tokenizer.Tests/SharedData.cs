@@ -18,4 +18,14 @@ internal static class SharedData
     public static BytePieceTokenizer Tokenizer(string name) => new(BytePieceModel(name));
 
     public static byte[] Corpus(string name, int maxBytes) => SharedFolder.Corpus(name, maxBytes);
+
+    /// <summary>One chunk of <paramref name="length"/> bytes: a corpus repeated, its newlines turned into spaces.</summary>
+    public static byte[] LongLine(string corpus, int length)
+    {
+        byte[] seed = Corpus(corpus, 2 << 20);
+        byte[] line = new byte[length];
+        for (int i = 0; i < line.Length; i += seed.Length) seed.AsSpan(0, Math.Min(seed.Length, line.Length - i)).CopyTo(line.AsSpan(i));
+        line.AsSpan().Replace((byte)'\n', (byte)' ');
+        return line;
+    }
 }
