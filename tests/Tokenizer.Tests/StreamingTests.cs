@@ -200,4 +200,23 @@ public class StreamingTests
             Assert.Equal(tokenizer.EncodeToIds(whole, sampling: sampling), ids);
         }
     }
+
+    [Fact]
+    public void SafeSplitPoints_NeverChangeTheNfcForm()
+    {
+        // Every character the streaming encoder may cut before: NFC(prefix) + NFC(rest) == NFC(all).
+        string[] atoms = [.. Atoms, "\u0B47", "\u0B3E", "\u1161", "\u11A8", "\uAC00", "\u212B", "\u0344", "\u0F73", "\u3099", "か", "ℌ", "\uFB01", "\u0627\u0653"];
+        var gen = Gen.Choose(0, 12).SelectMany(n => Gen.ArrayOf(Gen.Elements(atoms), n)).Select(p => string.Concat(p));
+        TestVocab.Check(gen, text =>
+        {
+            byte[] utf8 = Encoding.UTF8.GetBytes(text);
+            for (int p = 1; p < utf8.Length; p++)
+            {
+                if ((utf8[p] & 0xC0) == 0x80 || !StreamingEncoder.StartsStably(utf8.AsSpan(p))) continue;
+                string before = Encoding.UTF8.GetString(utf8, 0, p), after = Encoding.UTF8.GetString(utf8, p, utf8.Length - p);
+                if (before.Normalize(NormalizationForm.FormC) + after.Normalize(NormalizationForm.FormC) != text.Normalize(NormalizationForm.FormC)) return false;
+            }
+            return true;
+        }, maxTest: 1000);
+    }
 }
