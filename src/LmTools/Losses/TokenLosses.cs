@@ -1,0 +1,150 @@
+using System.Buffers;
+using System.Numerics;
+
+namespace BytePiece.LmTools.Losses;
+
+/// <summary>
+/// Token-level losses over one row of logits (z, length V) and a target id t, each returning its value
+/// and writing its exact gradient with respect to the logits. Arithmetic in double whatever T is.
+/// Formulas and test vectors: ../shared/reference/lmtools.md section 3.
+/// </summary>
+public static class TokenLosses
+{
+    /// <summary>
+    /// Cross-entropy with label smoothing ε: L = (1−ε)(−log p_t) + (ε/V)·Σ_v(−log p_v);
+    /// ∇ = p − (1−ε)e_t − ε/V.
+    /// </summary>
+    public static double CrossEntropy<T>(ReadOnlySpan<T> logits, int target, Span<T> gradient, double labelSmoothing = 0)
+        where T : IFloatingPointIeee754<T>
+        => TaiLr(logits, target, gradient, gamma: 0, minWeight: 0, labelSmoothing);
+
+    /// <summary>
+    /// TaiLr (Ji et al., ICLR 2023), as trained: L = −(1−ε)·sg(w_b)·log p_t + (ε/V)·Σ_v(−log p_v), with
+    /// w = p_t / (γ + (1−γ) p_t) and w_b = clamp(max(b, w), 0, 1); ∇ = (1−ε)·w_b·(p − e_t) + ε·(p − u).
+    /// γ = 0 is cross-entropy; γ → 1 gives the gradient of 1 − p_t. The returned value is the surrogate's
+    /// (see <see cref="TaiLrClosedForm"/> for the loss whose exact gradient this is when b does not bind).
+    /// </summary>
+    public static double TaiLr<T>(ReadOnlySpan<T> logits, int target, Span<T> gradient, double gamma, double minWeight = 0, double labelSmoothing = 0)
+        where T : IFloatingPointIeee754<T>
+    {
+        Check(logits, target, gradient);
+        if (!(gamma >= 0 && gamma <= 1)) throw new ArgumentOutOfRangeException(nameof(gamma), gamma, "gamma must be in [0, 1]");
+        if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, "label smoothing must be in [0, 1]");
+        int v = logits.Length;
+        double[] rented = ArrayPool<double>.Shared.Rent(v);
+        Span<double> p = rented.AsSpan(0, v);
+        double logZ = Softmax.Compute(logits, p);
+        double logPt = double.CreateTruncating(logits[target]) - logZ;
+        // log w = log p_t − log(γ + (1−γ) p_t), in log space
+        double weight = Math.Exp(logPt - Math.Log(gamma + (1 - gamma) * Math.Exp(logPt)));
+        weight = Math.Clamp(Math.Max(minWeight, weight), 0, 1);
+        double smoothing = 0;
+        if (labelSmoothing > 0)
+        {
+            for (int i = 0; i < v; i++) smoothing -= double.CreateTruncating(logits[i]) - logZ;
+            smoothing /= v;
+        }
+        for (int i = 0; i < v; i++)
+        {
+            double g = (1 - labelSmoothing) * weight * (p[i] - (i == target ? 1 : 0)) + labelSmoothing * (p[i] - 1.0 / v);
+            gradient[i] = T.CreateTruncating(g);
+        }
+        ArrayPool<double>.Shared.Return(rented);
+        return -(1 - labelSmoothing) * weight * logPt + labelSmoothing * smoothing;
+    }
+
+    /// <summary>
+    /// TaiLr's closed form L_γ = −log(γ + (1−γ) p_t) / (1−γ) (γ &lt; 1): computed as
+    /// −log1p(−(1−γ)(1−p_t))/(1−γ) when the argument is near 1 (γ near 1 or p_t near 1), directly otherwise.
+    /// </summary>
+    public static double TaiLrClosedForm<T>(ReadOnlySpan<T> logits, int target, double gamma) where T : IFloatingPointIeee754<T>
+    {
+        Check(logits, target, default);
+        if (!(gamma >= 0 && gamma < 1)) throw new ArgumentOutOfRangeException(nameof(gamma), gamma, "gamma must be in [0, 1)");
+        double[] rented = ArrayPool<double>.Shared.Rent(logits.Length);
+        double logZ = Softmax.Compute(logits, rented.AsSpan(0, logits.Length));
+        ArrayPool<double>.Shared.Return(rented);
+        double logPt = double.CreateTruncating(logits[target]) - logZ;
+        if (gamma == 0) return -logPt;
+        double x = -(1 - gamma) * (1 - Math.Exp(logPt));
+        if (x < -0.5) return -Math.Log(gamma + (1 - gamma) * Math.Exp(logPt)) / (1 - gamma);
+        double u = 1 + x;
+        return -(u == 1 ? x : Math.Log(u) * (x / (u - 1))) / (1 - gamma);
+    }
+
+    /// <summary>How EMO is combined with maximum likelihood (Ren et al., ICLR 2024; reference code).</summary>
+    public enum EmoMode
+    {
+        /// <summary>The earth mover distance alone.</summary>
+        Pure,
+
+        /// <summary>L = ½(CE + sg(CE/EMD)·EMD): value CE, gradient ½(p − e_t) + ½(CE/EMD)·∇EMD.</summary>
+        MleEmphasized,
+
+        /// <summary>L = sg(EMD/CE)·CE + EMD: value 2·EMD, gradient (EMD/CE)(p − e_t) + ∇EMD.</summary>
+        EmoEmphasized,
+    }
+
+    /// <summary>
+    /// EMO: the exact earth mover distance between q = softmax(z) and the one-hot target under the cost
+    /// c_ij = 1 − cos(e_i, e_j): EMD = 1 − Σ_i q_i s_i with s_i = ⟨ê_i, ê_t⟩; ∂EMD/∂z_j = q_j (s̄ − s_j).
+    /// <paramref name="normalizedEmbeddings"/> is [V × D], rows of unit length (see <see cref="NormalizeRows"/>),
+    /// frozen (the pre-trained LM head). Ratios in the combined modes are detached; 1e-10 guards denominators.
+    /// </summary>
+    public static double Emo<T>(ReadOnlySpan<T> logits, int target, ReadOnlySpan<double> normalizedEmbeddings, int dimension, Span<T> gradient, EmoMode mode = EmoMode.Pure)
+        where T : IFloatingPointIeee754<T>
+    {
+        Check(logits, target, gradient);
+        int v = logits.Length;
+        if (dimension < 1 || normalizedEmbeddings.Length != v * dimension)
+            throw new ArgumentException($"embeddings must be [{v} x {dimension}]", nameof(normalizedEmbeddings));
+        double[] rented = ArrayPool<double>.Shared.Rent(2 * v);
+        Span<double> q = rented.AsSpan(0, v), s = rented.AsSpan(v, v);
+        double logZ = Softmax.Compute(logits, q);
+        ReadOnlySpan<double> et = normalizedEmbeddings.Slice(target * dimension, dimension);
+        double expected = 0;
+        for (int i = 0; i < v; i++)
+        {
+            ReadOnlySpan<double> ei = normalizedEmbeddings.Slice(i * dimension, dimension);
+            double dot = 0;
+            for (int k = 0; k < dimension; k++) dot += ei[k] * et[k];
+            s[i] = dot;
+            expected += q[i] * dot;
+        }
+        double emd = 1 - expected;
+        double ce = logZ - double.CreateTruncating(logits[target]);
+        (double mleScale, double emoScale, double value) = mode switch
+        {
+            EmoMode.Pure => (0.0, 1.0, emd),
+            EmoMode.MleEmphasized => (0.5, 0.5 * ce / (emd + 1e-10), ce),
+            _ => (emd / (ce + 1e-10), 1.0, 2 * emd),
+        };
+        for (int j = 0; j < v; j++)
+            gradient[j] = T.CreateTruncating(mleScale * (q[j] - (j == target ? 1 : 0)) + emoScale * q[j] * (expected - s[j]));
+        ArrayPool<double>.Shared.Return(rented);
+        return value;
+    }
+
+    /// <summary>Normalizes each row of a [rows × dimension] matrix to unit length (zero rows stay zero).</summary>
+    public static double[] NormalizeRows(ReadOnlySpan<double> matrix, int dimension)
+    {
+        if (dimension < 1 || matrix.Length % dimension != 0) throw new ArgumentException("matrix length must be a multiple of the dimension", nameof(matrix));
+        double[] result = matrix.ToArray();
+        for (int r = 0; r < result.Length; r += dimension)
+        {
+            Span<double> row = result.AsSpan(r, dimension);
+            double norm = 0;
+            foreach (double x in row) norm += x * x;
+            norm = Math.Sqrt(norm);
+            if (norm > 0) for (int k = 0; k < dimension; k++) row[k] /= norm;
+        }
+        return result;
+    }
+
+    private static void Check<T>(ReadOnlySpan<T> logits, int target, Span<T> gradient)
+    {
+        if (logits.IsEmpty) throw new ArgumentException("logits are empty", nameof(logits));
+        if ((uint)target >= (uint)logits.Length) throw new ArgumentOutOfRangeException(nameof(target), target, $"target must be in [0, {logits.Length})");
+        if (!gradient.IsEmpty && gradient.Length != logits.Length) throw new ArgumentException("gradient must have the logits' length", nameof(gradient));
+    }
+}
