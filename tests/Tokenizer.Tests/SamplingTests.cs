@@ -1,3 +1,4 @@
+using BytePiece.Testing;
 using FsCheck;
 using FsCheck.Fluent;
 using Xunit;

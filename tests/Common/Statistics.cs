@@ -1,4 +1,4 @@
-namespace BytePiece.Tests;
+namespace BytePiece.Testing;
 
 /// <summary>Pearson's chi-square goodness-of-fit test, with its p-value from the regularized upper incomplete gamma function.</summary>
 internal static class Statistics

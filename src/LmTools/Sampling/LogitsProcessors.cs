@@ -1,0 +1,94 @@
+using System.Numerics;
+
+namespace BytePiece.LmTools.Sampling;
+
+/// <summary>
+/// Hugging Face's logits processors, in place; a filtered token's logit becomes −infinity. Each keeps at
+/// least <c>minTokensToKeep</c> tokens (the most probable ones). Ordering ties break toward the lower id.
+/// </summary>
+public static class LogitsProcessors
+{
+    /// <summary>z / T, T &gt; 0 (T = 0, greedy, is the sampler's business).</summary>
+    public static void Temperature<T>(Span<T> logits, double temperature) where T : IFloatingPointIeee754<T>
+    {
+        if (!(temperature > 0) || double.IsInfinity(temperature)) throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "temperature must be finite and > 0");
+        T scale = T.CreateTruncating(1 / temperature);
+        for (int i = 0; i < logits.Length; i++) logits[i] *= scale;
+    }
+
+    /// <summary>Keeps the tokens whose logit is at least the k-th largest (ties at the threshold all stay); k = 0 disables.</summary>
+    public static void TopK<T>(Span<T> logits, int k, int minTokensToKeep = 1) where T : IFloatingPointIeee754<T>
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        if (k == 0) return;
+        k = Math.Min(Math.Max(k, minTokensToKeep), logits.Length);
+        int[] order = Descending(logits);
+        T threshold = logits[order[k - 1]];
+        for (int i = 0; i < logits.Length; i++) if (logits[i] < threshold) logits[i] = T.NegativeInfinity;
+    }
+
+    /// <summary>Keeps the smallest most-probable set whose mass reaches p (the token that crosses p stays); p = 1 disables.</summary>
+    public static void TopP<T>(Span<T> logits, double p, int minTokensToKeep = 1) where T : IFloatingPointIeee754<T>
+    {
+        if (!(p >= 0 && p <= 1)) throw new ArgumentOutOfRangeException(nameof(p), p, "p must be in [0, 1]");
+        if (p == 1) return;
+        double[] probabilities = Probabilities(logits);
+        int[] order = Descending(logits);
+        double before = 0;
+        for (int r = 0; r < order.Length; r++)
+        {
+            int i = order[r];
+            bool keep = r < minTokensToKeep || before < p;
+            before += probabilities[i];
+            if (!keep) logits[i] = T.NegativeInfinity;
+        }
+    }
+
+    /// <summary>Removes tokens whose probability is below minP times the largest probability; minP = 0 disables.</summary>
+    public static void MinP<T>(Span<T> logits, double minP, int minTokensToKeep = 1) where T : IFloatingPointIeee754<T>
+    {
+        if (!(minP >= 0 && minP <= 1)) throw new ArgumentOutOfRangeException(nameof(minP), minP, "min_p must be in [0, 1]");
+        if (minP == 0) return;
+        double[] probabilities = Probabilities(logits);
+        double threshold = minP * probabilities.Max();
+        int[] order = Descending(logits);
+        for (int r = minTokensToKeep; r < order.Length; r++)
+            if (probabilities[order[r]] < threshold) logits[order[r]] = T.NegativeInfinity;
+    }
+
+    /// <summary>CTRL's repetition penalty on every token present in <paramref name="context"/>: z/θ if z &gt; 0, else z·θ.</summary>
+    public static void RepetitionPenalty<T>(Span<T> logits, ReadOnlySpan<int> context, double penalty) where T : IFloatingPointIeee754<T>
+    {
+        if (!(penalty > 0)) throw new ArgumentOutOfRangeException(nameof(penalty), penalty, "penalty must be > 0");
+        T theta = T.CreateTruncating(penalty);
+        var seen = new HashSet<int>();
+        foreach (int id in context)
+        {
+            if ((uint)id >= (uint)logits.Length || !seen.Add(id)) continue;
+            logits[id] = logits[id] > T.Zero ? logits[id] / theta : logits[id] * theta;
+        }
+    }
+
+    /// <summary>softmax of the logits in double (−infinity gives 0).</summary>
+    public static double[] Probabilities<T>(ReadOnlySpan<T> logits) where T : IFloatingPointIeee754<T>
+    {
+        double max = double.NegativeInfinity;
+        foreach (T z in logits) max = Math.Max(max, double.CreateTruncating(z));
+        if (double.IsNegativeInfinity(max)) throw new ArgumentException("every token is filtered out", nameof(logits));
+        var p = new double[logits.Length];
+        double sum = 0;
+        for (int i = 0; i < p.Length; i++) sum += p[i] = Math.Exp(double.CreateTruncating(logits[i]) - max);
+        for (int i = 0; i < p.Length; i++) p[i] /= sum;
+        return p;
+    }
+
+    /// <summary>Token ids by descending logit, ties by ascending id.</summary>
+    private static int[] Descending<T>(ReadOnlySpan<T> logits) where T : IFloatingPointIeee754<T>
+    {
+        int[] order = new int[logits.Length];
+        for (int i = 0; i < order.Length; i++) order[i] = i;
+        T[] copy = logits.ToArray();
+        Array.Sort(order, (a, b) => copy[a] != copy[b] ? copy[b].CompareTo(copy[a]) : a.CompareTo(b));
+        return order;
+    }
+}

@@ -1,0 +1,64 @@
+using System.Numerics;
+
+namespace BytePiece.LmTools.Sampling;
+
+/// <summary>
+/// Draws a token from logits the way Hugging Face's <c>generate(do_sample=True)</c> does: temperature,
+/// then top-k, then top-p, then min-p, then a categorical draw (inverse CDF in double). Defaults are
+/// Hugging Face's GenerationConfig defaults (note top-k 50 is on by default there). Temperature 0 means
+/// greedy (argmax, ties to the lowest id). Immutable; the random source is the caller's.
+/// </summary>
+public sealed record LogitsSampler
+{
+    /// <summary>Temperature (0: greedy).</summary>
+    public double Temperature { get; init; } = 1;
+
+    /// <summary>Top-k (0: off).</summary>
+    public int TopK { get; init; } = 50;
+
+    /// <summary>Top-p (1: off).</summary>
+    public double TopP { get; init; } = 1;
+
+    /// <summary>Min-p (0: off).</summary>
+    public double MinP { get; init; }
+
+    /// <summary>Tokens every filter keeps at least.</summary>
+    public int MinTokensToKeep { get; init; } = 1;
+
+    /// <summary>The processed distribution a draw comes from (probabilities, filtered tokens 0).</summary>
+    public double[] Distribution<T>(ReadOnlySpan<T> logits) where T : IFloatingPointIeee754<T>
+    {
+        if (logits.IsEmpty) throw new ArgumentException("logits are empty", nameof(logits));
+        T[] z = logits.ToArray();
+        if (Temperature == 0)
+        {
+            var greedy = new double[z.Length];
+            int best = 0;
+            for (int i = 1; i < z.Length; i++) if (z[i] > z[best]) best = i;
+            greedy[best] = 1;
+            return greedy;
+        }
+        LogitsProcessors.Temperature<T>(z, Temperature);
+        LogitsProcessors.TopK<T>(z, TopK, MinTokensToKeep);
+        LogitsProcessors.TopP<T>(z, TopP, MinTokensToKeep);
+        LogitsProcessors.MinP<T>(z, MinP, MinTokensToKeep);
+        return LogitsProcessors.Probabilities<T>(z);
+    }
+
+    /// <summary>Draws a token id with probability given by <see cref="Distribution"/>.</summary>
+    public int Sample<T>(ReadOnlySpan<T> logits, Random random) where T : IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        double[] p = Distribution(logits);
+        double u = random.NextDouble();
+        int last = -1;
+        for (int i = 0; i < p.Length; i++)
+        {
+            if (p[i] == 0) continue;
+            last = i;
+            u -= p[i];
+            if (u < 0) return i;
+        }
+        return last; // rounding left a sliver: the last token with mass
+    }
+}
