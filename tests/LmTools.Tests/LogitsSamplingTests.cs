@@ -62,6 +62,17 @@ public class LogitsSamplingTests
     }
 
     [Fact]
+    public void LlamaCppOrder_AppliesTemperatureLast_AndTopKExactly()
+    {
+        var hf = new LogitsSampler { Temperature = 0.7, TopK = 0, MinP = 0.1 };
+        var llama = hf with { Order = LogitsSampler.ProcessorOrder.LlamaCpp };
+        Assert.Equal(3, hf.Distribution<double>(Z).Count(x => x > 0));    // min-p sees tempered ratios
+        Assert.Equal(4, llama.Distribution<double>(Z).Count(x => x > 0)); // min-p before temperature
+        var exact = new LogitsSampler { TopK = 2, Order = LogitsSampler.ProcessorOrder.LlamaCpp };
+        Assert.Equal([false, true, true, false, false], exact.Distribution<double>([1, 2, 2, 2, 0.5]).Select(x => x > 0).ToArray());
+    }
+
+    [Fact]
     public void Identities_And_ShiftInvariance()
     {
         double[] plain = LogitsProcessors.Probabilities<double>(Z);

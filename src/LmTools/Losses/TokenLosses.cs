@@ -61,15 +61,43 @@ public static class TokenLosses
     {
         Check(logits, target, default);
         if (!(gamma >= 0 && gamma < 1)) throw new ArgumentOutOfRangeException(nameof(gamma), gamma, "gamma must be in [0, 1)");
-        double[] rented = ArrayPool<double>.Shared.Rent(logits.Length);
-        double logZ = Softmax.Compute(logits, rented.AsSpan(0, logits.Length));
-        ArrayPool<double>.Shared.Return(rented);
-        double logPt = double.CreateTruncating(logits[target]) - logZ;
+        double logPt = LogProbability(logits, target);
         if (gamma == 0) return -logPt;
         double x = -(1 - gamma) * (1 - Math.Exp(logPt));
         if (x < -0.5) return -Math.Log(gamma + (1 - gamma) * Math.Exp(logPt)) / (1 - gamma);
         double u = 1 + x;
         return -(u == 1 ? x : Math.Log(u) * (x / (u - 1))) / (1 - gamma);
+    }
+
+    /// <summary>Smooth accuracy L = 1 − p_t (Su); ∇ = p_t (p − e_t).</summary>
+    public static double SmoothAccuracy<T>(ReadOnlySpan<T> logits, int target, Span<T> gradient) where T : IFloatingPointIeee754<T>
+    {
+        TaiLr(logits, target, gradient, gamma: 1); // TaiLr's gradient at γ = 1 is exactly p_t (p − e_t)
+        return 1 - Math.Exp(LogProbability(logits, target));
+    }
+
+    /// <summary>Focal loss L = −(1 − p_t)^g log p_t; ∇ = [g (1−p_t)^(g−1) p_t ln p_t − (1 − p_t)^g] (e_t − p).</summary>
+    public static double Focal<T>(ReadOnlySpan<T> logits, int target, Span<T> gradient, double focusing) where T : IFloatingPointIeee754<T>
+    {
+        Check(logits, target, gradient);
+        if (!(focusing >= 0)) throw new ArgumentOutOfRangeException(nameof(focusing), focusing, "the focusing parameter must be >= 0");
+        int v = logits.Length;
+        double[] rented = ArrayPool<double>.Shared.Rent(v);
+        Span<double> p = rented.AsSpan(0, v);
+        double logZ = Softmax.Compute(logits, p);
+        double logPt = double.CreateTruncating(logits[target]) - logZ, pt = Math.Exp(logPt), rest = 1 - pt;
+        double factor = (focusing == 0 ? 0 : focusing * Math.Pow(rest, focusing - 1) * pt * logPt) - Math.Pow(rest, focusing);
+        for (int i = 0; i < v; i++) gradient[i] = T.CreateTruncating(factor * ((i == target ? 1 : 0) - p[i]));
+        ArrayPool<double>.Shared.Return(rented);
+        return -Math.Pow(rest, focusing) * logPt;
+    }
+
+    private static double LogProbability<T>(ReadOnlySpan<T> logits, int target) where T : IFloatingPointIeee754<T>
+    {
+        double[] rented = ArrayPool<double>.Shared.Rent(logits.Length);
+        double logZ = Softmax.Compute(logits, rented.AsSpan(0, logits.Length));
+        ArrayPool<double>.Shared.Return(rented);
+        return double.CreateTruncating(logits[target]) - logZ;
     }
 
     /// <summary>How EMO is combined with maximum likelihood (Ren et al., ICLR 2024; reference code).</summary>
@@ -91,7 +119,16 @@ public static class TokenLosses
     /// <paramref name="normalizedEmbeddings"/> is [V × D], rows of unit length (see <see cref="NormalizeRows"/>),
     /// frozen (the pre-trained LM head). Ratios in the combined modes are detached; 1e-10 guards denominators.
     /// </summary>
-    public static double Emo<T>(ReadOnlySpan<T> logits, int target, ReadOnlySpan<double> normalizedEmbeddings, int dimension, Span<T> gradient, EmoMode mode = EmoMode.Pure)
+    /// <param name="logits">The row of logits.</param>
+    /// <param name="target">The target id.</param>
+    /// <param name="normalizedEmbeddings">[V × D] unit rows.</param>
+    /// <param name="dimension">D.</param>
+    /// <param name="gradient">Receives the gradient.</param>
+    /// <param name="mode">How EMD is mixed with cross-entropy.</param>
+    /// <param name="ratioClamp">Upper bound on the detached CE/EMD ratio of <see cref="EmoMode.MleEmphasized"/>
+    /// (the reference code's continual fine-tuning variant uses 3); infinity for none.</param>
+    public static double Emo<T>(ReadOnlySpan<T> logits, int target, ReadOnlySpan<double> normalizedEmbeddings, int dimension, Span<T> gradient,
+        EmoMode mode = EmoMode.Pure, double ratioClamp = double.PositiveInfinity)
         where T : IFloatingPointIeee754<T>
     {
         Check(logits, target, gradient);
@@ -116,7 +153,7 @@ public static class TokenLosses
         (double mleScale, double emoScale, double value) = mode switch
         {
             EmoMode.Pure => (0.0, 1.0, emd),
-            EmoMode.MleEmphasized => (0.5, 0.5 * ce / (emd + 1e-10), ce),
+            EmoMode.MleEmphasized => (0.5, 0.5 * Math.Min(ce / (emd + 1e-10), ratioClamp), ce),
             _ => (emd / (ce + 1e-10), 1.0, 2 * emd),
         };
         for (int j = 0; j < v; j++)

@@ -16,13 +16,21 @@ public static class LogitsProcessors
         for (int i = 0; i < logits.Length; i++) logits[i] *= scale;
     }
 
-    /// <summary>Keeps the tokens whose logit is at least the k-th largest (ties at the threshold all stay); k = 0 disables.</summary>
-    public static void TopK<T>(Span<T> logits, int k, int minTokensToKeep = 1) where T : IFloatingPointIeee754<T>
+    /// <summary>
+    /// Keeps the tokens whose logit is at least the k-th largest: ties at the threshold all stay (Hugging
+    /// Face), or exactly k survive, ties to the lower id (<paramref name="keepTies"/> false, llama.cpp); k = 0 disables.
+    /// </summary>
+    public static void TopK<T>(Span<T> logits, int k, int minTokensToKeep = 1, bool keepTies = true) where T : IFloatingPointIeee754<T>
     {
         ArgumentOutOfRangeException.ThrowIfNegative(k);
         if (k == 0) return;
         k = Math.Min(Math.Max(k, minTokensToKeep), logits.Length);
         int[] order = Descending(logits);
+        if (!keepTies)
+        {
+            for (int r = k; r < order.Length; r++) logits[order[r]] = T.NegativeInfinity;
+            return;
+        }
         T threshold = logits[order[k - 1]];
         for (int i = 0; i < logits.Length; i++) if (logits[i] < threshold) logits[i] = T.NegativeInfinity;
     }

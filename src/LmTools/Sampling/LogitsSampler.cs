@@ -10,6 +10,19 @@ namespace BytePiece.LmTools.Sampling;
 /// </summary>
 public sealed record LogitsSampler
 {
+    /// <summary>Which library's processor order (and top-k tie rule) to follow.</summary>
+    public enum ProcessorOrder
+    {
+        /// <summary>Temperature, top-k (ties at the threshold kept), top-p, min-p: Hugging Face generate().</summary>
+        HuggingFace,
+
+        /// <summary>Top-k (exactly k), top-p, min-p, then temperature: llama.cpp's default sampler chain.</summary>
+        LlamaCpp,
+    }
+
+    /// <summary>The processor order (Hugging Face by default).</summary>
+    public ProcessorOrder Order { get; init; } = ProcessorOrder.HuggingFace;
+
     /// <summary>Temperature (0: greedy).</summary>
     public double Temperature { get; init; } = 1;
 
@@ -38,10 +51,12 @@ public sealed record LogitsSampler
             greedy[best] = 1;
             return greedy;
         }
-        LogitsProcessors.Temperature<T>(z, Temperature);
-        LogitsProcessors.TopK<T>(z, TopK, MinTokensToKeep);
+        bool llama = Order == ProcessorOrder.LlamaCpp;
+        if (!llama) LogitsProcessors.Temperature<T>(z, Temperature);
+        LogitsProcessors.TopK<T>(z, TopK, MinTokensToKeep, keepTies: !llama);
         LogitsProcessors.TopP<T>(z, TopP, MinTokensToKeep);
         LogitsProcessors.MinP<T>(z, MinP, MinTokensToKeep);
+        if (llama) LogitsProcessors.Temperature<T>(z, Temperature);
         return LogitsProcessors.Probabilities<T>(z);
     }
 
