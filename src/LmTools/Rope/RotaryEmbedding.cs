@@ -57,29 +57,38 @@ public sealed class RotaryEmbedding
     /// <exception cref="ArgumentException">The head is shorter than the rotary dimension.</exception>
     public void Rotate<T>(Span<T> head, double position) where T : IFloatingPointIeee754<T>
     {
-        if (head.Length < RotaryDim) throw new ArgumentException($"head has {head.Length} components, fewer than the rotary dimension {RotaryDim}", nameof(head));
-        int half = _theta.Length;
-        for (int i = 0; i < half; i++)
-        {
-            (double s, double c) = Math.SinCos(position * _theta[i]);
-            c *= AttentionFactor;
-            s *= AttentionFactor;
-            int ia = Layout == RopeLayout.Interleaved ? 2 * i : i;
-            int ib = Layout == RopeLayout.Interleaved ? 2 * i + 1 : i + half;
-            double a = double.CreateTruncating(head[ia]), b = double.CreateTruncating(head[ib]);
-            head[ia] = T.CreateTruncating(a * c - b * s);
-            head[ib] = T.CreateTruncating(a * s + b * c);
-        }
+        Span<double> cos = stackalloc double[_theta.Length], sin = stackalloc double[_theta.Length];
+        CosSin(position, cos, sin);
+        Apply(head, cos, sin);
     }
 
-    /// <summary>Rotates a [tokens × heads × headDim] buffer, token t to <paramref name="positions"/>[t].</summary>
+    /// <summary>Rotates a [tokens × heads × headDim] buffer, token t to <paramref name="positions"/>[t] (cos/sin once per token).</summary>
     /// <exception cref="ArgumentException">The buffer's size does not match tokens × heads × headDim.</exception>
     public void Rotate<T>(Span<T> buffer, ReadOnlySpan<long> positions, int heads, int headDim) where T : IFloatingPointIeee754<T>
     {
         if ((long)positions.Length * heads * headDim != buffer.Length)
             throw new ArgumentException($"buffer has {buffer.Length} values, expected {positions.Length} tokens × {heads} heads × {headDim}", nameof(buffer));
+        Span<double> cos = stackalloc double[_theta.Length], sin = stackalloc double[_theta.Length];
         for (int t = 0; t < positions.Length; t++)
-            for (int h = 0; h < heads; h++)
-                Rotate(buffer.Slice((t * heads + h) * headDim, headDim), positions[t]);
+        {
+            CosSin(positions[t], cos, sin);
+            for (int h = 0; h < heads; h++) Apply(buffer.Slice((t * heads + h) * headDim, headDim), cos, sin);
+        }
+    }
+
+    /// <summary>(a, b) → (a cos − b sin, a sin + b cos) for every pair of the layout.</summary>
+    private void Apply<T>(Span<T> head, ReadOnlySpan<double> cos, ReadOnlySpan<double> sin) where T : IFloatingPointIeee754<T>
+    {
+        if (head.Length < RotaryDim) throw new ArgumentException($"head has {head.Length} components, fewer than the rotary dimension {RotaryDim}", nameof(head));
+        int half = _theta.Length;
+        bool interleaved = Layout == RopeLayout.Interleaved;
+        for (int i = 0; i < half; i++)
+        {
+            int ia = interleaved ? 2 * i : i;
+            int ib = interleaved ? 2 * i + 1 : i + half;
+            double a = double.CreateTruncating(head[ia]), b = double.CreateTruncating(head[ib]);
+            head[ia] = T.CreateTruncating(a * cos[i] - b * sin[i]);
+            head[ib] = T.CreateTruncating(a * sin[i] + b * cos[i]);
+        }
     }
 }
