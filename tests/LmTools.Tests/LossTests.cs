@@ -174,4 +174,29 @@ public class LossTests
         Close([ce1, 0, ce3], perRow);
         Assert.Equal(0, BatchLoss.Compute<double>(logits, [-100, -100, -100], 5, g, (z, t, grad) => TokenLosses.CrossEntropy(z, t, grad)));
     }
+
+    [Fact]
+    public void TaiLr_GammaZeroIsCrossEntropy_AndTheWeightShrinksAsGammaGrows()
+    {
+        var random = new Random(5);
+        for (int trial = 0; trial < 100; trial++)
+        {
+            double[] z = Enumerable.Range(0, 6).Select(_ => random.NextDouble() * 10 - 5).ToArray();
+            int t = random.Next(6);
+            var ce = new double[6];
+            var tailr = new double[6];
+            Assert.Equal(TokenLosses.CrossEntropy<double>(z, t, ce), TokenLosses.TaiLr<double>(z, t, tailr, 0));
+            Assert.Equal(ce, tailr);
+            double previous = double.PositiveInfinity;
+            foreach (double gamma in new[] { 0.0, 1e-7, 0.1, 0.5, 0.8, 1.0 })
+            {
+                var g = new double[6];
+                TokenLosses.TaiLr<double>(z, t, g, gamma);
+                double weight = g[t] / ce[t]; // w = ∇_t / (p_t − 1)
+                Assert.InRange(weight, 0, 1 + 1e-12);
+                Assert.True(weight <= previous + 1e-12);
+                previous = weight;
+            }
+        }
+    }
 }

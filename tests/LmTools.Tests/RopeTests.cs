@@ -267,4 +267,18 @@ public class RopeTests
         Assert.Equal(6f, head[5]);
         Assert.Throws<ArgumentException>(() => rope.Rotate<float>(new float[3], 1));
     }
+
+    [Fact]
+    public void Tables_HoldCosAndSinTimesTheAttentionFactor()
+    {
+        var rope = RotaryEmbedding.Create(new RopeParameters { RotaryDim = 8, Type = RopeType.Yarn, Factor = 4, MaxPositionEmbeddings = 64 }, RopeLayout.HalfSplit);
+        var (cos, sin) = rope.Tables(100);
+        Assert.Equal(400, cos.Length);
+        for (int m = 0; m < 100; m += 33)
+            for (int i = 0; i < 4; i++)
+            {
+                Assert.InRange(cos[m * 4 + i] - Math.Cos(m * rope.InverseFrequencies[i]) * rope.AttentionFactor, -1e-6, 1e-6); // stored as float
+                Assert.InRange(sin[m * 4 + i] - Math.Sin(m * rope.InverseFrequencies[i]) * rope.AttentionFactor, -1e-6, 1e-6);
+            }
+    }
 }

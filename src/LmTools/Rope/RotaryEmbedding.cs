@@ -53,6 +53,26 @@ public sealed class RotaryEmbedding
         }
     }
 
+    /// <summary>cos and sin tables [positions × d/2] (angles in double, values times the attention factor, stored as float).</summary>
+    public (float[] Cos, float[] Sin) Tables(int positions)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(positions);
+        int half = _theta.Length;
+        var cosTable = new float[positions * half];
+        var sinTable = new float[positions * half];
+        Span<double> cos = stackalloc double[half], sin = stackalloc double[half];
+        for (int m = 0; m < positions; m++)
+        {
+            CosSin(m, cos, sin);
+            for (int i = 0; i < half; i++)
+            {
+                cosTable[m * half + i] = (float)cos[i];
+                sinTable[m * half + i] = (float)sin[i];
+            }
+        }
+        return (cosTable, sinTable);
+    }
+
     /// <summary>Rotates one head vector to <paramref name="position"/> (negative positions rotate back).</summary>
     /// <exception cref="ArgumentException">The head is shorter than the rotary dimension.</exception>
     public void Rotate<T>(Span<T> head, double position) where T : IFloatingPointIeee754<T>
