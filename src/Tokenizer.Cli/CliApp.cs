@@ -6,9 +6,15 @@ namespace BytePiece.Cli;
 public static class CliApp
 {
     /// <summary>Runs the command line and returns the exit code.</summary>
-    public static int Run(string[] args, Stream stdin, Stream stdout, TextWriter stderr)
+    /// <param name="args">The arguments.</param>
+    /// <param name="stdin">Standard input.</param>
+    /// <param name="stdout">Standard output.</param>
+    /// <param name="stderr">Standard error.</param>
+    /// <param name="cancellationToken">Cancels the work (Ctrl-C, SIGTERM): exit code 130, no output file left.</param>
+    /// <param name="interactive">Standard error is a terminal: progress bars may be drawn there.</param>
+    public static int Run(string[] args, Stream stdin, Stream stdout, TextWriter stderr, CancellationToken cancellationToken = default, bool interactive = false)
     {
-        var io = new CliIO(stdin, stdout, stderr);
+        var io = new CliIO(stdin, stdout, stderr, cancellationToken, interactive);
         var root = new RootCommand("bytepiece: a byte-level Unigram tokenizer (BytePiece models).")
         {
             EncodeCommand.Create(io),
@@ -35,6 +41,7 @@ public static class CliApp
     private static (int Code, string Message) Describe(Exception e) => e switch
     {
         CliException c => (c.ExitCode, c.Message),
+        OperationCanceledException => (ExitCodes.Interrupted, "interrupted; no output file was written"),
         ModelFormatException m => (ExitCodes.BadModel, $"invalid model: {m.Message}"),
         InvalidUtf8Exception u => (ExitCodes.BadInput, $"input is not valid UTF-8 at byte {u.ByteOffset} (use --raw to encode bytes as they are)"),
         System.Text.DecoderFallbackException d => (ExitCodes.BadInput, $"input is not valid UTF-8 at byte {d.Index}"),
@@ -47,7 +54,7 @@ public static class CliApp
 }
 
 /// <summary>The standard streams a command works with.</summary>
-internal sealed record CliIO(Stream Stdin, Stream Stdout, TextWriter Stderr)
+internal sealed record CliIO(Stream Stdin, Stream Stdout, TextWriter Stderr, CancellationToken Cancellation = default, bool Interactive = false)
 {
     /// <summary>Opens the input: a file, or stdin for "-" or none.</summary>
     public Stream OpenInput(string? path) => path is null or "-" ? Stdin : new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);

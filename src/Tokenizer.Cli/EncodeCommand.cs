@@ -27,7 +27,8 @@ internal static class EncodeCommand
         var raw = new Option<bool>("--raw") { Description = "Encode the input bytes as they are: no UTF-8 check, no normalization." };
         var alpha = CommonOptions.Alpha();
         var seed = CommonOptions.Seed();
-        var command = new Command("encode", "Encode text to token ids (Viterbi, or sampled with --alpha).") { text, model, input, output, format, bos, eos, raw, alpha, seed, threads };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress bar and no summary line on stderr." };
+        var command = new Command("encode", "Encode text to token ids (Viterbi, or sampled with --alpha).") { text, model, input, output, format, bos, eos, raw, alpha, seed, threads, quiet };
         command.SetAction(parse =>
         {
             var tokenizer = new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model)!));
@@ -38,14 +39,34 @@ internal static class EncodeCommand
             if (parse.GetValue(threads) < 1) throw new CliException(ExitCodes.Usage, "--threads must be at least 1");
             IdWriter writer = IdWriter.Create(parse.GetValue(format)!, tokenizer, parse.GetValue(bos), parse.GetValue(eos), parse.GetValue(output));
             var encoder = new StreamingEncoder(tokenizer, parse.GetValue(raw), sampling) { Threads = parse.GetValue(threads) };
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            long tokens = 0, chunks = 0, bytes = 0;
             io.WriteOutput(parse.GetValue(output), stream =>
             {
-                using Stream source = literal is not null ? new MemoryStream(Encoding.UTF8.GetBytes(literal)) : io.OpenInput(parse.GetValue(input));
+                using Stream opened = literal is not null ? new MemoryStream(Encoding.UTF8.GetBytes(literal)) : io.OpenInput(parse.GetValue(input));
+                var source = new CountingStream(opened);
                 var reader = PipeReader.Create(source, new StreamPipeReaderOptions(bufferSize: 1 << 20, leaveOpen: true));
                 writer.Begin(stream);
-                foreach (EncodedPart part in encoder.EncodeChunksAsync(reader).ToBlockingEnumerable()) writer.Write(part, stream);
+                Progress.Run(io, quiet: parse.GetValue(quiet), total: source.KnownLength, update =>
+                {
+                    foreach (EncodedPart part in encoder.EncodeChunksAsync(reader, io.Cancellation).ToBlockingEnumerable(io.Cancellation))
+                    {
+                        writer.Write(part, stream);
+                        tokens += part.Ids.Length;
+                        if (part.EndsChunk) chunks++;
+                        update(source.BytesRead, tokens);
+                    }
+                });
                 writer.End(stream);
+                bytes = source.BytesRead;
             });
+            if (!parse.GetValue(quiet))
+            {
+                double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+                string forced = encoder.ForcedCuts > 0 ? $", {encoder.ForcedCuts} forced cuts (see the README)" : "";
+                io.Stderr.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"bytepiece: encoded {bytes:N0} bytes, {chunks:N0} chunks, into {tokens:N0} tokens ({(tokens == 0 ? 0 : (double)bytes / tokens):F2} bytes/token) in {seconds:F2} s ({bytes / 1e6 / seconds:F1} MB/s){forced}"));
+            }
             return ExitCodes.Success;
         });
         return command;

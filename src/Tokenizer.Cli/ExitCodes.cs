@@ -8,6 +8,7 @@ internal static class ExitCodes
     public const int BadModel = 2;
     public const int BadInput = 3;
     public const int IoError = 4;
+    public const int Interrupted = 130;
 }
 
 /// <summary>An error the user can fix, reported as one line on stderr with its exit code.</summary>

@@ -36,7 +36,7 @@ public class CliTests
     public void Encode_TextArgument_PrintsIdsOneLinePerChunk()
     {
         string text = "hello world\n\nsecond line";
-        var (code, stdout, stderr) = Run("", "encode", text, "--model", Model40k);
+        var (code, stdout, stderr) = Run("", "encode", text, "--model", Model40k, "--quiet");
         Assert.Equal(0, code);
         Assert.Equal("", stderr);
         var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
@@ -277,5 +277,74 @@ public class CliFormatTests
         byte[] eight = Run(Corpus, "encode", "--model", Model40k, "--threads", "8", "--alpha", "0.1", "--seed", "3").Stdout;
         Assert.Equal(one, two);
         Assert.Equal(one, eight);
+    }
+}
+
+/// <summary>The summary line, cancellation, and signals delivered to the real process.</summary>
+public class CliLifecycleTests
+{
+    private static string Model40k => SharedData.BytePieceModelPath("bytepiece.eu.plus.40k.model");
+
+    [Fact]
+    public void Summary_IsOneLineOnStderr_UnlessQuiet()
+    {
+        var (code, _, stderr) = CliRunner.Run("hello world\nsecond\n", "encode", "--model", Model40k);
+        Assert.Equal(0, code);
+        string line = Assert.Single(stderr.TrimEnd('\n').Split('\n'));
+        Assert.StartsWith("bytepiece: encoded 19 bytes, 2 chunks, into ", line);
+        Assert.Equal("", CliRunner.Run("hello", "encode", "--model", Model40k, "--quiet").Stderr);
+    }
+
+    [Fact]
+    public void Cancellation_ExitsWith130_AndLeavesNoOutputFile()
+    {
+        string dir = Directory.CreateTempSubdirectory("bp-cancel").FullName;
+        try
+        {
+            string output = Path.Combine(dir, "ids.txt");
+            using var cancelled = new CancellationTokenSource();
+            cancelled.Cancel();
+            using var input = new MemoryStream(SharedData.Corpus("en", 1 << 20));
+            using var stdout = new MemoryStream();
+            using var stderr = new StringWriter();
+            int code = CliApp.Run(["encode", "--model", Model40k, "--output", output], input, stdout, stderr, cancelled.Token);
+            Assert.Equal(130, code);
+            Assert.Contains("interrupted", stderr.ToString());
+            Assert.Empty(Directory.GetFiles(dir));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("INT")]
+    [InlineData("TERM")]
+    public void Signal_MidRun_ExitsWith130_AndKeepsTheOldOutput(string signal)
+    {
+        string dir = Directory.CreateTempSubdirectory("bp-signal").FullName;
+        try
+        {
+            string input = Path.Combine(dir, "big.txt"), output = Path.Combine(dir, "ids.bin");
+            byte[] line = SharedData.LongLine("en", 1 << 20);
+            using (var file = File.Create(input)) for (int i = 0; i < 200; i++) file.Write(line); // 200 MB: seconds of work
+            File.WriteAllText(output, "previous");
+            string cli = Path.Combine(AppContext.BaseDirectory, "bytepiece.dll");
+            var psi = new System.Diagnostics.ProcessStartInfo("dotnet", ["exec", cli, "encode", "--model", Model40k, "--input", input, "--output", output, "--format", "bin32"])
+            { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+            using var process = System.Diagnostics.Process.Start(psi)!;
+            Thread.Sleep(1500);
+            Assert.False(process.HasExited, "the run finished before the signal: make the input larger");
+            System.Diagnostics.Process.Start("kill", [$"-{signal}", process.Id.ToString()])!.WaitForExit();
+            Assert.True(process.WaitForExit(30_000));
+            Assert.Equal(130, process.ExitCode);
+            Assert.Equal("previous", File.ReadAllText(output));
+            Assert.Equal(2, Directory.GetFiles(dir).Length); // no temporary file left
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 }

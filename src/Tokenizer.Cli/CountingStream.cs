@@ -1,0 +1,39 @@
+namespace BytePiece.Cli;
+
+/// <summary>A read-only pass-through stream that counts the bytes read (for progress and the summary).</summary>
+internal sealed class CountingStream(Stream inner) : Stream
+{
+    private long _read;
+
+    /// <summary>Bytes read so far.</summary>
+    public long BytesRead => Interlocked.Read(ref _read);
+
+    /// <summary>The input's length when the stream knows it (a file), else null (a pipe).</summary>
+    public long? KnownLength => inner.CanSeek ? inner.Length : null;
+
+    public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+    public override int Read(Span<byte> buffer) => Count(inner.Read(buffer));
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        => Count(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    private int Count(int read)
+    {
+        Interlocked.Add(ref _read, read);
+        return read;
+    }
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}
