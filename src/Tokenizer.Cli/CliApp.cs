@@ -23,6 +23,7 @@ public static class CliApp
             InfoCommand.Create(io),
             NBestCommand.Create(io),
             EntropyCommand.Create(io),
+            StatsCommand.Create(io),
         };
         ParseResult parsed = root.Parse(args);
         var config = new InvocationConfiguration { Output = new StreamWriter(stdout) { AutoFlush = true }, Error = stderr, EnableDefaultExceptionHandler = false };

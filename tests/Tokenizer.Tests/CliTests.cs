@@ -348,3 +348,24 @@ public class CliLifecycleTests
         }
     }
 }
+
+/// <summary><c>bytepiece stats</c>.</summary>
+public class CliStatsTests
+{
+    [Fact]
+    public void Stats_CountsBytesChunksAndTokens()
+    {
+        byte[] corpus = SharedData.Corpus("zh", 256 << 10);
+        var (code, stdout, _) = CliRunner.Run(corpus, "stats", "--model", SharedData.BytePieceModelPath("bytepiece.eu.plus.40k.model"));
+        Assert.Equal(0, code);
+        string report = Encoding.UTF8.GetString(stdout);
+        var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
+        int tokens = tokenizer.CountTokens(Encoding.UTF8.GetString(corpus));
+        long chunks = Chunker.CountChunks(corpus);
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        Assert.Contains("bytes                 " + corpus.Length.ToString("N0", invariant), report);
+        Assert.Contains("chunks                " + chunks.ToString("N0", invariant), report);
+        Assert.Contains("tokens                " + tokens.ToString("N0", invariant), report);
+        Assert.Contains("tokens per chunk      min ", report);
+    }
+}
