@@ -369,3 +369,35 @@ public class CliStatsTests
         Assert.Contains("tokens per chunk      min ", report);
     }
 }
+
+/// <summary>A full disk is a clear error (exit 4), never a silent success or a replaced device.</summary>
+public class CliDiskFullTests
+{
+    private static string Model40k => SharedData.BytePieceModelPath("bytepiece.eu.plus.40k.model");
+
+    [Fact]
+    public void OutputToDevFull_FailsWithExitCode4_AndLeavesTheDeviceAlone()
+    {
+        Assert.True(File.Exists("/dev/full"), "this test needs Linux's /dev/full");
+        var (code, _, stderr) = CliRunner.Run(SharedData.Corpus("en", 1 << 20), "encode", "--model", Model40k, "--quiet", "--output", "/dev/full");
+        Assert.Equal(4, code);
+        Assert.Contains("No space left on device", stderr);
+        Assert.Equal(0, new FileInfo("/dev/full").Length); // still the device, not a file written over it
+    }
+
+    private sealed class FullStream : MemoryStream
+    {
+        public override void Write(byte[] buffer, int offset, int count) => throw new IOException("No space left on device");
+        public override void Write(ReadOnlySpan<byte> buffer) => throw new IOException("No space left on device");
+    }
+
+    [Fact]
+    public void FullStdout_FailsWithExitCode4()
+    {
+        using var input = new MemoryStream(SharedData.Corpus("en", 256 << 10));
+        using var error = new StringWriter();
+        int code = CliApp.Run(["encode", "--model", Model40k, "--quiet"], input, new FullStream(), error);
+        Assert.Equal(4, code);
+        Assert.Contains("No space left on device", error.ToString());
+    }
+}

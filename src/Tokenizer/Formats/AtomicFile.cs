@@ -1,6 +1,9 @@
 namespace BytePiece;
 
-/// <summary>Writes a file under a temporary name in the same folder and renames it only when complete.</summary>
+/// <summary>
+/// Writes a file under a temporary name in the same folder and renames it only when complete. Device
+/// paths (under /dev, /proc, /sys) are written in place.
+/// </summary>
 public static class AtomicFile
 {
     /// <summary>
@@ -13,6 +16,15 @@ public static class AtomicFile
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(write);
         string full = Path.GetFullPath(path);
+        if (IsDevicePath(full))
+        {
+            // A device (/dev/null, /dev/full, /dev/stdout): renaming over it would replace the device
+            // node with a regular file, so it is written in place.
+            using var device = new FileStream(full, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1 << 16);
+            write(device);
+            device.Flush();
+            return;
+        }
         string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
@@ -29,4 +41,8 @@ public static class AtomicFile
             throw;
         }
     }
+
+    /// <summary>Paths under /dev, /proc or /sys (Unix) name devices and kernel files, not regular files.</summary>
+    private static bool IsDevicePath(string full)
+        => !OperatingSystem.IsWindows() && (full.StartsWith("/dev/", StringComparison.Ordinal) || full.StartsWith("/proc/", StringComparison.Ordinal) || full.StartsWith("/sys/", StringComparison.Ordinal));
 }
