@@ -219,4 +219,20 @@ public class StreamingTests
             return true;
         }, maxTest: 1000);
     }
+
+    [Fact]
+    public async Task PipeWriterOutput_IsTheIdsAsLittleEndianInt32()
+    {
+        var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
+        byte[] corpus = SharedData.Corpus("code", 1 << 20);
+        var pipe = new Pipe();
+        var writing = new StreamingEncoder(tokenizer).EncodeAsync(PipeReader.Create(new MemoryStream(corpus)), pipe.Writer);
+        using var received = new MemoryStream();
+        await pipe.Reader.CopyToAsync(received);
+        long count = await writing;
+        byte[] bytes = received.ToArray();
+        int[] ids = Enumerable.Range(0, bytes.Length / 4).Select(i => BitConverter.ToInt32(bytes, 4 * i)).ToArray();
+        Assert.Equal(tokenizer.EncodeToIds(Encoding.UTF8.GetString(corpus)), ids);
+        Assert.Equal(ids.Length, count);
+    }
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
@@ -226,6 +227,28 @@ public sealed class StreamingEncoder
     {
         await foreach (EncodedPart part in EncodeChunksAsync(reader, cancellationToken).ConfigureAwait(false))
             foreach (int id in part.Ids) yield return id;
+    }
+
+    /// <summary>
+    /// Encodes <paramref name="input"/> into <paramref name="output"/> as little-endian 32-bit ids, flushing
+    /// after each part (so a slow consumer applies back-pressure), and completes the writer.
+    /// </summary>
+    /// <returns>The number of ids written.</returns>
+    public async Task<long> EncodeAsync(PipeReader input, PipeWriter output, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        long count = 0;
+        await foreach (EncodedPart part in EncodeChunksAsync(input, cancellationToken).ConfigureAwait(false))
+        {
+            Span<byte> span = output.GetSpan(part.Ids.Length * 4);
+            for (int k = 0; k < part.Ids.Length; k++) BinaryPrimitives.WriteInt32LittleEndian(span[(4 * k)..], part.Ids[k]);
+            output.Advance(part.Ids.Length * 4);
+            count += part.Ids.Length;
+            FlushResult flushed = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            if (flushed.IsCanceled || flushed.IsCompleted) break; // the reader of the output went away
+        }
+        await output.CompleteAsync().ConfigureAwait(false);
+        return count;
     }
 
     /// <summary>The ids of a stream's content, one at a time (the stream is left open).</summary>
