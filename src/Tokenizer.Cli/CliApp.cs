@@ -88,6 +88,15 @@ internal static class CommonOptions
 {
     public static Argument<string?> Text(string description) => new("text") { Arity = ArgumentArity.ZeroOrOne, Description = description };
 
+    public static Option<int> Threads() => new("--threads", "-t") { Description = "Threads (default: all cores). The output never depends on it.", DefaultValueFactory = _ => Environment.ProcessorCount };
+
+    /// <summary>The bytes to encode, counted as they are read: the TEXT argument's UTF-8, or the input.</summary>
+    public static CountingStream OpenSource(CliIO io, string? literal, string? inputPath)
+    {
+        if (literal is not null && inputPath is not null) throw new CliException(ExitCodes.Usage, "give either TEXT or --input, not both");
+        return new CountingStream(literal is not null ? new MemoryStream(System.Text.Encoding.UTF8.GetBytes(literal)) : io.OpenInput(inputPath));
+    }
+
     public static Option<string> Model() => new("--model", "-m") { Description = "Model file: BytePiece JSON or native (.bpm).", Required = true };
 
     public static Option<string?> Input() => new("--input", "-i") { Description = "Input file, or - for stdin (the default)." };

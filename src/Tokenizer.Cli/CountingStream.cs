@@ -1,6 +1,6 @@
 namespace BytePiece.Cli;
 
-/// <summary>A read-only pass-through stream that counts the bytes read (for progress and the summary).</summary>
+/// <summary>A read-only pass-through stream that counts the bytes read (for progress and the summary); it owns the inner stream.</summary>
 internal sealed class CountingStream(Stream inner) : Stream
 {
     private long _read;
@@ -25,6 +25,12 @@ internal sealed class CountingStream(Stream inner) : Stream
     {
         Interlocked.Add(ref _read, read);
         return read;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) inner.Dispose();
+        base.Dispose(disposing);
     }
 
     public override bool CanRead => true;

@@ -21,7 +21,7 @@ internal static class EncodeCommand
             DefaultValueFactory = _ => "ids",
         };
         format.AcceptOnlyFromAmong("ids", "pieces", "bin16", "bin32", "npy", "jsonl");
-        var threads = new Option<int>("--threads", "-t") { Description = "Threads (default: all cores). The output never depends on it.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var threads = CommonOptions.Threads();
         var bos = new Option<bool>("--bos") { Description = "Add <bos> (id 1) at the start." };
         var eos = new Option<bool>("--eos") { Description = "Add <eos> (id 2) at the end." };
         var raw = new Option<bool>("--raw") { Description = "Encode the input bytes as they are: no UTF-8 check, no normalization." };
@@ -32,9 +32,6 @@ internal static class EncodeCommand
         command.SetAction(parse =>
         {
             var tokenizer = new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model)!));
-            string? literal = parse.GetValue(text);
-            if (literal is not null && parse.GetValue(input) is not null)
-                throw new CliException(ExitCodes.Usage, "give either TEXT or --input, not both");
             var sampling = new SamplingOptions(parse.GetValue(alpha), parse.GetValue(seed));
             if (parse.GetValue(threads) < 1) throw new CliException(ExitCodes.Usage, "--threads must be at least 1");
             IdWriter writer = IdWriter.Create(parse.GetValue(format)!, tokenizer, parse.GetValue(bos), parse.GetValue(eos), parse.GetValue(output));
@@ -43,8 +40,7 @@ internal static class EncodeCommand
             long tokens = 0, chunks = 0, bytes = 0;
             io.WriteOutput(parse.GetValue(output), stream =>
             {
-                using Stream opened = literal is not null ? new MemoryStream(Encoding.UTF8.GetBytes(literal)) : io.OpenInput(parse.GetValue(input));
-                var source = new CountingStream(opened);
+                using CountingStream source = CommonOptions.OpenSource(io, parse.GetValue(text), parse.GetValue(input));
                 var reader = PipeReader.Create(source, new StreamPipeReaderOptions(bufferSize: 1 << 20, leaveOpen: true));
                 writer.Begin(stream);
                 Progress.Run(io, quiet: parse.GetValue(quiet), total: source.KnownLength, update =>

@@ -13,16 +13,14 @@ internal static class StatsCommand
         var text = CommonOptions.Text("Text to measure. Without it, the input (stdin by default) is read.");
         var model = CommonOptions.Model();
         var input = CommonOptions.Input();
-        var threads = new Option<int>("--threads", "-t") { Description = "Threads (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var threads = CommonOptions.Threads();
         var command = new Command("stats", "Report bytes, chunks, tokens, bytes per token, tokens per chunk and throughput for an input.") { text, model, input, threads };
         command.SetAction(parse =>
         {
             var tokenizer = new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model)!));
             if (parse.GetValue(threads) < 1) throw new CliException(ExitCodes.Usage, "--threads must be at least 1");
-            string? literal = parse.GetValue(text);
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            using Stream opened = literal is not null ? new MemoryStream(Encoding.UTF8.GetBytes(literal)) : io.OpenInput(parse.GetValue(input));
-            var source = new CountingStream(opened);
+            using CountingStream source = CommonOptions.OpenSource(io, parse.GetValue(text), parse.GetValue(input));
             var reader = PipeReader.Create(source, new StreamPipeReaderOptions(bufferSize: 1 << 20, leaveOpen: true));
             var encoder = new StreamingEncoder(tokenizer) { Threads = parse.GetValue(threads) };
             var perChunk = new List<int>();
