@@ -26,6 +26,42 @@ public class SharingAndAllocationTests
     }
 
     [Fact]
+    public void EightThreads_EncodingSamplingAndDecodingAtOnce_GiveTheSequentialResults()
+    {
+        // Random texts and seeds; each job is Viterbi, a sample, n-best or an incremental decode,
+        // run first sequentially, then all at once on 8 threads in shuffled order.
+        var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
+        var random = new Random(20261123);
+        string[] words = ["广州", "的", "白云", "机场", "the ", "cat ", "sat", "\n", "é", "e\u0301", "😀", "123"];
+        var jobs = Enumerable.Range(0, 400).Select(i =>
+        {
+            string text = string.Concat(Enumerable.Range(0, random.Next(1, 40)).Select(_ => words[random.Next(words.Length)]));
+            var sampling = new SamplingOptions(random.NextDouble(), (ulong)random.Next());
+            int kind = random.Next(4);
+            return (Func<string>)(() => kind switch
+            {
+                0 => string.Join(",", tokenizer.EncodeToIds(text)),
+                1 => string.Join(",", tokenizer.EncodeToIds(text, sampling: sampling)),
+                2 => string.Join("|", tokenizer.NBest(text, 3).Select(s => string.Join(",", s.Ids))),
+                _ => Incremental(tokenizer, tokenizer.EncodeToIds(text, sampling: sampling)),
+            });
+        }).ToArray();
+        string[] expected = jobs.Select(job => job()).ToArray();
+        var actual = new string[jobs.Length];
+        int[] order = Enumerable.Range(0, jobs.Length).OrderBy(_ => random.Next()).ToArray();
+        Parallel.ForEach(order, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i => actual[i] = jobs[i]());
+        Assert.Equal(expected, actual);
+    }
+
+    private static string Incremental(BytePieceTokenizer tokenizer, IReadOnlyList<int> ids)
+    {
+        var decoder = tokenizer.CreateIncrementalDecoder();
+        var sb = new System.Text.StringBuilder();
+        foreach (int id in ids) sb.Append(decoder.Append(id));
+        return sb.Append(decoder.Flush()).ToString();
+    }
+
+    [Fact]
     public void EncodeBytesIntoASpan_AllocatesNothing_AfterWarmUp()
     {
         var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
