@@ -24,6 +24,7 @@ public static class CliApp
             NBestCommand.Create(io),
             EntropyCommand.Create(io),
             StatsCommand.Create(io),
+            TrainCommand.Create(io),
         };
         ParseResult parsed = root.Parse(args);
         var config = new InvocationConfiguration { Output = new StreamWriter(stdout) { AutoFlush = true }, Error = stderr, EnableDefaultExceptionHandler = false };

@@ -212,7 +212,7 @@ public class StreamingTests
             byte[] utf8 = Encoding.UTF8.GetBytes(text);
             for (int p = 1; p < utf8.Length; p++)
             {
-                if ((utf8[p] & 0xC0) == 0x80 || !StreamingEncoder.StartsStably(utf8.AsSpan(p))) continue;
+                if ((utf8[p] & 0xC0) == 0x80 || !NfcBoundary.StartsStably(utf8.AsSpan(p))) continue;
                 string before = Encoding.UTF8.GetString(utf8, 0, p), after = Encoding.UTF8.GetString(utf8, p, utf8.Length - p);
                 if (before.Normalize(NormalizationForm.FormC) + after.Normalize(NormalizationForm.FormC) != text.Normalize(NormalizationForm.FormC)) return false;
             }

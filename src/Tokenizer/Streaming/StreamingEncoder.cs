@@ -148,37 +148,13 @@ public sealed class StreamingEncoder
         lattice.Append(Normalized(bytes).Span, output);
     }
 
-    /// <summary>
-    /// The last position before which text can be cut without changing its NFC form: the start of a
-    /// character that never combines with what precedes it (see <see cref="StartsStably"/>); 0 if none.
-    /// </summary>
+    /// <summary>The last position before which the buffer can be cut without changing its NFC form; 0 if none.</summary>
     internal static long LastSafeSplit(in ReadOnlySequence<byte> buffer)
     {
-        // Look back over the last characters only; a long run without a stable starter waits for more input.
-        const int LookBack = 1 << 12;
-        long from = Math.Max(0, buffer.Length - LookBack);
+        long from = Math.Max(0, buffer.Length - NfcBoundary.LookBack);
         byte[] tail = buffer.Slice(from).ToArray();
-        for (int i = tail.Length - 1; i > 0 || (i == 0 && from > 0); i--)
-        {
-            if ((tail[i] & 0xC0) == 0x80) continue; // a continuation byte
-            if (StartsStably(tail.AsSpan(i))) return from + i;
-        }
-        return 0;
-    }
-
-    /// <summary>
-    /// Whether the character at the start of <paramref name="text"/> is a normalization boundary: it has
-    /// no combining class and no NFC form that could merge it into the preceding character (not a mark,
-    /// not a Hangul medial vowel or final consonant, already NFC on its own). ASCII always is.
-    /// </summary>
-    internal static bool StartsStably(ReadOnlySpan<byte> text)
-    {
-        if (text[0] < 0x80) return true;
-        if (Rune.DecodeFromUtf8(text, out Rune rune, out _) != OperationStatus.Done) return false;
-        if (rune.Value is >= 0x1160 and <= 0x11FF or >= 0xD7B0 and <= 0xD7FF) return false; // Hangul jamo V and T
-        var category = Rune.GetUnicodeCategory(rune);
-        if (category is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark) return false;
-        return rune.ToString().IsNormalized(NormalizationForm.FormC);
+        int split = NfcBoundary.LastSafeSplit(tail, allowZero: from > 0);
+        return split < 0 ? 0 : from + split;
     }
 
     /// <summary>The end of the first complete chunk in <paramref name="buffer"/>, or 0 if none yet.</summary>
