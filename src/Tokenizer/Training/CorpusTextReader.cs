@@ -14,11 +14,16 @@ internal sealed class CorpusTextReader
     private const int MaxBlockSize = 64 << 20;
 
     private readonly Stream _stream;
-    private byte[] _buffer = new byte[BlockSize];
+    private byte[] _buffer;
     private int _filled;
     private bool _ended;
 
-    public CorpusTextReader(Stream stream) => _stream = stream;
+    /// <summary>A reader of <paramref name="stream"/> in blocks of about <paramref name="blockSize"/> bytes.</summary>
+    public CorpusTextReader(Stream stream, int blockSize = BlockSize)
+    {
+        _stream = stream;
+        _buffer = new byte[blockSize];
+    }
 
     /// <summary>Bytes read from the stream so far.</summary>
     public long BytesRead { get; private set; }
