@@ -35,7 +35,7 @@ internal static class TrainCommand
         var noEnsureUnicode = new Option<bool>("--no-ensure-unicode") { Description = "Let pieces start inside a UTF-8 character (upstream before 0.6)." };
         var isolateDigits = new Option<bool>("--isolate-digits") { Description = "Every digit its own chunk: no multi-byte piece contains a digit." };
         var threads = CommonOptions.Threads();
-        var maxMemory = new Option<string?>("--max-memory") { Description = "Memory for n-gram counts, e.g. 4G or 512M (default: a quarter of RAM, at most 8G); past it counts spill to disk. Never changes the result." };
+        var maxMemory = new Option<string?>("--max-memory") { Description = "Memory for n-gram counts, e.g. 4G or 512M (default: a quarter of RAM, at most 2G); past it counts spill to disk. Never changes the result." };
         var tempDir = new Option<string?>("--temp-dir") { Description = "Folder for spill files and a copy of stdin (default: the system's)." };
         var holdout = new Option<int>("--holdout-every") { Description = "Leave every k-th chunk out of training and report bytes/token on it (0: none).", DefaultValueFactory = _ => 100 };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress and no summary on stderr." };

@@ -34,12 +34,14 @@ public static class BytePieceTrainer
         // Stages 1 and 2: n-gram counts, then the conditional model of the frequent ones.
         var heldOut = options.HoldoutEvery > 0 ? new ChunkBatch() : null;
         NGramStage ngrams = BuildNGramModel(corpus, options, heldOut, Report, cancellationToken);
+        GC.Collect(); // the counting tables and runs are gone; give their memory back before the next pass
         EndStage("n-grams");
 
         // Stage 3: pre-segment every chunk and count the words.
         WordCounting segmenting = CountWords(corpus, options, ngrams.Model, Report, cancellationToken);
         ByteStringCounter words = segmenting.Merge();
         long candidates = words.Count;
+        GC.Collect();
         EndStage("segmenting");
 
         // Stage 4: prune to the target sizes.

@@ -11,6 +11,13 @@ internal sealed class ChunkBatch
     public int Length;
     public readonly List<int> Ends = [];
 
+    /// <summary>Empties the batch for reuse.</summary>
+    public void Clear()
+    {
+        Length = 0;
+        Ends.Clear();
+    }
+
     public void Add(ReadOnlySpan<byte> chunk)
     {
         if (Length + chunk.Length > Data.Length) Array.Resize(ref Data, Math.Max(Length + chunk.Length, 2 * Data.Length));
@@ -40,6 +47,7 @@ internal static class CorpusPass
         int threads = Math.Max(1, options.Threads);
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var queue = new BlockingCollection<ChunkBatch>(2 * threads);
+        var free = new ConcurrentQueue<ChunkBatch>(); // batches are recycled: 1 MiB arrays would otherwise pile up as garbage
         Exception? failure = null;
         var workers = new Task[threads];
         for (int w = 0; w < threads; w++)
@@ -49,7 +57,12 @@ internal static class CorpusPass
             {
                 try
                 {
-                    foreach (ChunkBatch batch in queue.GetConsumingEnumerable(failed.Token)) process(worker, batch);
+                    foreach (ChunkBatch batch in queue.GetConsumingEnumerable(failed.Token))
+                    {
+                        process(worker, batch);
+                        batch.Clear();
+                        free.Enqueue(batch);
+                    }
                 }
                 catch (OperationCanceledException) when (failed.IsCancellationRequested) { }
                 catch (Exception e)
@@ -77,7 +90,7 @@ internal static class CorpusPass
             if (batch.Length >= ChunkBatch.TargetBytes)
             {
                 queue.Add(batch, failed.Token);
-                batch = new ChunkBatch();
+                batch = free.TryDequeue(out ChunkBatch? recycled) ? recycled : new ChunkBatch();
             }
         }
 

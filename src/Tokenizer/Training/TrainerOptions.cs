@@ -30,9 +30,9 @@ public sealed record TrainerOptions
     /// <summary>
     /// Memory for the n-gram counts (bytes). Past it, counts are spilled to sorted files in
     /// <see cref="TempDirectory"/> and merged exactly, so the result never depends on it. Default: a
-    /// quarter of the memory available to the process, at most 8 GiB.
+    /// quarter of the memory available to the process, at most 2 GiB (smaller tables are also faster: fewer cache misses).
     /// </summary>
-    public long MaxMemory { get; init; } = Math.Min(8L << 30, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);
+    public long MaxMemory { get; init; } = Math.Min(2L << 30, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);
 
     /// <summary>Where spill files go (default: the system's temporary folder).</summary>
     public string? TempDirectory { get; init; }
