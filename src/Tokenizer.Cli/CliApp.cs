@@ -98,7 +98,7 @@ internal static class CommonOptions
         return new CountingStream(literal is not null ? new MemoryStream(System.Text.Encoding.UTF8.GetBytes(literal)) : io.OpenInput(inputPath));
     }
 
-    public static Option<string> Model() => new("--model", "-m") { Description = "Model file: BytePiece JSON or native (.bpm).", Required = true };
+    public static Option<string?> Model() => new("--model", "-m") { Description = "Model file: BytePiece JSON or native (.bpm). Default: the embedded model (Chinese, English, code; 65,497 ids)." };
 
     public static Option<string?> Input() => new("--input", "-i") { Description = "Input file, or - for stdin (the default)." };
 
@@ -122,8 +122,10 @@ internal static class CommonOptions
         return new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
-    public static UnigramModel LoadModel(string path)
+    /// <summary>The model file at <paramref name="path"/>, or the embedded default model when none is given.</summary>
+    public static UnigramModel LoadModel(string? path)
     {
+        if (path is null) return DefaultModel.Instance;
         if (!File.Exists(path)) throw new CliException(ExitCodes.BadModel, $"model file not found: {path}");
         return ModelFile.Load(path);
     }

@@ -14,7 +14,7 @@ internal static class ConvertCommand
         var command = new Command("convert", "Convert a model between BytePiece JSON and the native format.") { model, output, to };
         command.SetAction(parse =>
         {
-            UnigramModel loaded = CommonOptions.LoadModel(parse.GetValue(model)!);
+            UnigramModel loaded = CommonOptions.LoadModel(parse.GetValue(model));
             string path = parse.GetValue(output)!;
             ModelFileFormat format = parse.GetValue(to) switch
             {

@@ -18,7 +18,7 @@ internal static class DecodeCommand
         var command = new Command("decode", "Decode token ids to text.") { ids, model, input, output, errors, raw };
         command.SetAction(parse =>
         {
-            var tokenizer = new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model)!));
+            var tokenizer = new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model)));
             string[] literal = parse.GetValue(ids) ?? [];
             var policy = parse.GetValue(errors) switch { "strict" => DecodePolicy.Strict, "ignore" => DecodePolicy.Ignore, _ => DecodePolicy.Replace };
             bool rawBytes = parse.GetValue(raw);

@@ -31,7 +31,7 @@ internal static class EncodeCommand
         var command = new Command("encode", "Encode text to token ids (Viterbi, or sampled with --alpha).") { text, model, input, output, format, bos, eos, raw, alpha, seed, threads, quiet };
         command.SetAction(parse =>
         {
-            var tokenizer = new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model)!));
+            var tokenizer = new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model)));
             var sampling = new SamplingOptions(parse.GetValue(alpha), parse.GetValue(seed));
             if (parse.GetValue(threads) < 1) throw new CliException(ExitCodes.Usage, "--threads must be at least 1");
             IdWriter writer = IdWriter.Create(parse.GetValue(format)!, tokenizer, parse.GetValue(bos), parse.GetValue(eos), parse.GetValue(output));

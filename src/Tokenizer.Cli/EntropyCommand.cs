@@ -16,7 +16,7 @@ internal static class EntropyCommand
         var command = new Command("entropy", "Print the entropy (nats, then bits) of the text's segmentation distribution P^alpha / Z.") { text, model, input, alpha };
         command.SetAction(parse =>
         {
-            var tokenizer = new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model)!));
+            var tokenizer = new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model)));
             double a = parse.GetValue(alpha);
             if (!(a >= 0) || double.IsInfinity(a)) throw new CliException(ExitCodes.Usage, "--alpha must be finite and >= 0");
             double nats = tokenizer.Entropy(CommonOptions.ReadText(io, parse.GetValue(text), parse.GetValue(input)), a);

@@ -12,10 +12,10 @@ internal static class InfoCommand
         var command = new Command("info", "Show a model's size, longest piece and normalization.") { model };
         command.SetAction(parse =>
         {
-            string path = parse.GetValue(model)!;
+            string? path = parse.GetValue(model);
             UnigramModel m = CommonOptions.LoadModel(path);
             var text = new StringBuilder()
-                .AppendLine($"file           {path} ({ModelFile.Detect(File.ReadAllBytes(path))})")
+                .AppendLine(path is null ? $"file           (embedded default model {DefaultModel.Name}, Native)" : $"file           {path} ({ModelFile.Detect(File.ReadAllBytes(path))})")
                 .AppendLine($"pieces         {m.PieceCount}")
                 .AppendLine($"vocab size     {m.VocabSize} (ids 0-2: <pad> <bos> <eos>)")
                 .AppendLine($"longest piece  {m.MaxPieceLength} bytes")

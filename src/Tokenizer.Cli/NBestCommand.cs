@@ -18,7 +18,7 @@ internal static class NBestCommand
         var command = new Command("nbest", "Print the k most probable segmentations: log-probability, a tab, the tokens.") { text, model, input, k, format };
         command.SetAction(parse =>
         {
-            var tokenizer = new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model)!));
+            var tokenizer = new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model)));
             if (parse.GetValue(k) < 1) throw new CliException(ExitCodes.Usage, "--k must be at least 1");
             string source = CommonOptions.ReadText(io, parse.GetValue(text), parse.GetValue(input));
             bool pieces = parse.GetValue(format) == "pieces";

@@ -17,7 +17,7 @@ internal static class StatsCommand
         var command = new Command("stats", "Report bytes, chunks, tokens, bytes per token, tokens per chunk and throughput for an input.") { text, model, input, threads };
         command.SetAction(parse =>
         {
-            var tokenizer = new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model)!));
+            var tokenizer = new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model)));
             if (parse.GetValue(threads) < 1) throw new CliException(ExitCodes.Usage, "--threads must be at least 1");
             var clock = System.Diagnostics.Stopwatch.StartNew();
             using CountingStream source = CommonOptions.OpenSource(io, parse.GetValue(text), parse.GetValue(input));

@@ -23,6 +23,11 @@ public sealed class BytePieceTokenizer
     /// <exception cref="IOException">The file cannot be read.</exception>
     public static BytePieceTokenizer Load(string path) => new(ModelFile.Load(path));
 
+    private static readonly Lazy<BytePieceTokenizer> s_default = new(() => new BytePieceTokenizer(DefaultModel.Instance));
+
+    /// <summary>A tokenizer over the embedded <see cref="DefaultModel"/> (Chinese, English and code; 65,497 ids), shared.</summary>
+    public static BytePieceTokenizer Default => s_default.Value;
+
     /// <summary>The model.</summary>
     public UnigramModel Model { get; }
 
