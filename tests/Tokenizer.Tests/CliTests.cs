@@ -146,7 +146,7 @@ public class CliTests
     [Fact]
     public void UsageErrors_ExitWithCode1()
     {
-        Assert.Equal(1, Run("", "encode", "x").Code); // --model missing
+        Assert.Equal(1, Run("", "encode", "x", "--no-such-option").Code);
         Assert.Equal(1, Run("", "encode", "x", "--model", Model40k, "--format", "nope").Code);
         Assert.Equal(1, Run("", "encode", "x", "--model", Model40k, "--input", "f").Code);
     }
