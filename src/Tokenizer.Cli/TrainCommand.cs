@@ -73,11 +73,12 @@ internal static class TrainCommand
 
                 var clock = Stopwatch.StartNew();
                 TrainingResult result = RunWithProgress(io, quietRun, progress => BytePieceTrainer.Train(corpus, options, progress, io.Cancellation));
+                int[] targets = [.. options.VocabSizes.Distinct().OrderDescending()]; // the order of result.Models
                 var written = new List<string>();
-                foreach (UnigramModel model in result.Models)
+                for (int m = 0; m < result.Models.Count; m++)
                 {
-                    string file = result.Models.Count == 1 ? path : SizedPath(path, options.VocabSizes.OrderByDescending(v => v).Distinct().ElementAt(written.Count));
-                    ModelFile.Save(model, file, ModelFile.FormatFromExtension(file));
+                    string file = targets.Length == 1 ? path : SizedPath(path, targets[m]);
+                    ModelFile.Save(result.Models[m], file, ModelFile.FormatFromExtension(file));
                     written.Add(file);
                 }
                 if (!quietRun) Summarize(io, result, written, clock.Elapsed, options.Threads);

@@ -45,7 +45,7 @@ internal sealed class NGramCounting
                 int longest = Math.Min(order, end - i);
                 ulong window = i + 8 <= data.Length ? BinaryPrimitives.ReadUInt64LittleEndian(data.AsSpan(i)) : Tail(data, i);
                 for (int length = 2; length <= longest; length++)
-                    table.Add((window & ((1UL << (8 * length)) - 1)) | ((ulong)length << 56), 1);
+                    table.Add(NGramKey.FromWindow(window, length), 1);
             }
             start = end;
         }

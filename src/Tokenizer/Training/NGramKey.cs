@@ -24,10 +24,11 @@ internal static class NGramKey
     /// <summary>The key of the <paramref name="length"/> bytes at <paramref name="start"/> (at least 8 bytes readable there, or use <see cref="Of"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong At(ReadOnlySpan<byte> padded, int start, int length)
-    {
-        ulong data = BinaryPrimitives.ReadUInt64LittleEndian(padded[start..]);
-        return (data & ((1UL << (8 * length)) - 1)) | ((ulong)length << 56);
-    }
+        => FromWindow(BinaryPrimitives.ReadUInt64LittleEndian(padded[start..]), length);
+
+    /// <summary>The key of the first <paramref name="length"/> bytes of an 8-byte little-endian window.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong FromWindow(ulong window, int length) => (window & ((1UL << (8 * length)) - 1)) | ((ulong)length << 56);
 
     /// <summary>Length of the n-gram.</summary>
     public static int Length(ulong key) => (int)(key >> 56);

@@ -16,12 +16,11 @@ internal sealed class PiecePruner(TrainerOptions options, Action<TrainingProgres
     /// <summary>Pieces after the first fixed point.</summary>
     public long Stable { get; private set; }
 
-    /// <summary>The piece sets for <see cref="TrainerOptions.VocabSizes"/>, largest first.</summary>
+    /// <summary>The piece sets for <see cref="TrainerOptions.VocabSizes"/>, largest first (missing single bytes are added to <paramref name="words"/>).</summary>
     public List<(int Target, PieceSet Pieces)> Prune(ByteStringCounter words)
     {
         // Every byte is a piece; a byte never seen counts 1.
-        var all = new ByteStringCounter();
-        all.AddAll(words);
+        ByteStringCounter all = words;
         Span<byte> one = stackalloc byte[1];
         for (int b = 0; b < 256; b++)
         {
