@@ -39,6 +39,27 @@ public class TrainCliTests
         }
     }
 
+    [Fact]
+    public void Train_FromADirectory_TheCommittedSamples()
+    {
+        string dir = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(dir, "Tokenizer.sln"))) dir = Path.GetDirectoryName(dir) ?? throw new DirectoryNotFoundException("repository root");
+        string output = Path.Combine(Path.GetTempPath(), $"bytepiece-sample-{Guid.NewGuid():N}.json");
+        try
+        {
+            var (code, _, stderr) = CliRunner.Run([], "train", "-i", Path.Combine(dir, "corpora", "sample"), "-v", "1000", "-o", output, "-t", "2");
+            Assert.True(code == 0, stderr);
+            UnigramModel model = ModelFile.Load(output);
+            Assert.True(model.VocabSize is <= 1000 and > 900, $"{model.VocabSize}");
+            Assert.True(model.TryGetId("的"u8, out _)); // all three samples were read
+            Assert.True(model.TryGetId("def"u8, out _));
+        }
+        finally
+        {
+            File.Delete(output);
+        }
+    }
+
     [Theory]
     [InlineData(1, "--vocab-size", "100")]
     [InlineData(1, "--order", "9")]
