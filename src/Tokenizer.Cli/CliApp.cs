@@ -59,7 +59,12 @@ public static class CliApp
 internal sealed record CliIO(Stream Stdin, Stream Stdout, TextWriter Stderr, CancellationToken Cancellation = default, bool Interactive = false)
 {
     /// <summary>Opens the input: a file, or stdin for "-" or none.</summary>
-    public Stream OpenInput(string? path) => path is null or "-" ? Stdin : new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+    public Stream OpenInput(string? path)
+    {
+        if (path is null or "-") return Stdin;
+        if (Directory.Exists(path)) throw new CliException(ExitCodes.IoError, $"input is a directory, not a file: {path}");
+        return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+    }
 
     /// <summary>
     /// Runs <paramref name="write"/> against the output: stdout for "-" or none, else a file written under a

@@ -144,6 +144,22 @@ public class CliTests
     }
 
     [Fact]
+    public void UnreadableInput_ExitsWithIoError_AndWritesNoOutput()
+    {
+        string outFile = Path.Combine(Path.GetTempPath(), $"bytepiece-unreadable-{Guid.NewGuid():N}.txt");
+        // A directory, and a file whose read fails (even for root).
+        foreach (string input in new[] { Path.GetTempPath(), "/proc/self/mem" })
+        {
+            var (code, _, stderr) = Run("", "encode", "--model", Model40k, "--input", input, "--output", outFile);
+            Assert.Equal(4, code);
+            Assert.StartsWith("bytepiece: ", stderr);
+            Assert.Contains(input.TrimEnd('/'), stderr);
+            Assert.Single(stderr.Trim().Split('\n'));
+            Assert.False(File.Exists(outFile));
+        }
+    }
+
+    [Fact]
     public void UsageErrors_ExitWithCode1()
     {
         Assert.Equal(1, Run("", "encode", "x", "--no-such-option").Code);
