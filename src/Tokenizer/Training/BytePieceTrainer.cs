@@ -25,7 +25,6 @@ public static class BytePieceTrainer
         ArgumentNullException.ThrowIfNull(corpus);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        int threads = options.Threads;
         var stages = new List<(string, TimeSpan)>();
         var clock = Stopwatch.StartNew();
         void Report(string stage, long done, long? total) => progress?.Report(new TrainingProgress(stage, done, total));
@@ -80,13 +79,13 @@ public static class BytePieceTrainer
     internal static NGramStage BuildNGramModel(TrainingCorpus corpus, TrainerOptions options, ChunkBatch? heldOut,
         Action<string, long, long?> report, CancellationToken cancellationToken)
     {
-        var counting = new NGramCounting(options, options.Threads);
+        var counting = new NGramCounting(options);
         List<NGramRun> runs;
         PassTotals totals;
         try
         {
             totals = CorpusPass.Run(corpus, options, counting.Count, done => report("counting n-grams", done, corpus.TotalBytes),
-                heldOut, options.HoldoutMaxBytes, cancellationToken);
+                heldOut, cancellationToken);
             runs = counting.FinishRuns();
         }
         catch
@@ -122,8 +121,8 @@ public static class BytePieceTrainer
     internal static WordCounting CountWords(TrainingCorpus corpus, TrainerOptions options, NGramModel model,
         Action<string, long, long?> report, CancellationToken cancellationToken)
     {
-        var segmenting = new WordCounting(model, options, options.Threads);
-        CorpusPass.Run(corpus, options, segmenting.Count, done => report("segmenting", done, corpus.TotalBytes), null, 0, cancellationToken);
+        var segmenting = new WordCounting(model, options);
+        CorpusPass.Run(corpus, options, segmenting.Count, done => report("segmenting", done, corpus.TotalBytes), null, cancellationToken);
         return segmenting;
     }
 }

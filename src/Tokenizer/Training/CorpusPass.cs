@@ -14,7 +14,7 @@ internal readonly record struct PassTotals(long Bytes, long Chunks, long HeldOut
 internal static class CorpusPass
 {
     public static PassTotals Run(TrainingCorpus corpus, TrainerOptions options, Action<int, ChunkBatch> process,
-        Action<long>? bytesDone, ChunkBatch? heldOut, long heldOutCap, CancellationToken cancellationToken)
+        Action<long>? bytesDone, ChunkBatch? heldOut, CancellationToken cancellationToken)
     {
         int threads = Math.Max(1, options.Threads);
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -55,7 +55,7 @@ internal static class CorpusPass
             if (options.HoldoutEvery > 0 && index % options.HoldoutEvery == options.HoldoutEvery - 1)
             {
                 held++;
-                if (heldOut is not null && heldOut.Length + chunk.Length <= heldOutCap) heldOut.Add(chunk);
+                if (heldOut is not null && heldOut.Length + chunk.Length <= options.HoldoutMaxBytes) heldOut.Add(chunk);
                 return;
             }
             batch.Add(chunk);

@@ -13,8 +13,9 @@ internal sealed class NGramCounting
     private readonly string _tempDirectory;
     private int _spilled;
 
-    public NGramCounting(TrainerOptions options, int threads)
+    public NGramCounting(TrainerOptions options)
     {
+        int threads = options.Threads;
         _options = options;
         _tables = new NGramCountTable?[threads];
         _bytes = new long[threads][];

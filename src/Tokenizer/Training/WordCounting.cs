@@ -7,8 +7,9 @@ internal sealed class WordCounting
     private readonly ByteStringCounter[] _counters;
     private readonly List<int>[] _starts;
 
-    public WordCounting(NGramModel model, TrainerOptions options, int threads)
+    public WordCounting(NGramModel model, TrainerOptions options)
     {
+        int threads = options.Threads;
         _segmenters = new PreSegmenter[threads];
         _counters = new ByteStringCounter[threads];
         _starts = new List<int>[threads];
