@@ -169,6 +169,21 @@ internal sealed class PieceTrie
         return node < 0 ? -1 : PieceAt[node];
     }
 
+    /// <summary>Length of the longest piece that prefixes <paramref name="text"/>, or 0.</summary>
+    public int LongestPrefix(ReadOnlySpan<byte> text)
+    {
+        TrieNode[] nodes = Nodes;
+        int node = Root, longest = 0;
+        for (int i = 0; i < text.Length; i++)
+        {
+            int t = nodes[node].Base + text[i];
+            if (nodes[t].Check != node) break;
+            node = t;
+            if (PieceAt[t] >= 0) longest = i + 1;
+        }
+        return longest;
+    }
+
     /// <summary>The node reached from <paramref name="node"/> over <paramref name="key"/>, or -1.</summary>
     public int Walk(int node, ReadOnlySpan<byte> key)
     {

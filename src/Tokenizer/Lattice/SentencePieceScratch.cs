@@ -1,0 +1,62 @@
+namespace BytePiece;
+
+/// <summary>
+/// Per-thread working memory for one SentencePiece sentence: the normalized text with its offset map,
+/// the lattice arrays (best score, start and id per end position), the path and the output tokens.
+/// A cached instance is reused; arrays grown by a huge input are dropped afterwards.
+/// </summary>
+internal sealed class SentencePieceScratch
+{
+    private const int KeepLimit = 1 << 20;
+
+    [ThreadStatic] private static SentencePieceScratch? t_cached;
+
+    public readonly NormalizedBuffer Normalized = new();
+    public float[] Best = [];
+    public int[] From = [];
+    public int[] IdAt = [];
+    public int[] PathIds = [];
+    public int[] PathStarts = [];
+
+    /// <summary>Output tokens after unknown merging or byte fallback: id, original start, original end.</summary>
+    public int[] OutIds = [], OutStarts = [], OutEnds = [];
+
+    public static SentencePieceScratch Rent()
+    {
+        SentencePieceScratch scratch = t_cached ?? new SentencePieceScratch();
+        t_cached = null; // a nested call gets its own
+        return scratch;
+    }
+
+    public static void Return(SentencePieceScratch scratch)
+    {
+        if (scratch.Best.Length > KeepLimit)
+        {
+            scratch.Best = [];
+            scratch.From = scratch.IdAt = scratch.PathIds = scratch.PathStarts = [];
+            scratch.OutIds = scratch.OutStarts = scratch.OutEnds = [];
+        }
+        scratch.Normalized.Trim();
+        t_cached = scratch;
+    }
+
+    public void EnsureLattice(int n)
+    {
+        if (Best.Length >= n + 1) return;
+        int size = Math.Max(n + 1, Math.Min(Array.MaxLength, 2 * Best.Length));
+        Best = new float[size];
+        From = new int[size];
+        IdAt = new int[size];
+        PathIds = new int[size];
+        PathStarts = new int[size];
+    }
+
+    public void EnsureOutput(int count)
+    {
+        if (OutIds.Length >= count) return;
+        int size = Math.Max(count, 2 * OutIds.Length);
+        OutIds = new int[size];
+        OutStarts = new int[size];
+        OutEnds = new int[size];
+    }
+}

@@ -1,0 +1,124 @@
+namespace BytePiece;
+
+/// <summary>
+/// SentencePiece's normalizer, rule for rule (normalizer.cc): at each position the longest user-defined
+/// symbol is copied verbatim, else the longest charsmap key is replaced, else one valid UTF-8 character
+/// is copied, else one malformed byte becomes U+FFFD (not re-normalized). Then the whitespace rules:
+/// leading spaces dropped, runs collapsed and trailing spaces removed (<c>remove_extra_whitespaces</c>),
+/// a dummy U+2581 prefix (or suffix with <c>treat_whitespace_as_suffix</c>), and ' ' written as U+2581
+/// (<c>escape_whitespaces</c>). Only ASCII space counts as whitespace; others become spaces only
+/// where the charsmap says so. For every normalized byte it records the offset of the original
+/// input it came from (spm's <c>norm_to_orig</c>), plus one entry for the end.
+/// </summary>
+internal sealed class SentencePieceNormalizer
+{
+    private static ReadOnlySpan<byte> SpaceSymbol => "\u2581"u8;
+    private static ReadOnlySpan<byte> Replacement => "\uFFFD"u8;
+
+    private readonly PrecompiledCharsMap? _charsMap;
+    private readonly PieceTrie? _userDefined;
+    private readonly bool _addDummyPrefix, _removeExtraWhitespaces, _escapeWhitespaces, _whitespaceAsSuffix;
+
+    public SentencePieceNormalizer(PrecompiledCharsMap? charsMap, PieceTrie? userDefined, bool addDummyPrefix,
+        bool removeExtraWhitespaces, bool escapeWhitespaces, bool whitespaceAsSuffix)
+    {
+        _charsMap = charsMap;
+        _userDefined = userDefined;
+        _addDummyPrefix = addDummyPrefix;
+        _removeExtraWhitespaces = removeExtraWhitespaces;
+        _escapeWhitespaces = escapeWhitespaces;
+        _whitespaceAsSuffix = whitespaceAsSuffix;
+    }
+
+    /// <summary>Normalizes <paramref name="input"/> into <paramref name="output"/> (bytes and the offset map).</summary>
+    public void Normalize(ReadOnlySpan<byte> input, NormalizedBuffer output)
+    {
+        output.Clear();
+        if (input.IsEmpty) return;
+        int consumed = 0;
+
+        if (_removeExtraWhitespaces)
+        {
+            while (consumed < input.Length)
+            {
+                int length = NextPiece(input[consumed..], out ReadOnlySpan<byte> piece);
+                if (!(piece.Length == 1 && piece[0] == (byte)' ')) break;
+                consumed += length;
+            }
+            if (consumed == input.Length) return;
+        }
+
+        output.Reserve(input.Length - consumed + 8);
+        if (!_whitespaceAsSuffix && _addDummyPrefix) AddSpace(output, consumed);
+
+        bool previousIsSpace = _removeExtraWhitespaces;
+        while (consumed < input.Length)
+        {
+            int length = NextPiece(input[consumed..], out ReadOnlySpan<byte> piece);
+            if (previousIsSpace)
+            {
+                int skip = 0;
+                while (skip < piece.Length && piece[skip] == (byte)' ') skip++;
+                piece = piece[skip..];
+            }
+            if (!piece.IsEmpty)
+            {
+                output.Reserve(piece.Length * 3);
+                foreach (byte b in piece)
+                {
+                    if (b == (byte)' ') AddSpace(output, consumed);
+                    else output.Add(b, consumed);
+                }
+                previousIsSpace = piece[^1] == (byte)' ';
+            }
+            consumed += length;
+            if (!_removeExtraWhitespaces) previousIsSpace = false;
+        }
+
+        if (_removeExtraWhitespaces)
+        {
+            ReadOnlySpan<byte> space = _escapeWhitespaces ? SpaceSymbol : " "u8;
+            while (output.Bytes.EndsWith(space))
+            {
+                int length = output.Length - space.Length;
+                consumed = output.ToOriginal[length];
+                output.Truncate(length);
+            }
+        }
+
+        if (_whitespaceAsSuffix && _addDummyPrefix) AddSpace(output, consumed);
+        output.Finish(consumed);
+    }
+
+    /// <summary>The normalized form of the next input unit and how many input bytes it consumes.</summary>
+    private int NextPiece(ReadOnlySpan<byte> input, out ReadOnlySpan<byte> piece)
+    {
+        if (_userDefined is not null)
+        {
+            int length = _userDefined.LongestPrefix(input);
+            if (length > 0)
+            {
+                piece = input[..length];
+                return length;
+            }
+        }
+        if (_charsMap is not null)
+        {
+            int length = _charsMap.LongestMatch(input, out piece);
+            if (length > 0) return length;
+        }
+        if (System.Text.Rune.DecodeFromUtf8(input, out _, out int valid) != System.Buffers.OperationStatus.Done)
+        {
+            piece = Replacement;
+            return 1;
+        }
+        piece = input[..valid];
+        return valid;
+    }
+
+    private void AddSpace(NormalizedBuffer output, int origin)
+    {
+        if (_escapeWhitespaces) foreach (byte b in SpaceSymbol) output.Add(b, origin);
+        else output.Add((byte)' ', origin);
+    }
+}

@@ -1,0 +1,270 @@
+using System.Text;
+
+namespace BytePiece;
+
+/// <summary>
+/// Encodes text with a SentencePiece Unigram model exactly as SentencePiece does (same ids as
+/// <c>spm_encode</c>): spm's normalizer, its Viterbi in float32, consecutive unknowns merged into one
+/// <c>&lt;unk&gt;</c> or, with byte fallback, unknown characters spelled as <c>&lt;0xHH&gt;</c> pieces.
+/// The whole input is one sentence (as in the Python binding; <c>spm_encode</c> encodes each line of a
+/// file as its own sentence). Offsets refer to the original text. Immutable and thread-safe; the API
+/// mirrors Microsoft.ML.Tokenizers' <c>SentencePieceTokenizer</c>.
+/// </summary>
+public sealed class SentencePieceTokenizer
+{
+    /// <summary>Creates a tokenizer over <paramref name="model"/>.</summary>
+    public SentencePieceTokenizer(SentencePieceModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        Model = model;
+    }
+
+    /// <summary>Loads a SentencePiece <c>.model</c> file.</summary>
+    /// <exception cref="ModelFormatException">The file is not a valid SentencePiece Unigram model.</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static SentencePieceTokenizer Load(string path) => new(SentencePieceModel.Load(path));
+
+    /// <summary>Reads a SentencePiece <c>.model</c> from a stream (to its end).</summary>
+    /// <exception cref="ModelFormatException">The content is not a valid SentencePiece Unigram model.</exception>
+    public static SentencePieceTokenizer Create(Stream modelStream)
+    {
+        ArgumentNullException.ThrowIfNull(modelStream);
+        using var buffer = new MemoryStream();
+        modelStream.CopyTo(buffer);
+        return new(SentencePieceModel.FromBytes(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)));
+    }
+
+    /// <summary>The model.</summary>
+    public SentencePieceModel Model { get; }
+
+    /// <summary>Number of ids.</summary>
+    public int VocabSize => Model.VocabSize;
+
+    // ---- encoding ---------------------------------------------------------------------------
+
+    /// <summary>Encodes text to ids (Viterbi).</summary>
+    /// <exception cref="InvalidOperationException"><paramref name="addBos"/> or <paramref name="addEos"/> is set and the model has no such piece.</exception>
+    public IReadOnlyList<int> EncodeToIds(string text, bool addBos = false, bool addEos = false)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return EncodeToIds(text.AsSpan(), addBos, addEos);
+    }
+
+    /// <summary>Encodes text to ids (Viterbi).</summary>
+    /// <exception cref="InvalidOperationException"><paramref name="addBos"/> or <paramref name="addEos"/> is set and the model has no such piece.</exception>
+    public IReadOnlyList<int> EncodeToIds(ReadOnlySpan<char> text, bool addBos = false, bool addEos = false)
+    {
+        byte[] utf8 = Encoding.UTF8.GetBytes(text.ToArray());
+        return EncodeToIds(utf8.AsSpan(), addBos, addEos);
+    }
+
+    /// <summary>Encodes UTF-8 text to ids (Viterbi). Malformed bytes are read as U+FFFD, as spm does.</summary>
+    /// <exception cref="InvalidOperationException"><paramref name="addBos"/> or <paramref name="addEos"/> is set and the model has no such piece.</exception>
+    public IReadOnlyList<int> EncodeToIds(ReadOnlySpan<byte> utf8, bool addBos = false, bool addEos = false)
+    {
+        var sink = new IdListSink(new List<int>(utf8.Length / 3 + 2));
+        if (addBos) sink.Ids.Add(RequireControl(Model.BosId, "beginning-of-sentence"));
+        Encode(utf8, ref sink);
+        if (addEos) sink.Ids.Add(RequireControl(Model.EosId, "end-of-sentence"));
+        return sink.Ids;
+    }
+
+    /// <summary>Encodes text to tokens with ids, pieces, and their spans in the original text (UTF-16 and UTF-8 bytes).</summary>
+    /// <remarks>
+    /// Spans are spm's: a token covers the original characters its normalized bytes came from; the dummy
+    /// prefix is empty at 0; with byte fallback only the last byte piece of a character covers it.
+    /// </remarks>
+    public IReadOnlyList<EncodedToken> EncodeToTokens(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        byte[] utf8 = Encoding.UTF8.GetBytes(text);
+        var sink = new SpanListSink(new List<(int, int, int)>());
+        Encode(utf8, ref sink);
+        int[] charOf = CharIndexOfByte(text, utf8.Length);
+        var tokens = new List<EncodedToken>(sink.Tokens.Count);
+        foreach (var (id, start, end) in sink.Tokens)
+            tokens.Add(new EncodedToken(id, Model.IdToPiece(id), charOf[start]..charOf[end], start..end, Model.GetPieceBytes(id).ToArray()));
+        return tokens;
+    }
+
+    /// <summary>Number of tokens <see cref="EncodeToIds(string, bool, bool)"/> returns.</summary>
+    public int CountTokens(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var sink = new CountSink();
+        Encode(Encoding.UTF8.GetBytes(text), ref sink);
+        return sink.Count;
+    }
+
+    /// <summary>The text as spm's normalizer leaves it (what <c>spm_normalize</c> prints; spaces as U+2581 when escaped).</summary>
+    public string Normalize(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        SentencePieceScratch scratch = SentencePieceScratch.Rent();
+        try
+        {
+            Model.Normalizer.Normalize(Encoding.UTF8.GetBytes(text), scratch.Normalized);
+            return Encoding.UTF8.GetString(scratch.Normalized.Bytes);
+        }
+        finally
+        {
+            SentencePieceScratch.Return(scratch);
+        }
+    }
+
+    /// <summary>Normalizes, solves the lattice and hands the tokens (with original byte offsets) to the sink.</summary>
+    internal void Encode<TSink>(ReadOnlySpan<byte> utf8, ref TSink sink) where TSink : ITokenSink, allows ref struct
+    {
+        SentencePieceScratch scratch = SentencePieceScratch.Rent();
+        try
+        {
+            NormalizedBuffer normalized = scratch.Normalized;
+            Model.Normalizer.Normalize(utf8, normalized);
+            int count = normalized.Length == 0 ? 0 : SentencePieceViterbi.Solve(Model, normalized.Bytes, scratch);
+            int outCount = PostProcess(scratch, count, normalized.Length, normalized.ToOriginal);
+            if (!sink.BeginChunk(outCount)) return;
+            for (int k = 0; k < outCount; k++) sink.Add(scratch.OutIds[k], scratch.OutStarts[k], scratch.OutEnds[k]);
+        }
+        finally
+        {
+            SentencePieceScratch.Return(scratch);
+        }
+    }
+
+    /// <summary>
+    /// spm's <c>PopulateSentencePieceText</c>: maps each token to the original text, merges runs of
+    /// unknowns into one, or spells unknowns as byte pieces (the last byte piece carries the span).
+    /// </summary>
+    private int PostProcess(SentencePieceScratch scratch, int count, int normalizedLength, ReadOnlySpan<int> toOriginal)
+    {
+        scratch.EnsureOutput(Model.ByteFallback ? 4 * count : count);
+        int[] ids = scratch.OutIds, starts = scratch.OutStarts, ends = scratch.OutEnds;
+        int unknown = Model.UnknownId;
+        int written = 0;
+        bool previousUnknown = false;
+        int end = 0;
+        for (int k = count - 1; k >= 0; k--)
+        {
+            int id = scratch.PathIds[k];
+            int start = scratch.PathStarts[k];
+            end = k == 0 ? normalizedLength : scratch.PathStarts[k - 1];
+            int origStart = toOriginal[start], origEnd = toOriginal[end];
+            bool isUnknown = id == unknown;
+            if (isUnknown && Model.ByteFallback)
+            {
+                ReadOnlySpan<byte> bytes = scratch.Normalized.Bytes[start..end];
+                for (int b = 0; b < bytes.Length; b++)
+                {
+                    ids[written] = Model.ByteId(bytes[b]);
+                    starts[written] = origStart;
+                    ends[written] = b == bytes.Length - 1 ? origEnd : origStart;
+                    written++;
+                }
+            }
+            else if (isUnknown && previousUnknown)
+            {
+                ends[written - 1] = origEnd;
+            }
+            else
+            {
+                ids[written] = id;
+                starts[written] = origStart;
+                ends[written] = origEnd;
+                written++;
+            }
+            previousUnknown = isUnknown;
+        }
+        return written;
+    }
+
+    // ---- decoding ---------------------------------------------------------------------------
+
+    /// <summary>
+    /// Decodes ids to text as spm does: control pieces vanish, <c>&lt;unk&gt;</c> becomes the unknown
+    /// surface, runs of byte pieces are read as UTF-8 (each invalid byte as U+FFFD), U+2581 becomes a
+    /// space, and the dummy-prefix space of the first piece is dropped.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">An id is not in the vocabulary.</exception>
+    public string Decode(IEnumerable<int> ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var text = new StringBuilder();
+        var bytes = new List<byte>();
+        bool atStart = true;
+        bool dropPrefix = Model.AddDummyPrefix || Model.RemoveExtraWhitespaces;
+        void FlushBytes()
+        {
+            if (bytes.Count == 0) return;
+            string surface = Utf8WithReplacement(bytes);
+            bytes.Clear();
+            Append(surface);
+        }
+        void Append(string surface)
+        {
+            if (atStart && dropPrefix && !Model.TreatWhitespaceAsSuffix && surface.StartsWith('\u2581')) surface = surface[1..];
+            if (surface.Length > 0) atStart = false;
+            text.Append(surface.Replace('\u2581', ' '));
+        }
+        foreach (int id in ids)
+        {
+            SentencePieceType type = Model.GetPieceType(id);
+            if (type == SentencePieceType.Byte)
+            {
+                bytes.Add((byte)SentencePieceModel.ParseBytePiece(Model.GetPieceBytes(id)));
+                continue;
+            }
+            FlushBytes();
+            switch (type)
+            {
+                case SentencePieceType.Control: break;
+                case SentencePieceType.Unknown: Append(Model.UnknownSurface); break;
+                default: Append(Model.IdToPiece(id)); break;
+            }
+        }
+        FlushBytes();
+        string result = text.ToString();
+        if (dropPrefix && Model.TreatWhitespaceAsSuffix && result.EndsWith(' ')) result = result[..^1];
+        return result;
+    }
+
+    private static string Utf8WithReplacement(List<byte> bytes)
+    {
+        // spm turns each byte of an invalid sequence into U+FFFD (one per byte).
+        var sb = new StringBuilder();
+        ReadOnlySpan<byte> span = bytes.ToArray();
+        while (!span.IsEmpty)
+        {
+            if (Rune.DecodeFromUtf8(span, out Rune rune, out int consumed) == System.Buffers.OperationStatus.Done)
+            {
+                sb.Append(rune.ToString());
+                span = span[consumed..];
+            }
+            else
+            {
+                sb.Append('\uFFFD');
+                span = span[1..];
+            }
+        }
+        return sb.ToString();
+    }
+
+    private static int RequireControl(int id, string what)
+        => id >= 0 ? id : throw new InvalidOperationException($"the model has no {what} piece");
+
+    /// <summary>For each byte offset of <paramref name="text"/>'s UTF-8 (and its end), the UTF-16 index of the character that holds it.</summary>
+    private static int[] CharIndexOfByte(string text, int byteLength)
+    {
+        var map = new int[byteLength + 1];
+        int b = 0;
+        for (int i = 0; i < text.Length;)
+        {
+            int units = char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]) ? 2 : 1;
+            int bytes = units == 2 ? 4 : text[i] < 0x80 ? 1 : text[i] < 0x800 ? 2 : 3;
+            for (int k = 0; k < bytes; k++) map[b + k] = i;
+            b += bytes;
+            i += units;
+        }
+        map[byteLength] = text.Length;
+        return map;
+    }
+}

@@ -1,0 +1,147 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text;
+using BytePiece.Testing;
+
+namespace BytePiece.Tests;
+
+/// <summary>
+/// The live peer, Debian's <c>sentencepiece</c> (spm_train, spm_encode; installed by .ci/run): models
+/// trained once per test run into a temporary folder, and spm_encode's ids for a file of lines.
+/// </summary>
+internal static class SentencePiecePeer
+{
+    private static readonly ConcurrentDictionary<string, Lazy<string>> s_trained = new();
+    private static readonly Lazy<string> s_trainingText = new(WriteTrainingText);
+    private static readonly string s_folder = Path.Combine(Path.GetTempPath(), $"bytepiece-spm-{Environment.ProcessId}");
+
+    public static string SharedModelPath(string name) => Path.Combine(SharedFolder.Root, "models", "sentencepiece", name);
+
+    /// <summary>
+    /// A Unigram model trained by spm_train on the shared corpora with the given flags (vocabulary 4,000
+    /// unless the flags say otherwise); trained once per run and per name.
+    /// </summary>
+    public static string TrainedModelPath(string name, string flags)
+        => s_trained.GetOrAdd(name, n => new Lazy<string>(() => Train(n, flags))).Value;
+
+    private static string Train(string name, string flags)
+    {
+        string prefix = Path.Combine(s_folder, name);
+        string args = $"--input={s_trainingText.Value} --model_prefix={prefix} --model_type=unigram --num_threads=2 --minloglevel=2 "
+            + (flags.Contains("--vocab_size") ? "" : "--vocab_size=4000 ") + flags;
+        Run("spm_train", args, stdin: null);
+        return prefix + ".model";
+    }
+
+    private static string WriteTrainingText()
+    {
+        Directory.CreateDirectory(s_folder);
+        string path = Path.Combine(s_folder, "train.txt");
+        using var file = File.Create(path);
+        foreach (var (corpus, bytes) in new[] { ("zh", 700_000), ("en", 700_000), ("code", 400_000) })
+            file.Write(SharedFolder.Corpus(corpus, bytes));
+        file.Write(File.ReadAllBytes(SharedModelPath("botchan.txt")));
+        return path;
+    }
+
+    /// <summary>spm_encode's ids for each line (one sentence per line, as spm_encode reads them).</summary>
+    public static List<int[]> Encode(string modelPath, IReadOnlyList<byte[]> lines, string extraArgs = "")
+    {
+        Directory.CreateDirectory(s_folder);
+        string input = Path.Combine(s_folder, $"input-{Guid.NewGuid():N}.txt");
+        using (var file = File.Create(input))
+            foreach (byte[] line in lines)
+            {
+                file.Write(line);
+                file.WriteByte((byte)'\n');
+            }
+        try
+        {
+            string output = Run("spm_encode", $"--model={modelPath} --output_format=id {extraArgs} --input={input}", stdin: null);
+            var result = output.Split('\n').SkipLast(1)
+                .Select(l => l.Length == 0 ? [] : l.Split(' ').Select(int.Parse).ToArray()).ToList();
+            if (result.Count != lines.Count) throw new InvalidOperationException($"spm_encode printed {result.Count} lines for {lines.Count}");
+            return result;
+        }
+        finally
+        {
+            File.Delete(input);
+        }
+    }
+
+    /// <summary>Real lines for parity runs: zh, en and code from the shared corpora, ja and en from the spm novels.</summary>
+    public static List<byte[]> RealLines(int perSource)
+    {
+        var lines = new List<byte[]>();
+        foreach (string corpus in new[] { "zh", "en", "code" })
+            lines.AddRange(SplitLines(SharedFolder.Corpus(corpus, 4 << 20)).Take(perSource));
+        lines.AddRange(SplitLines(File.ReadAllBytes(SharedModelPath("wagahaiwa_nekodearu.txt"))).Take(perSource));
+        lines.AddRange(SplitLines(File.ReadAllBytes(SharedModelPath("botchan.txt"))).Take(perSource));
+        return lines;
+    }
+
+    /// <summary>Inputs where the rules differ most: whitespace, NFD, controls, U+FFFD, specials as text, unknowns, bad bytes.</summary>
+    public static List<byte[]> EdgeCases()
+    {
+        string[] texts =
+        [
+            "", " ", "   ", "  leading spaces", "trailing spaces   ", "multiple   spaces   inside", " \t mixed \t whitespace \t ",
+            "\ttab\tseparated\tvalues", "Cafe\u0301 e\u0301te\u0301 nai\u0308ve (NFD)", "A\u030A \u00C5 \u212B", "\u1100\u1161\u11A8 \uAC01 (Hangul)",
+            "control \u0001\u0002\u0003 chars \u007f end", "bell\u0007 and escape\u001b[0m", "U+FFFD \uFFFD literal", "\uFFFD\uFFFD",
+            "<s> </s> <unk> <pad> look like specials", "<0x41><0xE3> look like bytes", "\u2581already\u2581escaped \u2581", "\u2581",
+            "full-width \uFF21\uFF22\uFF23 \uFF11\uFF12\uFF13 \uFF5E\uFF01", "half-width \uFF76\uFF80\uFF76\uFF85 \uFF9E",
+            "emoji \U0001F600\U0001F389 and \U00010300\U00010300b \U00010300", "a\U00010300\U00010300b \U00010300",
+            "digits 1234567890 3.14159 2026-12-01", "mixed \u4E2D\u6587 English \u65E5\u672C\u8A9E \uD55C\uAD6D\uC5B4",
+            "\u3000ideographic\u3000space\u3000", "zero\u200Bwidth\u200Cjoiners\u200D", "nbsp\u00A0here\u00A0\u00A0twice", "line\u2028separator\u2029para",
+            "\u00DF \u1E9E \u0130 \u0131 \u01C5 \uFB01 \u216B \u2460 \u00BD \u00B2", "ligatures \uFB00\uFB01\uFB02 and \u2126 \u212A",
+            "<sep> [MASK] @@ user defined", "x<sep>y[MASK]z@@w", "<ctl> <2ja> control-looking", "windows line\r", "\r\r", "tab at end\t",
+            "very " + string.Concat(Enumerable.Repeat("long ", 400)) + "line", string.Concat(Enumerable.Repeat("\u4E2D", 3000)),
+            string.Concat(Enumerable.Repeat("ab", 2000)), "    \u3000  \t ", "\u0300 combining first", "e\u0301\u0301\u0301 stacked",
+            "\uFEFFbyte order mark", "right-to-left \u05E9\u05DC\u05D5\u05DD \u0645\u0631\u062D\u0628\u0627", "Devanagari \u0928\u092E\u0938\u094D\u0924\u0947",
+            "Thai \u0E2A\u0E27\u0E31\u0E2A\u0E14\u0E35", "12 345 678,90 \u20AC", "$HOME/path/to/file.txt --flag=value", "int main(void) { return 0; }",
+        ];
+        var lines = texts.Select(Encoding.UTF8.GetBytes).ToList();
+        // Malformed UTF-8: stray continuation bytes, a truncated sequence, an overlong form, a surrogate, 0xFF.
+        lines.Add([0x61, 0x80, 0x62, 0xC3, 0x20, 0xE3, 0x81, 0x20, 0xC0, 0xAF, 0xED, 0xA0, 0x80, 0xFF, 0x63]);
+        lines.Add([0xF0, 0x9F, 0x98, 0x20, 0xF4, 0x90, 0x80, 0x80, 0x41]);
+        return lines;
+    }
+
+    public static IEnumerable<byte[]> SplitLines(byte[] text)
+    {
+        int start = 0;
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (text[i] != (byte)'\n') continue;
+            yield return text[start..i];
+            start = i + 1;
+        }
+        if (start < text.Length) yield return text[start..];
+    }
+
+    private static string Run(string program, string args, byte[]? stdin)
+    {
+        var psi = new ProcessStartInfo(program, args)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = stdin is not null, UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+        };
+        Process process;
+        try
+        {
+            process = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {program}");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException($"{program} is not installed (apt-get install sentencepiece; .ci/run does it): {e.Message}", e);
+        }
+        using (process)
+        {
+            var stderr = process.StandardError.ReadToEndAsync();
+            string stdout = process.StandardOutput.ReadToEnd();
+            process.WaitForExit();
+            if (process.ExitCode != 0) throw new InvalidOperationException($"{program} {args} failed ({process.ExitCode}): {stderr.Result}");
+            return stdout;
+        }
+    }
+}
