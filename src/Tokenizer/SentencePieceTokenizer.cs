@@ -201,7 +201,7 @@ public sealed class SentencePieceTokenizer
         }
         void Append(string surface)
         {
-            if (atStart && dropPrefix && !Model.TreatWhitespaceAsSuffix && surface.StartsWith('\u2581')) surface = surface[1..];
+            if (atStart && dropPrefix && surface.StartsWith('\u2581')) surface = surface[1..];
             if (surface.Length > 0) atStart = false;
             text.Append(surface.Replace('\u2581', ' '));
         }
@@ -222,9 +222,7 @@ public sealed class SentencePieceTokenizer
             }
         }
         FlushBytes();
-        string result = text.ToString();
-        if (dropPrefix && Model.TreatWhitespaceAsSuffix && result.EndsWith(' ')) result = result[..^1];
-        return result;
+        return text.ToString();
     }
 
     private static string Utf8WithReplacement(List<byte> bytes)

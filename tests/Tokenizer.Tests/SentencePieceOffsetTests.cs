@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using Xunit;
 using Xunit.Abstractions;
@@ -72,28 +71,11 @@ public class SentencePieceOffsetTests(ITestOutputHelper output)
                 p = sp.encode_as_immutable_proto(line)
                 out.write(' '.join(f'{x.id},{x.begin},{x.end}' for x in p.pieces) + '\n')
             """;
-        string dir = Path.Combine(Path.GetTempPath(), $"bytepiece-offsets-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(dir);
-        try
+        string text = SentencePiecePeer.RunPython(script, model, string.Concat(lines.Select(l => l + "\n")));
+        return text.Split('\n').SkipLast(1).Select(l => l.Length == 0 ? [] : l.Split(' ').Select(t =>
         {
-            File.WriteAllText(Path.Combine(dir, "spans.py"), script);
-            File.WriteAllText(Path.Combine(dir, "lines.txt"), string.Concat(lines.Select(l => l + "\n")));
-            var psi = new ProcessStartInfo("/usr/bin/python3", [Path.Combine(dir, "spans.py"), model, Path.Combine(dir, "lines.txt")])
-            { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            using var process = Process.Start(psi)!;
-            var stderr = process.StandardError.ReadToEndAsync();
-            string text = process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
-            Assert.True(process.ExitCode == 0, $"python3-sentencepiece failed (apt-get install python3-sentencepiece): {stderr.Result}");
-            return text.Split('\n').SkipLast(1).Select(l => l.Length == 0 ? [] : l.Split(' ').Select(t =>
-            {
-                string[] f = t.Split(',');
-                return (int.Parse(f[0]), int.Parse(f[1]), int.Parse(f[2]));
-            }).ToArray()).ToList();
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+            string[] f = t.Split(',');
+            return (int.Parse(f[0]), int.Parse(f[1]), int.Parse(f[2]));
+        }).ToArray()).ToList();
     }
 }

@@ -119,6 +119,25 @@ internal static class SentencePiecePeer
         if (start < text.Length) yield return text[start..];
     }
 
+    /// <summary>Runs a Python script with /usr/bin/python3 (where Debian's python3-sentencepiece lives): argv[1] = the model, argv[2] = a file holding <paramref name="input"/>.</summary>
+    public static string RunPython(string script, string modelPath, string input)
+    {
+        Directory.CreateDirectory(s_folder);
+        string scriptPath = Path.Combine(s_folder, $"script-{Guid.NewGuid():N}.py");
+        string inputPath = Path.Combine(s_folder, $"input-{Guid.NewGuid():N}.txt");
+        File.WriteAllText(scriptPath, script);
+        File.WriteAllText(inputPath, input);
+        try
+        {
+            return Run("/usr/bin/python3", $"{scriptPath} {modelPath} {inputPath}", stdin: null);
+        }
+        finally
+        {
+            File.Delete(scriptPath);
+            File.Delete(inputPath);
+        }
+    }
+
     private static string Run(string program, string args, byte[]? stdin)
     {
         var psi = new ProcessStartInfo(program, args)
@@ -133,7 +152,7 @@ internal static class SentencePiecePeer
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new InvalidOperationException($"{program} is not installed (apt-get install sentencepiece; .ci/run does it): {e.Message}", e);
+            throw new InvalidOperationException($"{program} is not installed (apt-get install sentencepiece python3-sentencepiece; .ci/run does it): {e.Message}", e);
         }
         using (process)
         {
