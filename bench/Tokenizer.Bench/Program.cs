@@ -17,6 +17,11 @@ internal static class Program
             Quick();
             return;
         }
+        if (args is ["--spm", string model, .. var files])
+        {
+            SentencePiece(model, files);
+            return;
+        }
         if (args is ["--stats", ..])
         {
             Stats();
@@ -54,6 +59,66 @@ internal static class Program
                 double walkNs = sw.Elapsed.TotalNanoseconds / text.Length;
                 Console.WriteLine($"  {corpus,-6} trie steps/byte {(double)steps / text.Length:F2}, matches/byte {(double)matches / text.Length:F2}, trie walks alone {walkNs:F1} ns/byte");
             }
+        }
+    }
+
+    /// <summary>
+    /// A SentencePiece model on text files, a sentence per line (as spm_encode and the peer script read
+    /// them): MB/s of the best of 5 runs and the token count, for bench/spm-compare.sh.
+    /// </summary>
+    private static void SentencePiece(string modelPath, string[] files)
+    {
+        var sw = Stopwatch.StartNew();
+        var tokenizer = SentencePieceTokenizer.Load(modelPath);
+        Console.WriteLine($"loaded {Path.GetFileName(modelPath)} in {sw.ElapsedMilliseconds} ms");
+        foreach (string file in files)
+        {
+            byte[] data = File.ReadAllBytes(file);
+            var lines = new List<(int Start, int Length)>();
+            for (int start = 0; start <= data.Length;)
+            {
+                int end = data.AsSpan(start).IndexOf((byte)'\n');
+                int length = end < 0 ? data.Length - start : end;
+                lines.Add((start, length));
+                start += length + 1;
+            }
+            var ids = new int[lines.Max(l => l.Length) * 4 + 8];
+            long tokens = 0;
+            double best = double.MaxValue;
+            for (int run = 0; run < 6; run++)
+            {
+                sw.Restart();
+                tokens = 0;
+                foreach (var (start, length) in lines)
+                {
+                    tokenizer.EncodeToIds(data.AsSpan(start, length), ids, out int written);
+                    tokens += written;
+                }
+                if (run > 0) best = Math.Min(best, sw.Elapsed.TotalSeconds);
+            }
+            var normalized = new NormalizedBuffer();
+            double bestNormalize = double.MaxValue;
+            for (int run = 0; run < 4; run++)
+            {
+                sw.Restart();
+                foreach (var (start, length) in lines) tokenizer.Model.Normalizer.Normalize(data.AsSpan(start, length), normalized);
+                if (run > 0) bestNormalize = Math.Min(bestNormalize, sw.Elapsed.TotalSeconds);
+            }
+            var normalizedLines = lines.Select(l =>
+            {
+                tokenizer.Model.Normalizer.Normalize(data.AsSpan(l.Start, l.Length), normalized);
+                return normalized.Bytes.ToArray();
+            }).ToList();
+            var scratch = new SentencePieceScratch();
+            double bestViterbi = double.MaxValue;
+            for (int run = 0; run < 4; run++)
+            {
+                sw.Restart();
+                foreach (byte[] line in normalizedLines) if (line.Length > 0) SentencePieceViterbi.Solve(tokenizer.Model, line, scratch);
+                if (run > 0) bestViterbi = Math.Min(bestViterbi, sw.Elapsed.TotalSeconds);
+            }
+            Console.WriteLine($"{Path.GetFileNameWithoutExtension(file),-6} {data.Length / 1e6 / best,7:F2} MB/s  {tokens} tokens  {(double)data.Length / tokens:F2} bytes/token"
+                + $"  (alone: normalizer {data.Length / 1e6 / bestNormalize:F1} MB/s, lattice {data.Length / 1e6 / bestViterbi:F1} MB/s of input)");
         }
     }
 

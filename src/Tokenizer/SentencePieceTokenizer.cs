@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace BytePiece;
@@ -69,6 +70,25 @@ public sealed class SentencePieceTokenizer
         return sink.Ids;
     }
 
+    /// <summary>
+    /// Encodes UTF-8 text into <paramref name="destination"/> without allocating. The sentence is written
+    /// whole or not at all: <see cref="OperationStatus.DestinationTooSmall"/> writes nothing (retry with
+    /// a larger buffer; <see cref="CountTokens(string)"/> tells how large).
+    /// </summary>
+    /// <exception cref="InvalidOperationException"><paramref name="addBos"/> or <paramref name="addEos"/> is set and the model has no such piece.</exception>
+    public OperationStatus EncodeToIds(ReadOnlySpan<byte> utf8, Span<int> destination, out int idsWritten, bool addBos = false, bool addEos = false)
+    {
+        int extra = (addBos ? 1 : 0) + (addEos ? 1 : 0);
+        idsWritten = 0;
+        if (destination.Length < extra) return OperationStatus.DestinationTooSmall;
+        var sink = new SpanSink(destination[..^(addEos ? 1 : 0)], addBos ? 1 : 0);
+        if (addBos) destination[0] = RequireControl(Model.BosId, "beginning-of-sentence");
+        if (!Encode(utf8, ref sink)) return OperationStatus.DestinationTooSmall;
+        idsWritten = sink.Written;
+        if (addEos) destination[idsWritten++] = RequireControl(Model.EosId, "end-of-sentence");
+        return OperationStatus.Done;
+    }
+
     /// <summary>Encodes text to tokens with ids, pieces, and their spans in the original text (UTF-16 and UTF-8 bytes).</summary>
     /// <remarks>
     /// Spans are spm's: a token covers the original characters its normalized bytes came from; the dummy
@@ -113,7 +133,8 @@ public sealed class SentencePieceTokenizer
     }
 
     /// <summary>Normalizes, solves the lattice and hands the tokens (with original byte offsets) to the sink.</summary>
-    internal void Encode<TSink>(ReadOnlySpan<byte> utf8, ref TSink sink) where TSink : ITokenSink, allows ref struct
+    /// <returns>False when the sink refused the tokens.</returns>
+    internal bool Encode<TSink>(ReadOnlySpan<byte> utf8, ref TSink sink) where TSink : ITokenSink, allows ref struct
     {
         SentencePieceScratch scratch = SentencePieceScratch.Rent();
         try
@@ -122,8 +143,9 @@ public sealed class SentencePieceTokenizer
             Model.Normalizer.Normalize(utf8, normalized);
             int count = normalized.Length == 0 ? 0 : SentencePieceViterbi.Solve(Model, normalized.Bytes, scratch);
             int outCount = PostProcess(scratch, count, normalized.Length, normalized.ToOriginal);
-            if (!sink.BeginChunk(outCount)) return;
+            if (!sink.BeginChunk(outCount)) return false;
             for (int k = 0; k < outCount; k++) sink.Add(scratch.OutIds[k], scratch.OutStarts[k], scratch.OutEnds[k]);
+            return true;
         }
         finally
         {
@@ -232,7 +254,7 @@ public sealed class SentencePieceTokenizer
         ReadOnlySpan<byte> span = bytes.ToArray();
         while (!span.IsEmpty)
         {
-            if (Rune.DecodeFromUtf8(span, out Rune rune, out int consumed) == System.Buffers.OperationStatus.Done)
+            if (Rune.DecodeFromUtf8(span, out Rune rune, out int consumed) == OperationStatus.Done)
             {
                 sb.Append(rune.ToString());
                 span = span[consumed..];

@@ -2,7 +2,7 @@ namespace BytePiece;
 
 /// <summary>
 /// Per-thread working memory for one SentencePiece sentence: the normalized text with its offset map,
-/// the lattice arrays (best score, start and id per end position), the path and the output tokens.
+/// the lattice arrays (best score and back cell per end position), the path and the output tokens.
 /// A cached instance is reused; arrays grown by a huge input are dropped afterwards.
 /// </summary>
 internal sealed class SentencePieceScratch
@@ -13,8 +13,7 @@ internal sealed class SentencePieceScratch
 
     public readonly NormalizedBuffer Normalized = new();
     public float[] Best = [];
-    public int[] From = [];
-    public int[] IdAt = [];
+    public int[] Back = [];
     public int[] PathIds = [];
     public int[] PathStarts = [];
 
@@ -33,7 +32,7 @@ internal sealed class SentencePieceScratch
         if (scratch.Best.Length > KeepLimit)
         {
             scratch.Best = [];
-            scratch.From = scratch.IdAt = scratch.PathIds = scratch.PathStarts = [];
+            scratch.Back = scratch.PathIds = scratch.PathStarts = [];
             scratch.OutIds = scratch.OutStarts = scratch.OutEnds = [];
         }
         scratch.Normalized.Trim();
@@ -45,8 +44,7 @@ internal sealed class SentencePieceScratch
         if (Best.Length >= n + 1) return;
         int size = Math.Max(n + 1, Math.Min(Array.MaxLength, 2 * Best.Length));
         Best = new float[size];
-        From = new int[size];
-        IdAt = new int[size];
+        Back = new int[size];
         PathIds = new int[size];
         PathStarts = new int[size];
     }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace BytePiece;
 
@@ -21,60 +22,81 @@ internal static class SentencePieceViterbi
     {
         int n = text.Length;
         scratch.EnsureLattice(n);
+        // best[e] starts at -inf, so the first (finite) candidate always wins, as spm's `starts_at == -1` test does.
         Span<float> best = scratch.Best.AsSpan(0, n + 1);
-        Span<int> from = scratch.From.AsSpan(0, n + 1);
-        Span<int> idAt = scratch.IdAt.AsSpan(0, n + 1);
-        from.Fill(-1);
+        Span<int> back = scratch.Back.AsSpan(0, n + 1);
+        best.Fill(float.NegativeInfinity);
         best[0] = 0;
 
-        TrieNode[] nodes = model.Trie.Nodes;
-        int[] pieceAt = model.Trie.PieceAt;
-        float[] scores = model.TrieScores;
-        bool[] userDefined = model.TrieUserDefined;
-        int[] ids = model.TrieIds;
-        float maxScore = model.MaxScore;
+        PieceTrie trie = model.Trie;
+        ref TrieNode nodes = ref MemoryMarshal.GetArrayDataReference(trie.Nodes);
+        ref double scores = ref MemoryMarshal.GetArrayDataReference(trie.Scores);
+        ref float bestRef = ref MemoryMarshal.GetReference(best);
+        ref int backRef = ref MemoryMarshal.GetReference(back);
         float unknownScore = model.MinScore - UnknownPenalty;
-        int unknownId = model.UnknownId;
 
         int i = 0;
         while (i < n)
         {
-            float here = best[i];
+            float here = Unsafe.Add(ref bestRef, i);
             int charLength = Math.Min(OneCharLength(text[i]), n - i);
             bool hasSingle = false;
             int node = PieceTrie.Root;
+            int nodeBase = nodes.Base;
+            // Base + byte stays inside the padded cell array (PieceTrie guarantees it) and j + 1 <= n.
             for (int j = i; j < n; j++)
             {
-                int t = nodes[node].Base + text[j];
-                if (nodes[t].Check != node) break;
+                int t = nodeBase + text[j];
+                ref TrieNode cell = ref Unsafe.Add(ref nodes, t);
+                if (cell.Check != node) break;
                 node = t;
-                int p = pieceAt[t];
-                if (p < 0) continue;
-                int end = j + 1, length = end - i;
-                // spm's `IsUserDefined ? length * max_score - 0.1 : score` has type double (0.1 is a double
-                // literal), so every piece's candidate is a double sum, compared with the float holder and
-                // rounded when stored. This rounding decides near-ties; float sums give other paths.
-                double score = userDefined[p] ? (double)((float)length * maxScore) - 0.1 : scores[p];
+                nodeBase = cell.Base;
+                // Branch-free relax (the outcome is data-dependent and mispredicts): a cell where no piece
+                // ends scores -inf, which never beats a holder (and best[] starts at -inf, not below).
+                double score = Unsafe.Add(ref scores, t);
                 double candidate = score + here;
-                if (from[end] == -1 || candidate > best[end]) Set(best, from, idAt, end, (float)candidate, i, ids[p]);
-                if (length == charLength) hasSingle = true;
+                ref float holder = ref Unsafe.Add(ref bestRef, j + 1);
+                ref int holderBack = ref Unsafe.Add(ref backRef, j + 1);
+                bool wins = candidate > holder;
+                int mask = -Unsafe.As<bool, byte>(ref wins);
+                holderBack = (t & mask) | (holderBack & ~mask);
+                holder = (float)double.MaxNative(candidate, holder);
+                hasSingle |= (j + 1 - i == charLength) & (score != double.NegativeInfinity);
             }
             if (!hasSingle)
             {
-                int end = i + charLength;
                 float candidate = unknownScore + here; // float + float in spm: a float sum
-                if (from[end] == -1 || candidate > best[end]) Set(best, from, idAt, end, candidate, i, unknownId);
+                ref float holder = ref Unsafe.Add(ref bestRef, i + charLength);
+                if (candidate > holder)
+                {
+                    holder = candidate;
+                    Unsafe.Add(ref backRef, i + charLength) = ~charLength;
+                }
             }
             i += charLength;
         }
 
+        // back[e] is the trie cell of the winning piece, or ~length for an unknown character.
         int count = 0;
-        int[] pathIds = scratch.PathIds, pathStarts = scratch.PathStarts;
-        for (int e = n; e > 0; e = from[e])
+        int[] pathIds = scratch.PathIds, pathStarts = scratch.PathStarts, pieceAt = trie.PieceAt, ids = model.TrieIds, lengths = model.TrieLengths;
+        int unknownId = model.UnknownId;
+        for (int e = n; e > 0;)
         {
-            pathIds[count] = idAt[e];
-            pathStarts[count] = from[e];
-            count++;
+            int b = back[e];
+            int start;
+            if (b >= 0)
+            {
+                int p = pieceAt[b];
+                pathIds[count] = ids[p];
+                start = e - lengths[p];
+            }
+            else
+            {
+                pathIds[count] = unknownId;
+                start = e - ~b;
+            }
+            pathStarts[count++] = start;
+            e = start;
         }
         return count;
     }
@@ -82,12 +104,4 @@ internal static class SentencePieceViterbi
     /// <summary>spm's <c>OneCharLen</c>: the sequence length its lead byte announces (a stray continuation byte counts as 1).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int OneCharLength(byte lead) => lead < 0xC0 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Set(Span<float> best, Span<int> from, Span<int> idAt, int end, float score, int start, int id)
-    {
-        best[end] = score;
-        from[end] = start;
-        idAt[end] = id;
-    }
 }

@@ -21,17 +21,20 @@ public sealed class SentencePieceModel
     private readonly int[] _lookupIds;
     private readonly int[]? _byteIds;
 
-    // The lattice's view: pieces that text can match (NORMAL and USER_DEFINED), by trie piece index.
+    /// <summary>The lattice's pieces (NORMAL and USER_DEFINED; the trie's cell scores are spm's lattice scores, as doubles).</summary>
     internal PieceTrie Trie { get; }
+
+    /// <summary>The id of each trie piece.</summary>
     internal int[] TrieIds { get; }
-    internal float[] TrieScores { get; }
-    internal bool[] TrieUserDefined { get; }
+
+    /// <summary>The byte length of each trie piece.</summary>
+    internal int[] TrieLengths { get; }
 
     internal SentencePieceNormalizer Normalizer { get; }
 
     private SentencePieceModel(byte[] bytes, int[] offsets, float[] scores, SentencePieceType[] types, SentencePieceSpec spec,
-        Dictionary<string, int> reserved, PieceTrie lookup, int[] lookupIds, PieceTrie trie, int[] trieIds, float[] trieScores,
-        bool[] trieUser, SentencePieceNormalizer normalizer, int[]? byteIds, int unknownId, float minScore, float maxScore)
+        Dictionary<string, int> reserved, PieceTrie lookup, int[] lookupIds, PieceTrie trie, int[] trieIds,
+        SentencePieceNormalizer normalizer, int[]? byteIds, int unknownId, float minScore, float maxScore)
     {
         _bytes = bytes;
         _offsets = offsets;
@@ -42,8 +45,7 @@ public sealed class SentencePieceModel
         _lookupIds = lookupIds;
         Trie = trie;
         TrieIds = trieIds;
-        TrieScores = trieScores;
-        TrieUserDefined = trieUser;
+        TrieLengths = Array.ConvertAll(trieIds, id => offsets[id + 1] - offsets[id]);
         Normalizer = normalizer;
         _byteIds = byteIds;
         MinScore = minScore;
@@ -236,27 +238,26 @@ public sealed class SentencePieceModel
             throw new ModelFormatException($"byte_fallback is on but byte piece <0x{missing:X2}> is missing (all 256 are required)");
 
         // Text-matchable pieces: NORMAL and USER_DEFINED (UNUSED are found by PieceToId but never produced).
-        var (trie, trieIds) = BuildTrie(bytes, offsets, types, t => t is SentencePieceType.Normal or SentencePieceType.UserDefined);
+        // spm scores a user-defined piece `length * max_score - 0.1` (a double: 0.1 is a double literal);
+        // the expression's type makes every piece score a double there, so the lattice gets doubles.
+        double LatticeScore(int id) => types[id] == SentencePieceType.UserDefined
+            ? (double)((float)(offsets[id + 1] - offsets[id]) * maxScore) - 0.1
+            : scores[id];
+        var (trie, trieIds) = BuildTrie(bytes, offsets, types, t => t is SentencePieceType.Normal or SentencePieceType.UserDefined, LatticeScore);
         var (lookup, lookupIds) = unused == 0 ? (trie, trieIds)
-            : BuildTrie(bytes, offsets, types, t => t is SentencePieceType.Normal or SentencePieceType.UserDefined or SentencePieceType.Unused);
-        var trieScores = new float[trieIds.Length];
-        var trieUser = new bool[trieIds.Length];
-        for (int p = 0; p < trieIds.Length; p++)
-        {
-            trieScores[p] = scores[trieIds[p]];
-            trieUser[p] = types[trieIds[p]] == SentencePieceType.UserDefined;
-        }
+            : BuildTrie(bytes, offsets, types, t => t is SentencePieceType.Normal or SentencePieceType.UserDefined or SentencePieceType.Unused, null);
 
         var userIds = Enumerable.Range(0, n).Where(i => types[i] == SentencePieceType.UserDefined).ToArray();
-        PieceTrie? userTrie = userIds.Length == 0 ? null : BuildTrie(bytes, offsets, types, t => t == SentencePieceType.UserDefined).Trie;
+        PieceTrie? userTrie = userIds.Length == 0 ? null : BuildTrie(bytes, offsets, types, t => t == SentencePieceType.UserDefined, null).Trie;
         PrecompiledCharsMap? charsMap = spec.CharsMap is { Length: > 0 } blob ? PrecompiledCharsMap.Parse(blob) : null;
         var normalizer = new SentencePieceNormalizer(charsMap, userTrie, spec.AddDummyPrefix, spec.RemoveExtraWhitespaces,
             spec.EscapeWhitespaces, spec.TreatWhitespaceAsSuffix);
-        return new SentencePieceModel(bytes, offsets, scores, types, spec, reserved, lookup, lookupIds, trie, trieIds, trieScores,
-            trieUser, normalizer, byteIds, unknown, minScore, maxScore);
+        return new SentencePieceModel(bytes, offsets, scores, types, spec, reserved, lookup, lookupIds, trie, trieIds,
+            normalizer, byteIds, unknown, minScore, maxScore);
     }
 
-    private static (PieceTrie Trie, int[] Ids) BuildTrie(byte[] bytes, int[] offsets, SentencePieceType[] types, Func<SentencePieceType, bool> include)
+    private static (PieceTrie Trie, int[] Ids) BuildTrie(byte[] bytes, int[] offsets, SentencePieceType[] types, Func<SentencePieceType, bool> include,
+        Func<int, double>? score)
     {
         var ids = new List<int>();
         for (int i = 0; i < types.Length; i++) if (include(types[i])) ids.Add(i);
@@ -264,7 +265,7 @@ public sealed class SentencePieceModel
         for (int k = 0; k < ids.Count; k++) subOffsets[k + 1] = subOffsets[k] + offsets[ids[k] + 1] - offsets[ids[k]];
         var subBytes = new byte[subOffsets[^1]];
         for (int k = 0; k < ids.Count; k++) bytes.AsSpan(offsets[ids[k]], subOffsets[k + 1] - subOffsets[k]).CopyTo(subBytes.AsSpan(subOffsets[k]));
-        PieceTrie trie = PieceTrie.Build(subBytes, subOffsets, new double[ids.Count], out var dup)
+        PieceTrie trie = PieceTrie.Build(subBytes, subOffsets, ids.Select(id => score?.Invoke(id) ?? 0).ToArray(), out var dup)
             ?? throw new ModelFormatException($"piece {Encoding.UTF8.GetString(subBytes.AsSpan(subOffsets[dup.First], subOffsets[dup.First + 1] - subOffsets[dup.First]))} is defined twice (ids {ids[dup.First]} and {ids[dup.Second]})");
         return (trie, ids.ToArray());
     }

@@ -41,6 +41,16 @@ internal sealed class NormalizedBuffer
         Length++;
     }
 
+    /// <summary>Appends input bytes that normalize to themselves; byte k came from <paramref name="origin"/> + k.</summary>
+    public void AddIdentity(ReadOnlySpan<byte> bytes, int origin)
+    {
+        Reserve(bytes.Length);
+        bytes.CopyTo(_bytes.AsSpan(Length));
+        Span<int> map = _toOriginal.AsSpan(Length, bytes.Length);
+        for (int k = 0; k < map.Length; k++) map[k] = origin + k;
+        Length += bytes.Length;
+    }
+
     public void Truncate(int length) => Length = length;
 
     /// <summary>Records where the end of the normalized text falls in the original.</summary>

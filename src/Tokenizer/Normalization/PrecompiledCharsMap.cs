@@ -78,6 +78,24 @@ internal sealed class PrecompiledCharsMap
         return longest;
     }
 
+    /// <summary>
+    /// How many leading bytes of <paramref name="input"/> are ASCII other than space that the map
+    /// leaves as they are: a run the normalizer may copy without lookups.
+    /// </summary>
+    public int IdentityAsciiRun(ReadOnlySpan<byte> input)
+    {
+        byte[] identity = _asciiIdentity;
+        int i = 0;
+        for (; i < input.Length; i++)
+        {
+            byte b = input[i];
+            if (b >= 128 || b == (byte)' ') break;
+            byte kind = identity[b];
+            if (kind == 0 || (kind == 2 && i + 1 < input.Length && input[i + 1] >= 128)) break;
+        }
+        return i;
+    }
+
     private byte ClassifyAscii(byte b)
     {
         uint[] units = _units;

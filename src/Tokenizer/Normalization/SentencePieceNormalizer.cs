@@ -54,6 +54,15 @@ internal sealed class SentencePieceNormalizer
         bool previousIsSpace = _removeExtraWhitespaces;
         while (consumed < input.Length)
         {
+            // Fast path: a run of ASCII (no space) that no rule touches is copied whole.
+            int run = _userDefined is not null ? 0 : _charsMap?.IdentityAsciiRun(input[consumed..]) ?? PlainAsciiRun(input[consumed..]);
+            if (run > 0)
+            {
+                output.AddIdentity(input.Slice(consumed, run), consumed);
+                consumed += run;
+                previousIsSpace = false;
+                continue;
+            }
             int length = NextPiece(input[consumed..], out ReadOnlySpan<byte> piece);
             if (previousIsSpace)
             {
@@ -88,6 +97,13 @@ internal sealed class SentencePieceNormalizer
 
         if (_whitespaceAsSuffix && _addDummyPrefix) AddSpace(output, consumed);
         output.Finish(consumed);
+    }
+
+    private static int PlainAsciiRun(ReadOnlySpan<byte> input)
+    {
+        int i = 0;
+        while (i < input.Length && input[i] < 128 && input[i] != (byte)' ') i++;
+        return i;
     }
 
     /// <summary>The normalized form of the next input unit and how many input bytes it consumes.</summary>
