@@ -103,7 +103,7 @@ internal static class CommonOptions
         return new CountingStream(literal is not null ? new MemoryStream(System.Text.Encoding.UTF8.GetBytes(literal)) : io.OpenInput(inputPath));
     }
 
-    public static Option<string?> Model() => new("--model", "-m") { Description = "Model file: BytePiece JSON or native (.bpm). Default: the embedded model (Chinese, English, code; 65,497 ids)." };
+    public static Option<string?> Model() => new("--model", "-m") { Description = "Model file: BytePiece JSON, native (.bpm) or SentencePiece (.model; a sentence per line, as spm_encode). Default: the embedded model (Chinese, English, code; 65,497 ids)." };
 
     public static Option<string?> Input() => new("--input", "-i") { Description = "Input file, or - for stdin (the default)." };
 
@@ -126,6 +126,11 @@ internal static class CommonOptions
         stream.CopyTo(buffer);
         return new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
+
+    public static int ParseId(string text, string where)
+        => int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int id)
+            ? id
+            : throw new CliException(ExitCodes.BadInput, $"not a token id: \"{text}\" ({where})");
 
     /// <summary>The model file at <paramref name="path"/>, or the embedded default model when none is given.</summary>
     public static UnigramModel LoadModel(string? path)

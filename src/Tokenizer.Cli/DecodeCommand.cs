@@ -18,8 +18,22 @@ internal static class DecodeCommand
         var command = new Command("decode", "Decode token ids to text.") { ids, model, input, output, errors, raw };
         command.SetAction(parse =>
         {
-            var tokenizer = new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model)));
             string[] literal = parse.GetValue(ids) ?? [];
+            if (SentencePieceHost.TryLoad(parse.GetValue(model)) is { } spm)
+            {
+                io.WriteOutput(parse.GetValue(output), stream =>
+                {
+                    if (literal.Length > 0)
+                    {
+                        SentencePieceHost.Decode(spm, [(string.Join(' ', literal), "arguments")], stream);
+                        return;
+                    }
+                    using var reader = new StreamReader(io.OpenInput(parse.GetValue(input)), Encoding.UTF8);
+                    SentencePieceHost.Decode(spm, Lines(reader), stream);
+                });
+                return ExitCodes.Success;
+            }
+            var tokenizer = new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model)));
             var policy = parse.GetValue(errors) switch { "strict" => DecodePolicy.Strict, "ignore" => DecodePolicy.Ignore, _ => DecodePolicy.Replace };
             bool rawBytes = parse.GetValue(raw);
             io.WriteOutput(parse.GetValue(output), stream =>
@@ -42,18 +56,14 @@ internal static class DecodeCommand
                 {
                     foreach (string item in literal)
                         foreach (string part in item.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
-                            Emit(ParseId(part, "argument"));
+                            Emit(CommonOptions.ParseId(part, "argument"));
                 }
                 else
                 {
                     using var reader = new StreamReader(io.OpenInput(parse.GetValue(input)), Encoding.UTF8);
-                    long lineNumber = 0;
-                    while (reader.ReadLine() is { } line)
-                    {
-                        lineNumber++;
+                    foreach (var (line, where) in Lines(reader))
                         foreach (string part in line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
-                            Emit(ParseId(part, $"line {lineNumber}"));
-                    }
+                            Emit(CommonOptions.ParseId(part, where));
                 }
                 if (!rawBytes) stream.Write(Encoding.UTF8.GetBytes(decoder.Flush()));
             });
@@ -62,8 +72,9 @@ internal static class DecodeCommand
         return command;
     }
 
-    private static int ParseId(string text, string where)
-        => int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int id)
-            ? id
-            : throw new CliException(ExitCodes.BadInput, $"not a token id: \"{text}\" ({where})");
+    private static IEnumerable<(string Line, string Where)> Lines(StreamReader reader)
+    {
+        long number = 0;
+        while (reader.ReadLine() is { } line) yield return (line, $"line {++number}");
+    }
 }

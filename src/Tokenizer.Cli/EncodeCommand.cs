@@ -29,12 +29,36 @@ internal static class EncodeCommand
         var seed = CommonOptions.Seed();
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress bar and no summary line on stderr." };
         var command = new Command("encode", "Encode text to token ids (Viterbi, or sampled with --alpha).") { text, model, input, output, format, bos, eos, raw, alpha, seed, threads, quiet };
+        int EncodeSentencePiece(ParseResult parse, SentencePieceTokenizer spm)
+        {
+            if (parse.GetValue(raw)) throw new CliException(ExitCodes.Usage, "--raw does not apply to SentencePiece models (their normalizer reads malformed UTF-8 as U+FFFD)");
+            if (parse.GetValue(alpha) >= 0) throw new CliException(ExitCodes.Usage, "--alpha (sampling) is not available for SentencePiece models yet");
+            // Each line is a sentence with its own bos/eos, as spm_encode --extra_options=bos:eos writes them.
+            bool addBos = parse.GetValue(bos), addEos = parse.GetValue(eos);
+            var vocabulary = IdVocabulary.Of(spm);
+            IdWriter writer = IdWriter.Create(parse.GetValue(format)!, vocabulary, false, false, parse.GetValue(output));
+            if ((addBos && vocabulary.BosId < 0) || (addEos && vocabulary.EosId < 0)) IdWriter.Create("ids", vocabulary, addBos, addEos, null);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            long lines = 0, tokens = 0, bytes = 0;
+            io.WriteOutput(parse.GetValue(output), stream =>
+            {
+                using CountingStream source = CommonOptions.OpenSource(io, parse.GetValue(text), parse.GetValue(input));
+                Progress.Run(io, quiet: parse.GetValue(quiet), total: source.KnownLength, update =>
+                    (lines, tokens) = SentencePieceHost.Encode(spm, source, stream, writer, addBos, addEos, parse.GetValue(format) == "pieces", parse.GetValue(threads), io.Cancellation,
+                        t => update(source.BytesRead, t)));
+                bytes = source.BytesRead;
+            });
+            if (!parse.GetValue(quiet)) Summary(io, bytes, lines, "lines", tokens, clock.Elapsed.TotalSeconds, "");
+            return ExitCodes.Success;
+        }
+
         command.SetAction(parse =>
         {
+            if (parse.GetValue(threads) < 1) throw new CliException(ExitCodes.Usage, "--threads must be at least 1");
+            if (SentencePieceHost.TryLoad(parse.GetValue(model)) is { } spm) return EncodeSentencePiece(parse, spm);
             var tokenizer = new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model)));
             var sampling = new SamplingOptions(parse.GetValue(alpha), parse.GetValue(seed));
-            if (parse.GetValue(threads) < 1) throw new CliException(ExitCodes.Usage, "--threads must be at least 1");
-            IdWriter writer = IdWriter.Create(parse.GetValue(format)!, tokenizer, parse.GetValue(bos), parse.GetValue(eos), parse.GetValue(output));
+            IdWriter writer = IdWriter.Create(parse.GetValue(format)!, IdVocabulary.Of(tokenizer), parse.GetValue(bos), parse.GetValue(eos), parse.GetValue(output));
             var encoder = new StreamingEncoder(tokenizer, parse.GetValue(raw), sampling) { Threads = parse.GetValue(threads) };
             var clock = System.Diagnostics.Stopwatch.StartNew();
             long tokens = 0, chunks = 0, bytes = 0;
@@ -57,14 +81,16 @@ internal static class EncodeCommand
                 bytes = source.BytesRead;
             });
             if (!parse.GetValue(quiet))
-            {
-                double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
-                string forced = encoder.ForcedCuts > 0 ? $", {encoder.ForcedCuts} forced cuts (see the README)" : "";
-                io.Stderr.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"bytepiece: encoded {bytes:N0} bytes, {chunks:N0} chunks, into {tokens:N0} tokens ({(tokens == 0 ? 0 : (double)bytes / tokens):F2} bytes/token) in {seconds:F2} s ({bytes / 1e6 / seconds:F1} MB/s){forced}"));
-            }
+                Summary(io, bytes, chunks, "chunks", tokens, clock.Elapsed.TotalSeconds, encoder.ForcedCuts > 0 ? $", {encoder.ForcedCuts} forced cuts (see the README)" : "");
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    private static void Summary(CliIO io, long bytes, long units, string unitName, long tokens, double elapsed, string extra)
+    {
+        double seconds = Math.Max(elapsed, 1e-9);
+        io.Stderr.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"bytepiece: encoded {bytes:N0} bytes, {units:N0} {unitName}, into {tokens:N0} tokens ({(tokens == 0 ? 0 : (double)bytes / tokens):F2} bytes/token) in {seconds:F2} s ({bytes / 1e6 / seconds:F1} MB/s){extra}"));
     }
 }

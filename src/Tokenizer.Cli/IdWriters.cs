@@ -4,32 +4,46 @@ using System.Text;
 
 namespace BytePiece.Cli;
 
+/// <summary>What a writer needs to know of a model: its size, how a piece is shown, and the bos/eos ids.</summary>
+internal sealed record IdVocabulary(int VocabSize, Func<int, string> PieceText, int BosId, int EosId)
+{
+    public static IdVocabulary Of(BytePieceTokenizer tokenizer) => new(tokenizer.VocabSize,
+        id => (uint)id < SpecialTokens.Count ? SpecialTokens.GetText(id) : BytePiece.PieceText.FormatForListing(tokenizer.Model.GetPieceBytes(id)),
+        SpecialTokens.BosId, SpecialTokens.EosId);
+
+    /// <summary>A SentencePiece model: pieces as spm_encode prints them.</summary>
+    public static IdVocabulary Of(SentencePieceTokenizer tokenizer) => new(tokenizer.VocabSize, tokenizer.Model.IdToPiece, tokenizer.Model.BosId, tokenizer.Model.EosId);
+}
+
 /// <summary>Writes encoded parts in one of the <c>encode --format</c> formats.</summary>
-internal abstract class IdWriter(bool bos, bool eos)
+internal abstract class IdWriter(IdVocabulary vocabulary, bool bos, bool eos)
 {
     protected bool Bos { get; } = bos;
     protected bool Eos { get; } = eos;
+    protected IdVocabulary Vocabulary { get; } = vocabulary;
 
-    public static IdWriter Create(string format, BytePieceTokenizer tokenizer, bool bos, bool eos, string? outputPath)
+    public static IdWriter Create(string format, IdVocabulary vocabulary, bool bos, bool eos, string? outputPath)
     {
-        bool wide = tokenizer.VocabSize > 1 << 16;
+        bool wide = vocabulary.VocabSize > 1 << 16;
+        if ((bos && vocabulary.BosId < 0) || (eos && vocabulary.EosId < 0))
+            throw new CliException(ExitCodes.Usage, $"the model has no {(bos && vocabulary.BosId < 0 ? "beginning" : "end")}-of-sentence piece for --{(bos && vocabulary.BosId < 0 ? "bos" : "eos")}");
         return format switch
         {
-            "ids" => new LineWriter(tokenizer, pieces: false, bos, eos),
-            "pieces" => new LineWriter(tokenizer, pieces: true, bos, eos),
-            "bin16" when wide => throw new CliException(ExitCodes.Usage, $"bin16 cannot hold ids up to {tokenizer.VocabSize - 1}; use bin32"),
-            "bin16" => new BinaryWriter(bytesPerId: 2, bos, eos),
-            "bin32" => new BinaryWriter(bytesPerId: 4, bos, eos),
+            "ids" => new LineWriter(vocabulary, pieces: false, bos, eos),
+            "pieces" => new LineWriter(vocabulary, pieces: true, bos, eos),
+            "bin16" when wide => throw new CliException(ExitCodes.Usage, $"bin16 cannot hold ids up to {vocabulary.VocabSize - 1}; use bin32"),
+            "bin16" => new BinaryWriter(vocabulary, bytesPerId: 2, bos, eos),
+            "bin32" => new BinaryWriter(vocabulary, bytesPerId: 4, bos, eos),
             "npy" when outputPath is null or "-" => throw new CliException(ExitCodes.Usage, "npy needs --output FILE (its header holds the length, written last)"),
-            "npy" => new NpyWriter(bytesPerId: wide ? 4 : 2, bos, eos),
-            "jsonl" => new JsonlWriter(bos, eos),
+            "npy" => new NpyWriter(vocabulary, bytesPerId: wide ? 4 : 2, bos, eos),
+            "jsonl" => new JsonlWriter(vocabulary, bos, eos),
             _ => throw new CliException(ExitCodes.Usage, $"unknown format {format}"),
         };
     }
 
     public virtual void Begin(Stream output)
     {
-        if (Bos) WriteId(output, SpecialTokens.BosId);
+        if (Bos) WriteId(output, Vocabulary.BosId);
     }
 
     public virtual void Write(EncodedPart part, Stream output)
@@ -39,13 +53,13 @@ internal abstract class IdWriter(bool bos, bool eos)
 
     public virtual void End(Stream output)
     {
-        if (Eos) WriteId(output, SpecialTokens.EosId);
+        if (Eos) WriteId(output, Vocabulary.EosId);
     }
 
     protected abstract void WriteId(Stream output, int id);
 
     /// <summary>ids / pieces: one line per chunk, tokens separated by spaces; bos on the first line, eos on the last.</summary>
-    private sealed class LineWriter(BytePieceTokenizer tokenizer, bool pieces, bool bos, bool eos) : IdWriter(bos, eos)
+    private sealed class LineWriter(IdVocabulary vocabulary, bool pieces, bool bos, bool eos) : IdWriter(vocabulary, bos, eos)
     {
         private readonly byte[] _number = new byte[16];
         private bool _lineOpen;   // tokens written on the current line
@@ -74,8 +88,7 @@ internal abstract class IdWriter(bool bos, bool eos)
             _lineOpen = true;
             if (pieces)
             {
-                string text = (uint)id < SpecialTokens.Count ? SpecialTokens.GetText(id) : PieceText.FormatForListing(tokenizer.Model.GetPieceBytes(id));
-                output.Write(Encoding.UTF8.GetBytes(text));
+                output.Write(Encoding.UTF8.GetBytes(Vocabulary.PieceText(id)));
                 return;
             }
             Utf8Formatter.TryFormat(id, _number, out int length);
@@ -84,7 +97,7 @@ internal abstract class IdWriter(bool bos, bool eos)
     }
 
     /// <summary>bin16 / bin32: the ids as little-endian unsigned integers, nothing else.</summary>
-    private class BinaryWriter(int bytesPerId, bool bos, bool eos) : IdWriter(bos, eos)
+    private class BinaryWriter(IdVocabulary vocabulary, int bytesPerId, bool bos, bool eos) : IdWriter(vocabulary, bos, eos)
     {
         private byte[] _buffer = new byte[4096];
 
@@ -111,7 +124,7 @@ internal abstract class IdWriter(bool bos, bool eos)
     }
 
     /// <summary>npy (format 1.0): a header with dtype and shape, then the ids; the shape is filled in at the end.</summary>
-    private sealed class NpyWriter(int bytesPerId, bool bos, bool eos) : BinaryWriter(bytesPerId, bos, eos)
+    private sealed class NpyWriter(IdVocabulary vocabulary, int bytesPerId, bool bos, bool eos) : BinaryWriter(vocabulary, bytesPerId, bos, eos)
     {
         private const int HeaderLength = 128; // magic + version + length + padded dictionary, a multiple of 64
 
@@ -146,7 +159,7 @@ internal abstract class IdWriter(bool bos, bool eos)
     }
 
     /// <summary>jsonl: one object per chunk, {"ids": [...]}, with bos/eos around each chunk's ids.</summary>
-    private sealed class JsonlWriter(bool bos, bool eos) : IdWriter(bos, eos)
+    private sealed class JsonlWriter(IdVocabulary vocabulary, bool bos, bool eos) : IdWriter(vocabulary, bos, eos)
     {
         private readonly byte[] _number = new byte[16];
         private bool _open; // inside an object
@@ -161,7 +174,7 @@ internal abstract class IdWriter(bool bos, bool eos)
                 output.Write("{\"ids\": ["u8);
                 _open = true;
                 _first = true;
-                if (Bos) WriteId(output, SpecialTokens.BosId);
+                if (Bos) WriteId(output, Vocabulary.BosId);
             }
             foreach (int id in part.Ids) WriteId(output, id);
             if (part.EndsChunk) Close(output);
@@ -174,7 +187,7 @@ internal abstract class IdWriter(bool bos, bool eos)
 
         private void Close(Stream output)
         {
-            if (Eos) WriteId(output, SpecialTokens.EosId);
+            if (Eos) WriteId(output, Vocabulary.EosId);
             output.Write("]}\n"u8);
             _open = false;
         }

@@ -13,6 +13,11 @@ internal static class InfoCommand
         command.SetAction(parse =>
         {
             string? path = parse.GetValue(model);
+            if (SentencePieceHost.TryLoad(path) is { } spm)
+            {
+                io.Stdout.Write(Encoding.UTF8.GetBytes(SentencePieceHost.Info(spm, path!)));
+                return ExitCodes.Success;
+            }
             UnigramModel m = CommonOptions.LoadModel(path);
             var text = new StringBuilder()
                 .AppendLine(path is null ? $"file           (embedded default model {DefaultModel.Name}, Native)" : $"file           {path} ({ModelFile.Detect(File.ReadAllBytes(path))})")

@@ -89,7 +89,10 @@ public sealed class SentencePieceTokenizer
         return OperationStatus.Done;
     }
 
-    /// <summary>Encodes text to tokens with ids, pieces, and their spans in the original text (UTF-16 and UTF-8 bytes).</summary>
+    /// <summary>
+    /// Encodes text to tokens with ids, pieces (as spm reports them: an unknown shows the normalized text it
+    /// stands for) and their spans in the original text (UTF-16 and UTF-8 bytes).
+    /// </summary>
     /// <remarks>
     /// Spans are spm's: a token covers the original characters its normalized bytes came from; the dummy
     /// prefix is empty at 0; with byte fallback only the last byte piece of a character covers it.
@@ -98,13 +101,23 @@ public sealed class SentencePieceTokenizer
     {
         ArgumentNullException.ThrowIfNull(text);
         byte[] utf8 = Encoding.UTF8.GetBytes(text);
-        var sink = new SpanListSink(new List<(int, int, int)>());
-        Encode(utf8, ref sink);
         int[] charOf = CharIndexOfByte(text, utf8.Length);
-        var tokens = new List<EncodedToken>(sink.Tokens.Count);
-        foreach (var (id, start, end) in sink.Tokens)
-            tokens.Add(new EncodedToken(id, Model.IdToPiece(id), charOf[start]..charOf[end], start..end, Model.GetPieceBytes(id).ToArray()));
-        return tokens;
+        SentencePieceScratch scratch = SentencePieceScratch.Rent();
+        try
+        {
+            int count = EncodeCore(utf8, scratch);
+            var tokens = new List<EncodedToken>(count);
+            for (int k = 0; k < count; k++)
+            {
+                int id = scratch.OutIds[k], start = scratch.OutStarts[k], end = scratch.OutEnds[k];
+                tokens.Add(new EncodedToken(id, SpmPiece(scratch, k), charOf[start]..charOf[end], start..end, Model.GetPieceBytes(id).ToArray()));
+            }
+            return tokens;
+        }
+        finally
+        {
+            SentencePieceScratch.Return(scratch);
+        }
     }
 
     /// <summary>Number of tokens <see cref="EncodeToIds(string, bool, bool)"/> returns.</summary>
@@ -139,12 +152,9 @@ public sealed class SentencePieceTokenizer
         SentencePieceScratch scratch = SentencePieceScratch.Rent();
         try
         {
-            NormalizedBuffer normalized = scratch.Normalized;
-            Model.Normalizer.Normalize(utf8, normalized);
-            int count = normalized.Length == 0 ? 0 : SentencePieceViterbi.Solve(Model, normalized.Bytes, scratch);
-            int outCount = PostProcess(scratch, count, normalized.Length, normalized.ToOriginal);
-            if (!sink.BeginChunk(outCount)) return false;
-            for (int k = 0; k < outCount; k++) sink.Add(scratch.OutIds[k], scratch.OutStarts[k], scratch.OutEnds[k]);
+            int count = EncodeCore(utf8, scratch);
+            if (!sink.BeginChunk(count)) return false;
+            for (int k = 0; k < count; k++) sink.Add(scratch.OutIds[k], scratch.OutStarts[k], scratch.OutEnds[k]);
             return true;
         }
         finally
@@ -154,13 +164,47 @@ public sealed class SentencePieceTokenizer
     }
 
     /// <summary>
+    /// The pieces of the text's encoding as spm reports them (<c>spm_encode --output_format=piece</c>): the
+    /// stored piece, except that an unknown shows the normalized text it stands for.
+    /// </summary>
+    public IReadOnlyList<string> EncodeToPieces(ReadOnlySpan<byte> utf8)
+    {
+        SentencePieceScratch scratch = SentencePieceScratch.Rent();
+        try
+        {
+            int count = EncodeCore(utf8, scratch);
+            var pieces = new List<string>(count);
+            for (int k = 0; k < count; k++) pieces.Add(SpmPiece(scratch, k));
+            return pieces;
+        }
+        finally
+        {
+            SentencePieceScratch.Return(scratch);
+        }
+    }
+
+    private string SpmPiece(SentencePieceScratch scratch, int k)
+        => scratch.OutIds[k] == Model.UnknownId
+            ? Encoding.UTF8.GetString(scratch.Normalized.Bytes[scratch.OutNormStarts[k]..scratch.OutNormEnds[k]])
+            : Model.IdToPiece(scratch.OutIds[k]);
+
+    /// <summary>Normalizes and solves the lattice; the output tokens are left in the scratch.</summary>
+    private int EncodeCore(ReadOnlySpan<byte> utf8, SentencePieceScratch scratch)
+    {
+        NormalizedBuffer normalized = scratch.Normalized;
+        Model.Normalizer.Normalize(utf8, normalized);
+        int count = normalized.Length == 0 ? 0 : SentencePieceViterbi.Solve(Model, normalized.Bytes, scratch);
+        return PostProcess(scratch, count, normalized.Length, normalized.ToOriginal);
+    }
+
+    /// <summary>
     /// spm's <c>PopulateSentencePieceText</c>: maps each token to the original text, merges runs of
     /// unknowns into one, or spells unknowns as byte pieces (the last byte piece carries the span).
     /// </summary>
     private int PostProcess(SentencePieceScratch scratch, int count, int normalizedLength, ReadOnlySpan<int> toOriginal)
     {
         scratch.EnsureOutput(Model.ByteFallback ? 4 * count : count);
-        int[] ids = scratch.OutIds, starts = scratch.OutStarts, ends = scratch.OutEnds;
+        int[] ids = scratch.OutIds, starts = scratch.OutStarts, ends = scratch.OutEnds, normStarts = scratch.OutNormStarts, normEnds = scratch.OutNormEnds;
         int unknown = Model.UnknownId;
         int written = 0;
         bool previousUnknown = false;
@@ -180,18 +224,23 @@ public sealed class SentencePieceTokenizer
                     ids[written] = Model.ByteId(bytes[b]);
                     starts[written] = origStart;
                     ends[written] = b == bytes.Length - 1 ? origEnd : origStart;
+                    normStarts[written] = start + b;
+                    normEnds[written] = start + b + 1;
                     written++;
                 }
             }
             else if (isUnknown && previousUnknown)
             {
                 ends[written - 1] = origEnd;
+                normEnds[written - 1] = end;
             }
             else
             {
                 ids[written] = id;
                 starts[written] = origStart;
                 ends[written] = origEnd;
+                normStarts[written] = start;
+                normEnds[written] = end;
                 written++;
             }
             previousUnknown = isUnknown;

@@ -8,6 +8,9 @@ public enum ModelFileFormat
 
     /// <summary>Our native binary format (<c>.bpm</c>), see <see cref="NativeModelFormat"/>.</summary>
     Native,
+
+    /// <summary>A SentencePiece <c>.model</c> (protobuf <c>ModelProto</c>): load it with <see cref="SentencePieceModel.Load"/>.</summary>
+    SentencePiece,
 }
 
 /// <summary>Loads and saves model files, detecting the format from the content.</summary>
@@ -35,12 +38,16 @@ public static class ModelFile
     public static UnigramModel Load(ReadOnlySpan<byte> content) => Detect(content) switch
     {
         ModelFileFormat.Native => NativeModelFormat.Read(content),
+        ModelFileFormat.SentencePiece => throw new ModelFormatException(
+            "this is a SentencePiece model (protobuf), not a BytePiece model; load it with SentencePieceModel.Load or SentencePieceTokenizer.Load"),
         _ => BytePieceJson.Read(content),
     };
 
-    /// <summary>The format of a file's content: native if it starts with the native magic, else BytePiece JSON.</summary>
+    /// <summary>The format of a file's content: native if it starts with the native magic, SentencePiece if it starts like a <c>ModelProto</c>, else BytePiece JSON.</summary>
     public static ModelFileFormat Detect(ReadOnlySpan<byte> content)
-        => content.StartsWith(NativeModelFormat.Magic) ? ModelFileFormat.Native : ModelFileFormat.BytePieceJson;
+        => content.StartsWith(NativeModelFormat.Magic) ? ModelFileFormat.Native
+            : SentencePieceModelFile.LooksLikeModelProto(content) ? ModelFileFormat.SentencePiece
+            : ModelFileFormat.BytePieceJson;
 
     /// <summary>The format a file name asks for: <c>.bpm</c> is native, anything else BytePiece JSON.</summary>
     public static ModelFileFormat FormatFromExtension(string path)

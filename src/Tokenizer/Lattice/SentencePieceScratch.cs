@@ -17,8 +17,8 @@ internal sealed class SentencePieceScratch
     public int[] PathIds = [];
     public int[] PathStarts = [];
 
-    /// <summary>Output tokens after unknown merging or byte fallback: id, original start, original end.</summary>
-    public int[] OutIds = [], OutStarts = [], OutEnds = [];
+    /// <summary>Output tokens after unknown merging or byte fallback: id, original start and end, normalized start and end.</summary>
+    public int[] OutIds = [], OutStarts = [], OutEnds = [], OutNormStarts = [], OutNormEnds = [];
 
     public static SentencePieceScratch Rent()
     {
@@ -33,7 +33,7 @@ internal sealed class SentencePieceScratch
         {
             scratch.Best = [];
             scratch.Back = scratch.PathIds = scratch.PathStarts = [];
-            scratch.OutIds = scratch.OutStarts = scratch.OutEnds = [];
+            scratch.OutIds = scratch.OutStarts = scratch.OutEnds = scratch.OutNormStarts = scratch.OutNormEnds = [];
         }
         scratch.Normalized.Trim();
         t_cached = scratch;
@@ -56,5 +56,7 @@ internal sealed class SentencePieceScratch
         OutIds = new int[size];
         OutStarts = new int[size];
         OutEnds = new int[size];
+        OutNormStarts = new int[size];
+        OutNormEnds = new int[size];
     }
 }

@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using System.Text;
+using Xunit;
+
+namespace BytePiece.Tests;
+
+/// <summary>The command line with SentencePiece models: a sentence per line, output as spm_encode/spm_decode write it.</summary>
+public class CliSentencePieceTests
+{
+    private static string JaModel => SentencePiecePeer.SharedModelPath("test_ja_model.model");
+
+    private static byte[] Input()
+    {
+        var lines = SentencePiecePeer.RealLines(1500).Concat(SentencePiecePeer.EdgeCases()).Where(l => l.AsSpan().IndexOf((byte)'\r') < 0).ToList();
+        using var text = new MemoryStream();
+        foreach (byte[] line in lines)
+        {
+            text.Write(line);
+            text.WriteByte((byte)'\n');
+        }
+        return text.ToArray();
+    }
+
+    [Theory]
+    [InlineData("id", "ids", "")]
+    [InlineData("piece", "pieces", "")]
+    [InlineData("id", "ids", "bos:eos")]
+    [InlineData("piece", "pieces", "bos:eos")]
+    public void Encode_EqualsSpmEncode_LineByLine(string spmFormat, string ourFormat, string extra)
+    {
+        byte[] input = Input();
+        var args = new List<string> { "encode", "--model", JaModel, "--format", ourFormat, "--quiet", "--threads", "2" };
+        if (extra.Contains("bos")) args.Add("--bos");
+        if (extra.Contains("eos")) args.Add("--eos");
+        var (code, stdout, stderr) = CliRunner.Run(input, [.. args]);
+        Assert.True(code == 0, stderr);
+        string expected = RunSpm("spm_encode", $"--model={JaModel} --output_format={spmFormat}" + (extra.Length > 0 ? $" --extra_options={extra}" : ""), input);
+        Assert.Equal(expected, Encoding.UTF8.GetString(stdout));
+    }
+
+    [Fact]
+    public void Threads_DoNotChangeTheOutput()
+    {
+        byte[] input = Input();
+        var one = CliRunner.Run(input, "encode", "--model", JaModel, "--threads", "1", "--quiet");
+        var two = CliRunner.Run(input, "encode", "--model", JaModel, "--threads", "2", "--quiet", "--format", "bin32");
+        Assert.Equal(0, one.Code);
+        int[] ids = Encoding.UTF8.GetString(one.Stdout).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
+        Assert.Equal(ids, Enumerable.Range(0, two.Stdout.Length / 4).Select(k => BitConverter.ToInt32(two.Stdout, 4 * k)));
+    }
+
+    [Fact]
+    public void Decode_EqualsSpmDecode()
+    {
+        byte[] input = Input();
+        string ids = Encoding.UTF8.GetString(CliRunner.Run(input, "encode", "--model", JaModel, "--quiet").Stdout);
+        var (code, stdout, stderr) = CliRunner.Run(ids, "decode", "--model", JaModel);
+        Assert.True(code == 0, stderr);
+        Assert.Equal(RunSpm("spm_decode", $"--model={JaModel} --input_format=id", Encoding.UTF8.GetBytes(ids)), stdout);
+    }
+
+    [Fact]
+    public void BadIdsAndOptions_ClearErrors()
+    {
+        var (code, _, stderr) = CliRunner.Run("5 99999\n", "decode", "--model", JaModel);
+        Assert.Equal(3, code);
+        Assert.Contains("99999", stderr);
+        (code, _, stderr) = CliRunner.Run("", "encode", "x", "--model", JaModel, "--raw");
+        Assert.Equal(1, code);
+        Assert.Contains("--raw", stderr);
+    }
+
+    [Fact]
+    public void Info_DescribesTheModel()
+    {
+        var (code, stdout, _) = CliRunner.Run("", "info", "--model", JaModel);
+        Assert.Equal(0, code);
+        Assert.Contains("SentencePiece Unigram", stdout);
+        Assert.Contains("vocab size     8000", stdout);
+    }
+
+    private static string RunSpm(string program, string args, byte[] stdin)
+    {
+        var psi = new ProcessStartInfo(program, args) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, StandardOutputEncoding = Encoding.UTF8 };
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.StandardInput.BaseStream.Write(stdin);
+        process.StandardInput.Close();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, stderr.Result);
+        return stdout.Result;
+    }
+}
