@@ -71,6 +71,114 @@ public sealed class SentencePieceTokenizer
     }
 
     /// <summary>
+    /// Encodes text with a segmentation drawn from <c>exp(alpha * score(w)) / Z</c> over all of spm's
+    /// segmentations (subword regularization; spm's <c>enable_sampling</c> with <c>nbest_size = -1</c>), exactly;
+    /// <see cref="SamplingOptions.IsViterbi"/> options give the Viterbi result. The draw depends only on
+    /// the seed, <see cref="SamplingOptions.FirstChunk"/> (the sentence's index) and the text.
+    /// </summary>
+    public IReadOnlyList<int> EncodeToIds(string text, SamplingOptions sampling, bool addBos = false, bool addEos = false)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return EncodeToIds(Encoding.UTF8.GetBytes(text), sampling, addBos, addEos);
+    }
+
+    /// <summary>UTF-8 text with a drawn segmentation (see <see cref="EncodeToIds(string, SamplingOptions, bool, bool)"/>).</summary>
+    public IReadOnlyList<int> EncodeToIds(ReadOnlySpan<byte> utf8, SamplingOptions sampling, bool addBos = false, bool addEos = false)
+    {
+        if (sampling.IsViterbi) return EncodeToIds(utf8, addBos, addEos);
+        CheckAlpha(sampling.Alpha);
+        var ids = new List<int>();
+        if (addBos) ids.Add(RequireControl(Model.BosId, "beginning-of-sentence"));
+        SentencePieceScratch scratch = SentencePieceScratch.Rent();
+        try
+        {
+            NormalizedBuffer normalized = scratch.Normalized;
+            Model.Normalizer.Normalize(utf8, normalized);
+            int count = 0;
+            if (normalized.Length > 0)
+            {
+                scratch.EnsureLattice(normalized.Length);
+                CounterRng rng = sampling.RngForChunk(0);
+                (count, _) = GraphSampler.Sample(LatticeGraph.ForSentencePiece(Model, normalized.Bytes), sampling.Alpha, ref rng, scratch.PathIds, scratch.PathStarts);
+            }
+            int outCount = PostProcess(scratch, count, normalized.Length, normalized.ToOriginal);
+            ids.AddRange(scratch.OutIds.AsSpan(0, outCount));
+        }
+        finally
+        {
+            SentencePieceScratch.Return(scratch);
+        }
+        if (addEos) ids.Add(RequireControl(Model.EosId, "end-of-sentence"));
+        return ids;
+    }
+
+    /// <summary>
+    /// The <paramref name="k"/> best segmentations of the text, best first (spm's <c>nbest_encode</c>, but
+    /// exact for every k: each lattice position keeps its k best paths), each with its score (the sum of
+    /// its pieces' scores). Unknowns are merged or spelled as bytes in each, as in the Viterbi result.
+    /// </summary>
+    public IReadOnlyList<Segmentation> NBest(string text, int k)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        SentencePieceScratch scratch = SentencePieceScratch.Rent();
+        try
+        {
+            NormalizedBuffer normalized = scratch.Normalized;
+            Model.Normalizer.Normalize(Encoding.UTF8.GetBytes(text), normalized);
+            if (normalized.Length == 0) return [new Segmentation([], 0)];
+            scratch.EnsureLattice(normalized.Length);
+            var result = new List<Segmentation>();
+            foreach (var (ids, score) in BytePiece.NBest.Run(LatticeGraph.ForSentencePiece(Model, normalized.Bytes), k))
+            {
+                // Rebuild the path's starts (last first) from its pieces: an unknown spans one character.
+                int position = 0;
+                for (int t = 0; t < ids.Length; t++)
+                {
+                    scratch.PathIds[ids.Length - 1 - t] = ids[t];
+                    scratch.PathStarts[ids.Length - 1 - t] = position;
+                    position += ids[t] == Model.UnknownId
+                        ? Math.Min(SentencePieceViterbi.OneCharLength(normalized.Bytes[position]), normalized.Length - position)
+                        : Model.GetPieceBytes(ids[t]).Length;
+                }
+                int outCount = PostProcess(scratch, ids.Length, normalized.Length, normalized.ToOriginal);
+                result.Add(new Segmentation(scratch.OutIds.AsSpan(0, outCount).ToArray(), score));
+            }
+            return result;
+        }
+        finally
+        {
+            SentencePieceScratch.Return(scratch);
+        }
+    }
+
+    /// <summary>
+    /// The Shannon entropy (nats) of the segmentation distribution <c>exp(alpha * score(w)) / Z</c> of the
+    /// text (spm's <c>calculate_entropy</c>), exactly, in double, from one forward-backward pass.
+    /// </summary>
+    public double Entropy(string text, double alpha)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        CheckAlpha(alpha);
+        SentencePieceScratch scratch = SentencePieceScratch.Rent();
+        try
+        {
+            Model.Normalizer.Normalize(Encoding.UTF8.GetBytes(text), scratch.Normalized);
+            return ForwardBackward.Entropy(LatticeGraph.ForSentencePiece(Model, scratch.Normalized.Bytes), alpha);
+        }
+        finally
+        {
+            SentencePieceScratch.Return(scratch);
+        }
+    }
+
+    private static void CheckAlpha(double alpha)
+    {
+        if (!(alpha >= 0) || double.IsInfinity(alpha))
+            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must be finite and >= 0");
+    }
+
+    /// <summary>
     /// Encodes UTF-8 text into <paramref name="destination"/> without allocating. The sentence is written
     /// whole or not at all: <see cref="OperationStatus.DestinationTooSmall"/> writes nothing (retry with
     /// a larger buffer; <see cref="CountTokens(string)"/> tells how large).

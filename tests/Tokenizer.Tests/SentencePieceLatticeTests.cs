@@ -1,0 +1,217 @@
+using System.Globalization;
+using System.Text;
+using BytePiece.Testing;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace BytePiece.Tests;
+
+/// <summary>
+/// Sampling, n-best and entropy for SentencePiece models: the sampler's draws follow the exact
+/// <c>exp(alpha * score) / Z</c> over a brute-force enumeration (chi-square, fixed seeds, p &gt; 1e-3), and so
+/// do spm's own draws (same meaning of alpha); entropy equals spm's <c>calculate_entropy</c>; the n-best
+/// lists equal spm's <c>nbest_encode</c>.
+/// </summary>
+public class SentencePieceLatticeTests(ITestOutputHelper output)
+{
+    private const int Draws = 100_000;
+    private const double Significance = 1e-3;
+
+    [Theory]
+    [InlineData("test_model.model", "hello world", 0.5)]
+    [InlineData("test_model.model", "telescope", 1.0)]
+    [InlineData("test_model.model", "I saw", 0.1)]
+    [InlineData("test_ja_model.model", "吾輩は猫である。名前", 0.5)]
+    [InlineData("test_ja_model.model", "名前はまだ無い。", 0.2)]
+    public void Sampling_FollowsExactDistribution_OursAndSpms(string model, string text, double alpha)
+    {
+        string path = SentencePiecePeer.SharedModelPath(model);
+        var tokenizer = SentencePieceTokenizer.Load(path);
+        Dictionary<string, double> exact = ExactDistribution(tokenizer, text, alpha);
+        Assert.True(exact.Count >= 4, $"only {exact.Count} segmentations: the test would have no power");
+
+        var ours = new Dictionary<string, long>();
+        for (int i = 0; i < Draws; i++)
+        {
+            string key = string.Join(" ", tokenizer.EncodeToIds(text, new SamplingOptions(alpha, Seed: 20261201, FirstChunk: i)));
+            ours[key] = ours.GetValueOrDefault(key) + 1;
+        }
+        Assert.All(ours.Keys, k => Assert.True(exact.ContainsKey(k), $"drew a segmentation that does not exist: {k}"));
+        var (pOurs, _, df) = Statistics.ChiSquare([.. exact.Select(e => (e.Value, ours.GetValueOrDefault(e.Key)))], Draws);
+
+        const string script = """
+            import sys, collections, sentencepiece as spm
+            spm.set_random_generator_seed(20261201)
+            sp = spm.SentencePieceProcessor(model_file=sys.argv[1])
+            text, alpha, n = open(sys.argv[2], encoding='utf-8').read().split('\t')
+            counts = collections.Counter(' '.join(map(str, sp.encode(text, enable_sampling=True, alpha=float(alpha), nbest_size=-1))) for _ in range(int(n)))
+            for k, v in counts.items(): print(f'{k}\t{v}')
+            """;
+        var spm = SentencePiecePeer.RunPython(script, path, $"{text}\t{alpha.ToString(CultureInfo.InvariantCulture)}\t{Draws}")
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('\t')).ToDictionary(f => f[0], f => long.Parse(f[1]));
+        var (pSpm, _, _) = Statistics.ChiSquare([.. exact.Select(e => (e.Value, spm.GetValueOrDefault(e.Key)))], Draws);
+        output.WriteLine($"{text} alpha {alpha}: {exact.Count} segmentations, df {df}; ours p = {pOurs:G3}, spm's own sampler p = {pSpm:G3}");
+        Assert.True(pOurs > Significance, $"our draws do not follow exp(alpha S)/Z: p = {pOurs}");
+        Assert.True(pSpm > Significance, $"spm's draws do not follow the distribution we compute (alpha means something else?): p = {pSpm}");
+    }
+
+    [Theory]
+    [InlineData("test_model.model", "")]
+    [InlineData("nmt_nfkc", "--normalization_rule_name=nmt_nfkc")]
+    [InlineData("nfkc_byte_fallback", "--normalization_rule_name=nfkc --byte_fallback=true")]
+    public void Entropy_EqualsSpmCalculateEntropy(string name, string flags)
+    {
+        string path = flags.Length == 0 ? SentencePiecePeer.SharedModelPath(name) : SentencePiecePeer.TrainedModelPath(name, flags);
+        var tokenizer = SentencePieceTokenizer.Load(path);
+        List<string> lines = ValidLines(200);
+        const string script = """
+            import sys, sentencepiece as spm
+            sp = spm.SentencePieceProcessor(model_file=sys.argv[1])
+            for line in open(sys.argv[2], encoding='utf-8').read().split('\n')[:-1]:
+                print(' '.join(repr(sp.calculate_entropy(line, a)) for a in (0.1, 0.5, 1.0)))
+            """;
+        var expected = SentencePiecePeer.RunPython(script, path, string.Concat(lines.Select(l => l + "\n")))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ').Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray()).ToList();
+        Assert.Equal(lines.Count, expected.Count);
+        double worst = 0;
+        for (int i = 0; i < lines.Count; i++)
+            for (int a = 0; a < 3; a++)
+            {
+                double alpha = new[] { 0.1, 0.5, 1.0 }[a];
+                double ours = tokenizer.Entropy(lines[i], alpha), theirs = expected[i][a];
+                double error = Math.Abs(ours - theirs) / Math.Max(1, Math.Abs(theirs));
+                worst = Math.Max(worst, error);
+                // spm accumulates in float32 with a log-sum-exp that drops terms 50 below the max; its values
+                // carry ~1e-5 relative error (Entropy_IsExact_AgainstBruteForce shows ours is the exact one).
+                Assert.True(error <= 1e-4, $"line {i} alpha {alpha}: ours {ours}, spm {theirs}");
+            }
+        output.WriteLine($"{name}: entropy of {lines.Count} lines at 3 alphas, worst relative difference from spm {worst:G3}");
+    }
+
+    [Theory]
+    [InlineData("test_model.model", "hello world", 1.0)]
+    [InlineData("test_model.model", "telescope", 0.5)]
+    [InlineData("test_ja_model.model", "吾輩は猫である。名前", 1.0)]
+    public void Entropy_IsExact_AgainstBruteForce(string model, string text, double alpha)
+    {
+        string path = SentencePiecePeer.SharedModelPath(model);
+        var tokenizer = SentencePieceTokenizer.Load(path);
+        double exact = -EnumeratePaths(tokenizer, text, alpha).Sum(p => p.Probability * Math.Log(p.Probability));
+        double ours = tokenizer.Entropy(text, alpha);
+        const string script = """
+            import sys, sentencepiece as spm
+            sp = spm.SentencePieceProcessor(model_file=sys.argv[1])
+            text, alpha = open(sys.argv[2], encoding='utf-8').read().split('\t')
+            print(repr(sp.calculate_entropy(text, float(alpha))))
+            """;
+        double spm = double.Parse(SentencePiecePeer.RunPython(script, path, $"{text}\t{alpha.ToString(CultureInfo.InvariantCulture)}"), CultureInfo.InvariantCulture);
+        output.WriteLine($"{text} alpha {alpha}: brute force {exact:R}, ours {ours:R} (off by {Math.Abs(ours - exact):G2}), spm {spm:R} (off by {Math.Abs(spm - exact):G2})");
+        Assert.True(Math.Abs(ours - exact) <= 1e-9 * Math.Max(1, exact), $"ours {ours} vs brute force {exact}");
+    }
+
+    [Theory]
+    [InlineData("test_model.model", "")]
+    [InlineData("test_ja_model.model", "")]
+    [InlineData("nfkc_byte_fallback", "--normalization_rule_name=nfkc --byte_fallback=true")]
+    public void NBest_EqualsSpmNBestEncode(string name, string flags)
+    {
+        const int k = 5;
+        string path = flags.Length == 0 ? SentencePiecePeer.SharedModelPath(name) : SentencePiecePeer.TrainedModelPath(name, flags);
+        var tokenizer = SentencePieceTokenizer.Load(path);
+        List<string> lines = ValidLines(60).Where(l => l.Length < 200).ToList();
+        const string script = """
+            import sys, sentencepiece as spm
+            sp = spm.SentencePieceProcessor(model_file=sys.argv[1])
+            for line in open(sys.argv[2], encoding='utf-8').read().split('\n')[:-1]:
+                p = sp.nbest_encode_as_immutable_proto(line, 5)
+                print('|'.join(repr(n.score) + ':' + ' '.join(str(x.id) for x in n.pieces) for n in p.nbests))
+            """;
+        var expected = SentencePiecePeer.RunPython(script, path, string.Concat(lines.Select(l => l + "\n"))).Split('\n').SkipLast(1).ToList();
+        Assert.Equal(lines.Count, expected.Count);
+        int compared = 0;
+        for (int i = 0; i < lines.Count; i++)
+        {
+            var theirs = expected[i].Split('|').Select(n => n.Split(':')).Select(f => (Score: double.Parse(f[0], CultureInfo.InvariantCulture), Ids: f[1])).ToList();
+            var ours = tokenizer.NBest(lines[i], k).Select(s => (Score: s.LogProb, Ids: string.Join(" ", s.Ids))).ToList();
+            Assert.Equal(theirs.Count, ours.Count);
+            for (int r = 0; r < ours.Count; r++)
+            {
+                // spm accumulates n-best scores in float from the end: scores agree to float precision, and
+                // paths may swap only within a tie at that precision.
+                double tolerance = 1e-4 * Math.Max(1, Math.Abs(theirs[r].Score));
+                Assert.True(Math.Abs(ours[r].Score - theirs[r].Score) <= tolerance, $"line {i} rank {r}: score {ours[r].Score} vs spm {theirs[r].Score}");
+                bool tiedWithBoundary = Math.Abs(theirs[r].Score - theirs[^1].Score) <= tolerance;
+                if (!tiedWithBoundary)
+                    Assert.True(ours.Any(o => o.Ids == theirs[r].Ids), $"line {i}: spm's rank-{r} segmentation [{theirs[r].Ids}] is missing from ours");
+                compared++;
+            }
+        }
+        output.WriteLine($"{name}: {compared} n-best entries (k = {k}) on {lines.Count} lines equal spm's");
+    }
+
+    private static List<string> ValidLines(int perSource)
+    {
+        var strict = new UTF8Encoding(false, throwOnInvalidBytes: true);
+        var result = new List<string>();
+        foreach (byte[] line in SentencePiecePeer.RealLines(perSource).Concat(SentencePiecePeer.EdgeCases()))
+        {
+            try { result.Add(strict.GetString(line)); }
+            catch (DecoderFallbackException) { }
+        }
+        return result.Where(l => !l.Contains('\r') && l.Length < 2000).ToList();
+    }
+
+    /// <summary>The exact distribution of encodings (paths with unknown runs merged, as the tokenizer reports them).</summary>
+    private static Dictionary<string, double> ExactDistribution(SentencePieceTokenizer tokenizer, string text, double alpha)
+    {
+        int unknown = tokenizer.Model.UnknownId;
+        var result = new Dictionary<string, double>();
+        foreach (var (ids, probability) in EnumeratePaths(tokenizer, text, alpha))
+        {
+            string key = string.Join(" ", ids.Where((id, i) => !(id == unknown && i > 0 && ids[i - 1] == unknown)));
+            result[key] = result.GetValueOrDefault(key) + probability;
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Every segmentation of the normalized text by brute force (pieces found by PieceToId on every span
+    /// between character starts, unknown nodes where no one-character piece exists), with exact probabilities.
+    /// </summary>
+    private static List<(List<int> Ids, double Probability)> EnumeratePaths(SentencePieceTokenizer tokenizer, string text, double alpha)
+    {
+        SentencePieceModel model = tokenizer.Model;
+        byte[] normalized = Encoding.UTF8.GetBytes(tokenizer.Normalize(text));
+        var starts = new List<int>();
+        for (int i = 0; i < normalized.Length; i++) if ((normalized[i] & 0xC0) != 0x80) starts.Add(i);
+        starts.Add(normalized.Length);
+        var paths = new List<(List<int> Ids, double Score)>();
+        void Walk(int s, List<int> ids, double score)
+        {
+            if (s == starts.Count - 1)
+            {
+                paths.Add((new List<int>(ids), score));
+                return;
+            }
+            bool single = false;
+            for (int e = s + 1; e < starts.Count; e++)
+            {
+                string piece = Encoding.UTF8.GetString(normalized, starts[s], starts[e] - starts[s]);
+                int id = model.PieceToId(piece);
+                if (id == model.UnknownId || model.GetPieceType(id) != SentencePieceType.Normal) continue;
+                single |= e == s + 1;
+                ids.Add(id);
+                Walk(e, ids, score + model.GetScore(id));
+                ids.RemoveAt(ids.Count - 1);
+            }
+            if (single) return;
+            ids.Add(model.UnknownId);
+            Walk(s + 1, ids, score + (model.MinScore - 10f));
+            ids.RemoveAt(ids.Count - 1);
+        }
+        Walk(0, [], 0);
+        double max = paths.Max(p => alpha * p.Score);
+        double z = paths.Sum(p => Math.Exp(alpha * p.Score - max));
+        return paths.Select(p => (p.Ids, Math.Exp(alpha * p.Score - max) / z)).ToList();
+    }
+}
