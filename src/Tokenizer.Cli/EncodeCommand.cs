@@ -32,7 +32,6 @@ internal static class EncodeCommand
         int EncodeSentencePiece(ParseResult parse, SentencePieceTokenizer spm)
         {
             if (parse.GetValue(raw)) throw new CliException(ExitCodes.Usage, "--raw does not apply to SentencePiece models (their normalizer reads malformed UTF-8 as U+FFFD)");
-            if (parse.GetValue(alpha) >= 0) throw new CliException(ExitCodes.Usage, "--alpha (sampling) is not available for SentencePiece models yet");
             // Each line is a sentence with its own bos/eos, as spm_encode --extra_options=bos:eos writes them.
             bool addBos = parse.GetValue(bos), addEos = parse.GetValue(eos);
             var vocabulary = IdVocabulary.Of(spm);
@@ -44,7 +43,8 @@ internal static class EncodeCommand
             {
                 using CountingStream source = CommonOptions.OpenSource(io, parse.GetValue(text), parse.GetValue(input));
                 Progress.Run(io, quiet: parse.GetValue(quiet), total: source.KnownLength, update =>
-                    (lines, tokens) = SentencePieceHost.Encode(spm, source, stream, writer, addBos, addEos, parse.GetValue(format) == "pieces", parse.GetValue(threads), io.Cancellation,
+                    (lines, tokens) = SentencePieceHost.Encode(spm, source, stream, writer, addBos, addEos, parse.GetValue(format) == "pieces",
+                        new SamplingOptions(parse.GetValue(alpha), parse.GetValue(seed)), parse.GetValue(threads), io.Cancellation,
                         t => update(source.BytesRead, t)));
                 bytes = source.BytesRead;
             });

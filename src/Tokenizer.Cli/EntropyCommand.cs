@@ -16,10 +16,13 @@ internal static class EntropyCommand
         var command = new Command("entropy", "Print the entropy (nats, then bits) of the text's segmentation distribution P^alpha / Z.") { text, model, input, alpha };
         command.SetAction(parse =>
         {
-            var tokenizer = new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model)));
             double a = parse.GetValue(alpha);
             if (!(a >= 0) || double.IsInfinity(a)) throw new CliException(ExitCodes.Usage, "--alpha must be finite and >= 0");
-            double nats = tokenizer.Entropy(CommonOptions.ReadText(io, parse.GetValue(text), parse.GetValue(input)), a);
+            string source = CommonOptions.ReadText(io, parse.GetValue(text), parse.GetValue(input));
+            // A SentencePiece model reads the whole text as one sentence (spm's calculate_entropy).
+            double nats = SentencePieceHost.TryLoad(parse.GetValue(model)) is { } spm
+                ? spm.Entropy(source, a)
+                : new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model))).Entropy(source, a);
             string line = string.Create(CultureInfo.InvariantCulture, $"{nats:R}\t{nats / Math.Log(2):R}\n");
             io.Stdout.Write(Encoding.UTF8.GetBytes(line));
             return ExitCodes.Success;

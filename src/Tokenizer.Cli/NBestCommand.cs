@@ -18,15 +18,28 @@ internal static class NBestCommand
         var command = new Command("nbest", "Print the k most probable segmentations: log-probability, a tab, the tokens.") { text, model, input, k, format };
         command.SetAction(parse =>
         {
-            var tokenizer = new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model)));
             if (parse.GetValue(k) < 1) throw new CliException(ExitCodes.Usage, "--k must be at least 1");
             string source = CommonOptions.ReadText(io, parse.GetValue(text), parse.GetValue(input));
             bool pieces = parse.GetValue(format) == "pieces";
+            IReadOnlyList<Segmentation> best;
+            Func<int, string> show;
+            if (SentencePieceHost.TryLoad(parse.GetValue(model)) is { } spm)
+            {
+                // The whole text is one sentence, as in the Python binding's nbest_encode.
+                best = spm.NBest(source, parse.GetValue(k));
+                show = spm.Model.IdToPiece;
+            }
+            else
+            {
+                var tokenizer = new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model)));
+                best = tokenizer.NBest(source, parse.GetValue(k));
+                show = id => PieceText.FormatForListing(tokenizer.Model.GetPieceBytes(id));
+            }
             var sb = new StringBuilder();
-            foreach (Segmentation s in tokenizer.NBest(source, parse.GetValue(k)))
+            foreach (Segmentation s in best)
             {
                 sb.Append(s.LogProb.ToString("R", CultureInfo.InvariantCulture)).Append('\t');
-                sb.AppendJoin(' ', pieces ? s.Ids.Select(id => PieceText.FormatForListing(tokenizer.Model.GetPieceBytes(id))) : s.Ids.Select(id => id.ToString(CultureInfo.InvariantCulture)));
+                sb.AppendJoin(' ', pieces ? s.Ids.Select(show) : s.Ids.Select(id => id.ToString(CultureInfo.InvariantCulture)));
                 sb.Append('\n');
             }
             io.Stdout.Write(Encoding.UTF8.GetBytes(sb.ToString()));

@@ -20,10 +20,13 @@ internal static class SentencePieceHost
         return ModelFile.Detect(head) == ModelFileFormat.SentencePiece ? SentencePieceTokenizer.Load(path) : null;
     }
 
-    /// <summary>Encodes each line of <paramref name="source"/>; batches of lines are encoded on <paramref name="threads"/> threads and written in order.</summary>
+    /// <summary>
+    /// Encodes each line of <paramref name="source"/>; batches of lines are encoded on <paramref name="threads"/>
+    /// threads and written in order. Line i (from 0) draws with sentence index i, so sampling is reproducible.
+    /// </summary>
     /// <returns>(lines, tokens).</returns>
     public static (long Lines, long Tokens) Encode(SentencePieceTokenizer tokenizer, Stream source, Stream output, IdWriter writer,
-        bool bos, bool eos, bool pieceText, int threads, CancellationToken cancellation, Action<long> progress)
+        bool bos, bool eos, bool pieceText, SamplingOptions sampling, int threads, CancellationToken cancellation, Action<long> progress)
     {
         long lines = 0, tokens = 0;
         writer.Begin(output);
@@ -46,13 +49,14 @@ internal static class SentencePieceHost
             var results = new int[batch.Count][];
             var pieces = pieceText ? new IReadOnlyList<string>[batch.Count] : null;
             byte[] block = buffer;
+            long firstLine = lines;
             Parallel.For(0, threads, options, part =>
             {
                 for (int k = part * batch.Count / threads; k < (part + 1) * batch.Count / threads; k++)
                 {
                     ReadOnlySpan<byte> line = block.AsSpan(batch[k].Start, batch[k].Length);
-                    if (pieces is not null) pieces[k] = tokenizer.EncodeToPieces(line);
-                    else results[k] = [.. tokenizer.EncodeToIds(line, bos, eos)];
+                    if (pieces is not null) pieces[k] = tokenizer.EncodeToPieces(line, sampling with { FirstChunk = sampling.FirstChunk + firstLine + k });
+                    else results[k] = [.. tokenizer.EncodeToIds(line, sampling with { FirstChunk = sampling.FirstChunk + firstLine + k }, bos, eos)];
                 }
             });
             for (int k = 0; k < results.Length; k++)

@@ -92,17 +92,8 @@ public sealed class SentencePieceTokenizer
         SentencePieceScratch scratch = SentencePieceScratch.Rent();
         try
         {
-            NormalizedBuffer normalized = scratch.Normalized;
-            Model.Normalizer.Normalize(utf8, normalized);
-            int count = 0;
-            if (normalized.Length > 0)
-            {
-                scratch.EnsureLattice(normalized.Length);
-                CounterRng rng = sampling.RngForChunk(0);
-                (count, _) = GraphSampler.Sample(LatticeGraph.ForSentencePiece(Model, normalized.Bytes), sampling.Alpha, ref rng, scratch.PathIds, scratch.PathStarts);
-            }
-            int outCount = PostProcess(scratch, count, normalized.Length, normalized.ToOriginal);
-            ids.AddRange(scratch.OutIds.AsSpan(0, outCount));
+            int count = EncodeCore(utf8, scratch, sampling);
+            ids.AddRange(scratch.OutIds.AsSpan(0, count));
         }
         finally
         {
@@ -275,12 +266,13 @@ public sealed class SentencePieceTokenizer
     /// The pieces of the text's encoding as spm reports them (<c>spm_encode --output_format=piece</c>): the
     /// stored piece, except that an unknown shows the normalized text it stands for.
     /// </summary>
-    public IReadOnlyList<string> EncodeToPieces(ReadOnlySpan<byte> utf8)
+    public IReadOnlyList<string> EncodeToPieces(ReadOnlySpan<byte> utf8, SamplingOptions? sampling = null)
     {
+        if (sampling is { IsViterbi: false } options) CheckAlpha(options.Alpha);
         SentencePieceScratch scratch = SentencePieceScratch.Rent();
         try
         {
-            int count = EncodeCore(utf8, scratch);
+            int count = EncodeCore(utf8, scratch, sampling);
             var pieces = new List<string>(count);
             for (int k = 0; k < count; k++) pieces.Add(SpmPiece(scratch, k));
             return pieces;
@@ -296,12 +288,20 @@ public sealed class SentencePieceTokenizer
             ? Encoding.UTF8.GetString(scratch.Normalized.Bytes[scratch.OutNormStarts[k]..scratch.OutNormEnds[k]])
             : Model.IdToPiece(scratch.OutIds[k]);
 
-    /// <summary>Normalizes and solves the lattice; the output tokens are left in the scratch.</summary>
-    private int EncodeCore(ReadOnlySpan<byte> utf8, SentencePieceScratch scratch)
+    /// <summary>Normalizes and solves the lattice (Viterbi, or a draw); the output tokens are left in the scratch.</summary>
+    private int EncodeCore(ReadOnlySpan<byte> utf8, SentencePieceScratch scratch, SamplingOptions? sampling = null)
     {
         NormalizedBuffer normalized = scratch.Normalized;
         Model.Normalizer.Normalize(utf8, normalized);
-        int count = normalized.Length == 0 ? 0 : SentencePieceViterbi.Solve(Model, normalized.Bytes, scratch);
+        int count = 0;
+        if (normalized.Length == 0) { }
+        else if (sampling is { IsViterbi: false } options)
+        {
+            scratch.EnsureLattice(normalized.Length);
+            CounterRng rng = options.RngForChunk(0);
+            (count, _) = GraphSampler.Sample(LatticeGraph.ForSentencePiece(Model, normalized.Bytes), options.Alpha, ref rng, scratch.PathIds, scratch.PathStarts);
+        }
+        else count = SentencePieceViterbi.Solve(Model, normalized.Bytes, scratch);
         return PostProcess(scratch, count, normalized.Length, normalized.ToOriginal);
     }
 

@@ -50,6 +50,35 @@ public class CliSentencePieceTests
     }
 
     [Fact]
+    public void Sampling_IsReproducible_AndIndependentOfThreads_AndEqualsTheLibrary()
+    {
+        byte[] input = Input();
+        var one = CliRunner.Run(input, "encode", "--model", JaModel, "--alpha", "0.2", "--seed", "7", "--threads", "1", "--quiet");
+        var two = CliRunner.Run(input, "encode", "--model", JaModel, "--alpha", "0.2", "--seed", "7", "--threads", "2", "--quiet");
+        var viterbi = CliRunner.Run(input, "encode", "--model", JaModel, "--quiet");
+        Assert.Equal(0, one.Code);
+        Assert.Equal(one.Stdout, two.Stdout);
+        Assert.NotEqual(viterbi.Stdout, one.Stdout);
+        var tokenizer = SentencePieceTokenizer.Load(JaModel);
+        string[] lines = Encoding.UTF8.GetString(one.Stdout).Split('\n');
+        var inputLines = SentencePiecePeer.SplitLines(input).ToList();
+        for (int i = 0; i < inputLines.Count; i += 97)
+            Assert.Equal(string.Join(" ", tokenizer.EncodeToIds(inputLines[i], new SamplingOptions(0.2, 7, FirstChunk: i))), lines[i]);
+    }
+
+    [Fact]
+    public void NBestAndEntropy_EqualTheLibrary()
+    {
+        var tokenizer = SentencePieceTokenizer.Load(JaModel);
+        var (code, stdout, _) = CliRunner.Run("", "nbest", "吾輩は猫である", "--model", JaModel, "-k", "3");
+        Assert.Equal(0, code);
+        Assert.Equal(tokenizer.NBest("吾輩は猫である", 3).Select(s => string.Join(" ", s.Ids)), stdout.TrimEnd('\n').Split('\n').Select(l => l.Split('\t')[1]));
+        (code, stdout, _) = CliRunner.Run("", "entropy", "吾輩は猫である", "--model", JaModel, "--alpha", "0.5");
+        Assert.Equal(0, code);
+        Assert.Equal(tokenizer.Entropy("吾輩は猫である", 0.5), double.Parse(stdout.Split('\t')[0], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public void Decode_EqualsSpmDecode()
     {
         byte[] input = Input();
