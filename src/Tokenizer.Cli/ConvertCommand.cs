@@ -2,18 +2,26 @@ using System.CommandLine;
 
 namespace BytePiece.Cli;
 
-/// <summary><c>bytepiece convert</c>: between BytePiece JSON and the native binary format.</summary>
+/// <summary><c>bytepiece convert</c>: between BytePiece JSON and the native binary format; a SentencePiece model to tokenizer.json.</summary>
 internal static class ConvertCommand
 {
     public static Command Create(CliIO io)
     {
         var model = CommonOptions.Model();
         var output = new Option<string>("--output", "-o") { Description = "Output model file (.bpm: native; anything else: BytePiece JSON).", Required = true };
-        var to = new Option<string?>("--to") { Description = "Output format, overriding the extension: json or native." };
-        to.AcceptOnlyFromAmong("json", "native");
-        var command = new Command("convert", "Convert a model between BytePiece JSON and the native format.") { model, output, to };
+        var to = new Option<string?>("--to") { Description = "Output format, overriding the extension: json or native (BytePiece models); a SentencePiece .model is written as HuggingFace tokenizer.json." };
+        to.AcceptOnlyFromAmong("json", "native", "tokenizer.json");
+        var command = new Command("convert", "Convert a model between BytePiece JSON and the native format, or a SentencePiece model to tokenizer.json.") { model, output, to };
         command.SetAction(parse =>
         {
+            if (SentencePieceHost.TryLoad(parse.GetValue(model)) is { } spm)
+            {
+                if (parse.GetValue(to) is "json" or "native") throw new CliException(ExitCodes.Usage, "a SentencePiece model converts only to tokenizer.json");
+                TokenizerJsonWriter.Write(spm.Model, parse.GetValue(output)!);
+                io.Stderr.WriteLine($"wrote {parse.GetValue(output)} (HuggingFace tokenizer.json, Unigram, {spm.VocabSize} pieces)");
+                return ExitCodes.Success;
+            }
+            if (parse.GetValue(to) == "tokenizer.json") throw new CliException(ExitCodes.Usage, "only SentencePiece models convert to tokenizer.json");
             UnigramModel loaded = CommonOptions.LoadModel(parse.GetValue(model));
             string path = parse.GetValue(output)!;
             ModelFileFormat format = parse.GetValue(to) switch

@@ -56,6 +56,7 @@ public sealed class SentencePieceModel
         EscapeWhitespaces = spec.EscapeWhitespaces;
         TreatWhitespaceAsSuffix = spec.TreatWhitespaceAsSuffix;
         NormalizerName = spec.NormalizerName;
+        PrecompiledCharsMap = spec.CharsMap ?? [];
         UnknownSurface = spec.UnknownSurface;
         UnknownId = unknownId;
         BosId = ControlId(spec.BosPiece);
@@ -113,6 +114,9 @@ public sealed class SentencePieceModel
 
     /// <summary>The dummy U+2581 goes at the end instead of the start.</summary>
     public bool TreatWhitespaceAsSuffix { get; }
+
+    /// <summary>The precompiled charsmap as stored in the model (empty when the model maps no characters).</summary>
+    public ReadOnlyMemory<byte> PrecompiledCharsMap { get; }
 
     /// <summary>The normalization rule's name (nmt_nfkc, nfkc, identity, ...; informational).</summary>
     public string NormalizerName { get; }
@@ -249,7 +253,7 @@ public sealed class SentencePieceModel
 
         var userIds = Enumerable.Range(0, n).Where(i => types[i] == SentencePieceType.UserDefined).ToArray();
         PieceTrie? userTrie = userIds.Length == 0 ? null : BuildTrie(bytes, offsets, types, t => t == SentencePieceType.UserDefined, null).Trie;
-        PrecompiledCharsMap? charsMap = spec.CharsMap is { Length: > 0 } blob ? PrecompiledCharsMap.Parse(blob) : null;
+        BytePiece.PrecompiledCharsMap? charsMap = spec.CharsMap is { Length: > 0 } blob ? BytePiece.PrecompiledCharsMap.Parse(blob) : null;
         var normalizer = new SentencePieceNormalizer(charsMap, userTrie, spec.AddDummyPrefix, spec.RemoveExtraWhitespaces,
             spec.EscapeWhitespaces, spec.TreatWhitespaceAsSuffix);
         return new SentencePieceModel(bytes, offsets, scores, types, spec, reserved, lookup, lookupIds, trie, trieIds,

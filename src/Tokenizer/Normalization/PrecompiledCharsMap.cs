@@ -71,10 +71,7 @@ internal sealed class PrecompiledCharsMap
             }
         }
         if (longest == 0) return 0;
-        if (value > (uint)_pool.Length) throw new ModelFormatException($"the precompiled charsmap points at byte {value} of a {_pool.Length}-byte pool");
-        ReadOnlySpan<byte> rest = _pool.AsSpan((int)value);
-        int end = rest.IndexOf((byte)0);
-        replacement = end < 0 ? rest : rest[..end];
+        replacement = PoolString(value);
         return longest;
     }
 
@@ -94,6 +91,39 @@ internal sealed class PrecompiledCharsMap
             if (kind == 0 || (kind == 2 && i + 1 < input.Length && input[i + 1] >= 128)) break;
         }
         return i;
+    }
+
+    /// <summary>
+    /// HuggingFace's reading of the map (spm_precompiled's <c>transform</c>): the replacement of the
+    /// SHORTEST key that prefixes <paramref name="input"/>, the walk stopping at a NUL byte. Not spm's rule.
+    /// </summary>
+    public bool ShortestMatch(ReadOnlySpan<byte> input, out ReadOnlySpan<byte> replacement)
+    {
+        replacement = default;
+        uint[] units = _units;
+        uint id = Offset(units[0]);
+        foreach (byte c in input)
+        {
+            if (c == 0) break;
+            id ^= c;
+            if (id >= (uint)units.Length) break;
+            uint unit = units[id];
+            if (Label(unit) != c) break;
+            id ^= Offset(unit);
+            if (!HasLeaf(unit)) continue;
+            if (id >= (uint)units.Length) break;
+            replacement = PoolString(units[id] & 0x7FFFFFFF);
+            return true;
+        }
+        return false;
+    }
+
+    private ReadOnlySpan<byte> PoolString(uint value)
+    {
+        if (value > (uint)_pool.Length) throw new ModelFormatException($"the precompiled charsmap points at byte {value} of a {_pool.Length}-byte pool");
+        ReadOnlySpan<byte> rest = _pool.AsSpan((int)value);
+        int end = rest.IndexOf((byte)0);
+        return end < 0 ? rest : rest[..end];
     }
 
     private byte ClassifyAscii(byte b)

@@ -1,0 +1,154 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace BytePiece;
+
+/// <summary>One step of a tokenizer.json <c>normalizer</c>, applied to the whole text with alignments kept.</summary>
+internal abstract class TextNormalizerStep
+{
+    public abstract AlignedText Apply(AlignedText text);
+
+    /// <summary>The spans of the grapheme clusters of <paramref name="text"/>, in code point indices.</summary>
+    protected static List<(int Start, int End)> Graphemes(AlignedText text)
+    {
+        string s = text.ToString();
+        int[] runeOf = text.RuneIndexOfChar();
+        var result = new List<(int, int)>();
+        for (int i = 0; i < s.Length;)
+        {
+            int length = StringInfo.GetNextTextElementLength(s, i);
+            result.Add((runeOf[i], runeOf[i + length]));
+            i += length;
+        }
+        return result;
+    }
+}
+
+/// <summary>
+/// <c>Precompiled</c> as HuggingFace applies it (tokenizers' precompiled.rs), not as spm does: per
+/// grapheme cluster of fewer than 6 UTF-8 bytes, the shortest charsmap key that prefixes the cluster
+/// replaces the whole cluster; otherwise each code point is looked up alone.
+/// </summary>
+internal sealed class PrecompiledStep(PrecompiledCharsMap map) : TextNormalizerStep
+{
+    public override AlignedText Apply(AlignedText text)
+    {
+        var changes = new List<(Rune, int)>(text.Count);
+        bool modified = false;
+        Span<byte> one = stackalloc byte[4];
+        // HF's replace(): the new code points replace the old ones; when there are more, the last extra
+        // ones are insertions; when fewer, the last change so far (maybe an earlier code point's) removes the rest.
+        void Add(ReadOnlySpan<byte> replacement, int oldCount)
+        {
+            modified = true;
+            int added = 0;
+            foreach (Rune r in Encoding.UTF8.GetString(replacement).EnumerateRunes())
+            {
+                changes.Add((r, 0));
+                added++;
+            }
+            int diff = added - oldCount;
+            if (diff > 0) for (int k = changes.Count - diff; k < changes.Count; k++) changes[k] = (changes[k].Item1, 1);
+            else if (diff < 0 && changes.Count > 0) changes[^1] = (changes[^1].Item1, changes[^1].Item2 + diff);
+        }
+        foreach (var (start, end) in Graphemes(text))
+        {
+            byte[] cluster = Encoding.UTF8.GetBytes(text.Slice(start, end).ToString());
+            if (cluster.Length < 6 && map.ShortestMatch(cluster, out ReadOnlySpan<byte> whole))
+            {
+                Add(whole, end - start);
+                continue;
+            }
+            for (int k = start; k < end; k++)
+            {
+                int length = text.Runes[k].EncodeToUtf8(one);
+                if (map.ShortestMatch(one[..length], out ReadOnlySpan<byte> replacement)) Add(replacement, 1);
+                else changes.Add((text.Runes[k], 0));
+            }
+        }
+        return modified ? text.Transform(0, text.Count, changes, 0) : text;
+    }
+}
+
+/// <summary><c>Replace</c>: every non-overlapping match of a string or regex pattern becomes the content.</summary>
+internal sealed class ReplaceStep(Regex pattern, string content) : TextNormalizerStep
+{
+    public override AlignedText Apply(AlignedText text)
+    {
+        // Matches are replaced from the last so that earlier indices stay valid; each replacement's code
+        // points are insertions after the removed match (HF: they take the origin of its last code point).
+        int[] runeOf = text.RuneIndexOfChar();
+        var matches = pattern.Matches(text.ToString()).Where(m => m.Length > 0).Reverse();
+        var replacement = content.EnumerateRunes().Select(r => (r, 1)).ToList();
+        foreach (Match m in matches)
+        {
+            int start = runeOf[m.Index], end = runeOf[m.Index + m.Length];
+            text = text.Transform(start, end, replacement, end - start);
+        }
+        return text;
+    }
+}
+
+/// <summary><c>Strip</c>: leading and/or trailing whitespace removed.</summary>
+internal sealed class StripStep(bool left, bool right) : TextNormalizerStep
+{
+    public override AlignedText Apply(AlignedText text)
+    {
+        int start = 0, end = text.Count;
+        if (left) while (start < end && Rune.IsWhiteSpace(text.Runes[start])) start++;
+        if (right) while (end > start && Rune.IsWhiteSpace(text.Runes[end - 1])) end--;
+        if (start == 0 && end == text.Count) return text;
+        var changes = new List<(Rune, int)>();
+        for (int k = start; k < end; k++) changes.Add((text.Runes[k], k == end - 1 ? -(text.Count - end) : 0));
+        return text.Transform(0, text.Count, changes, start);
+    }
+}
+
+/// <summary>NFC/NFD/NFKC/NFKD, applied per grapheme cluster so that every output code point keeps its cluster's origin.</summary>
+internal sealed class UnicodeFormStep(NormalizationForm form) : TextNormalizerStep
+{
+    public override AlignedText Apply(AlignedText text)
+    {
+        var spans = new List<(int, int, string?)>();
+        foreach (var (start, end) in Graphemes(text))
+        {
+            string cluster = text.Slice(start, end).ToString();
+            string normalized = cluster.Normalize(form);
+            spans.Add((start, end, normalized == cluster ? null : normalized));
+        }
+        return text.Rewrite(spans);
+    }
+}
+
+/// <summary><c>Lowercase</c>, code point by code point.</summary>
+internal sealed class LowercaseStep : TextNormalizerStep
+{
+    public override AlignedText Apply(AlignedText text)
+    {
+        var changes = new List<(Rune, int)>(text.Count);
+        foreach (Rune r in text.Runes)
+        {
+            int index = 0;
+            foreach (Rune lower in r.ToString().ToLowerInvariant().EnumerateRunes()) changes.Add((lower, index++ > 0 ? 1 : 0));
+        }
+        return text.Transform(0, text.Count, changes, 0);
+    }
+}
+
+/// <summary><c>Prepend</c>: a string before non-empty text (aligned to its first code point).</summary>
+internal sealed class PrependStep(string prefix) : TextNormalizerStep
+{
+    public override AlignedText Apply(AlignedText text)
+        => text.Count == 0 ? text : text.Rewrite([(0, 0, null), (0, 1, prefix + text.Runes[0].ToString()), (1, text.Count, null)]);
+}
+
+/// <summary><c>Sequence</c>: the steps in order.</summary>
+internal sealed class SequenceStep(IReadOnlyList<TextNormalizerStep> steps) : TextNormalizerStep
+{
+    public override AlignedText Apply(AlignedText text)
+    {
+        foreach (TextNormalizerStep step in steps) text = step.Apply(text);
+        return text;
+    }
+}
