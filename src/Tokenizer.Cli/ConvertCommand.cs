@@ -14,10 +14,10 @@ internal static class ConvertCommand
         var command = new Command("convert", "Convert a model between BytePiece JSON and the native format, or a SentencePiece model to tokenizer.json.") { model, output, to };
         command.SetAction(parse =>
         {
-            if (SentencePieceHost.TryLoad(parse.GetValue(model)) is { } spm)
+            if (SentenceModel.TryLoad(parse.GetValue(model)) is SentencePieceSentences spm)
             {
                 if (parse.GetValue(to) is "json" or "native") throw new CliException(ExitCodes.Usage, "a SentencePiece model converts only to tokenizer.json");
-                TokenizerJsonWriter.Write(spm.Model, parse.GetValue(output)!);
+                TokenizerJsonWriter.Write(spm.Tokenizer.Model, parse.GetValue(output)!);
                 io.Stderr.WriteLine($"wrote {parse.GetValue(output)} (HuggingFace tokenizer.json, Unigram, {spm.VocabSize} pieces)");
                 return ExitCodes.Success;
             }

@@ -19,17 +19,17 @@ internal static class DecodeCommand
         command.SetAction(parse =>
         {
             string[] literal = parse.GetValue(ids) ?? [];
-            if (SentencePieceHost.TryLoad(parse.GetValue(model)) is { } spm)
+            if (SentenceModel.TryLoad(parse.GetValue(model)) is { } spm)
             {
                 io.WriteOutput(parse.GetValue(output), stream =>
                 {
                     if (literal.Length > 0)
                     {
-                        SentencePieceHost.Decode(spm, [(string.Join(' ', literal), "arguments")], stream);
+                        SentenceModelHost.Decode(spm, [(string.Join(' ', literal), "arguments")], stream);
                         return;
                     }
                     using var reader = new StreamReader(io.OpenInput(parse.GetValue(input)), Encoding.UTF8);
-                    SentencePieceHost.Decode(spm, Lines(reader), stream);
+                    SentenceModelHost.Decode(spm, Lines(reader), stream);
                 });
                 return ExitCodes.Success;
             }

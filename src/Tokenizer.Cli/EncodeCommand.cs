@@ -29,22 +29,23 @@ internal static class EncodeCommand
         var seed = CommonOptions.Seed();
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress bar and no summary line on stderr." };
         var command = new Command("encode", "Encode text to token ids (Viterbi, or sampled with --alpha).") { text, model, input, output, format, bos, eos, raw, alpha, seed, threads, quiet };
-        int EncodeSentencePiece(ParseResult parse, SentencePieceTokenizer spm)
+        int EncodeSentences(ParseResult parse, SentenceModel spm)
         {
-            if (parse.GetValue(raw)) throw new CliException(ExitCodes.Usage, "--raw does not apply to SentencePiece models (their normalizer reads malformed UTF-8 as U+FFFD)");
+            if (parse.GetValue(raw)) throw new CliException(ExitCodes.Usage, "--raw does not apply to SentencePiece and tokenizer.json models (their normalizers read text)");
             // Each line is a sentence with its own bos/eos, as spm_encode --extra_options=bos:eos writes them.
             bool addBos = parse.GetValue(bos), addEos = parse.GetValue(eos);
-            var vocabulary = IdVocabulary.Of(spm);
+            var vocabulary = spm.Vocabulary;
             IdWriter writer = IdWriter.Create(parse.GetValue(format)!, vocabulary, false, false, parse.GetValue(output));
-            if ((addBos && vocabulary.BosId < 0) || (addEos && vocabulary.EosId < 0)) IdWriter.Create("ids", vocabulary, addBos, addEos, null);
+            var sampling = new SamplingOptions(parse.GetValue(alpha), parse.GetValue(seed));
+            spm.CheckOptions(addBos, addEos, sampling);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             long lines = 0, tokens = 0, bytes = 0;
             io.WriteOutput(parse.GetValue(output), stream =>
             {
                 using CountingStream source = CommonOptions.OpenSource(io, parse.GetValue(text), parse.GetValue(input));
                 Progress.Run(io, quiet: parse.GetValue(quiet), total: source.KnownLength, update =>
-                    (lines, tokens) = SentencePieceHost.Encode(spm, source, stream, writer, addBos, addEos, parse.GetValue(format) == "pieces",
-                        new SamplingOptions(parse.GetValue(alpha), parse.GetValue(seed)), parse.GetValue(threads), io.Cancellation,
+                    (lines, tokens) = SentenceModelHost.Encode(spm, source, stream, writer, addBos, addEos, parse.GetValue(format) == "pieces",
+                        sampling, parse.GetValue(threads), io.Cancellation,
                         t => update(source.BytesRead, t)));
                 bytes = source.BytesRead;
             });
@@ -55,7 +56,7 @@ internal static class EncodeCommand
         command.SetAction(parse =>
         {
             if (parse.GetValue(threads) < 1) throw new CliException(ExitCodes.Usage, "--threads must be at least 1");
-            if (SentencePieceHost.TryLoad(parse.GetValue(model)) is { } spm) return EncodeSentencePiece(parse, spm);
+            if (SentenceModel.TryLoad(parse.GetValue(model)) is { } spm) return EncodeSentences(parse, spm);
             var tokenizer = new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model)));
             var sampling = new SamplingOptions(parse.GetValue(alpha), parse.GetValue(seed));
             IdWriter writer = IdWriter.Create(parse.GetValue(format)!, IdVocabulary.Of(tokenizer), parse.GetValue(bos), parse.GetValue(eos), parse.GetValue(output));

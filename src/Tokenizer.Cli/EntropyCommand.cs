@@ -20,7 +20,7 @@ internal static class EntropyCommand
             if (!(a >= 0) || double.IsInfinity(a)) throw new CliException(ExitCodes.Usage, "--alpha must be finite and >= 0");
             string source = CommonOptions.ReadText(io, parse.GetValue(text), parse.GetValue(input));
             // A SentencePiece model reads the whole text as one sentence (spm's calculate_entropy).
-            double nats = SentencePieceHost.TryLoad(parse.GetValue(model)) is { } spm
+            double nats = SentenceModel.TryLoad(parse.GetValue(model)) is { } spm
                 ? spm.Entropy(source, a)
                 : new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model))).Entropy(source, a);
             string line = string.Create(CultureInfo.InvariantCulture, $"{nats:R}\t{nats / Math.Log(2):R}\n");

@@ -10,9 +10,6 @@ internal sealed record IdVocabulary(int VocabSize, Func<int, string> PieceText, 
     public static IdVocabulary Of(BytePieceTokenizer tokenizer) => new(tokenizer.VocabSize,
         id => (uint)id < SpecialTokens.Count ? SpecialTokens.GetText(id) : BytePiece.PieceText.FormatForListing(tokenizer.Model.GetPieceBytes(id)),
         SpecialTokens.BosId, SpecialTokens.EosId);
-
-    /// <summary>A SentencePiece model: pieces as spm_encode prints them.</summary>
-    public static IdVocabulary Of(SentencePieceTokenizer tokenizer) => new(tokenizer.VocabSize, tokenizer.Model.IdToPiece, tokenizer.Model.BosId, tokenizer.Model.EosId);
 }
 
 /// <summary>Writes encoded parts in one of the <c>encode --format</c> formats.</summary>

@@ -13,9 +13,9 @@ internal static class InfoCommand
         command.SetAction(parse =>
         {
             string? path = parse.GetValue(model);
-            if (SentencePieceHost.TryLoad(path) is { } spm)
+            if (SentenceModel.TryLoad(path) is { } spm)
             {
-                io.Stdout.Write(Encoding.UTF8.GetBytes(SentencePieceHost.Info(spm, path!)));
+                io.Stdout.Write(Encoding.UTF8.GetBytes(spm.Info(path!)));
                 return ExitCodes.Success;
             }
             UnigramModel m = CommonOptions.LoadModel(path);

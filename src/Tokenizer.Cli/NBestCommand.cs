@@ -23,11 +23,11 @@ internal static class NBestCommand
             bool pieces = parse.GetValue(format) == "pieces";
             IReadOnlyList<Segmentation> best;
             Func<int, string> show;
-            if (SentencePieceHost.TryLoad(parse.GetValue(model)) is { } spm)
+            if (SentenceModel.TryLoad(parse.GetValue(model)) is { } spm)
             {
                 // The whole text is one sentence, as in the Python binding's nbest_encode.
                 best = spm.NBest(source, parse.GetValue(k));
-                show = spm.Model.IdToPiece;
+                show = spm.Vocabulary.PieceText;
             }
             else
             {

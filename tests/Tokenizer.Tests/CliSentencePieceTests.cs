@@ -121,3 +121,35 @@ public class CliSentencePieceTests
         return stdout.Result;
     }
 }
+
+/// <summary>The command line with a tokenizer.json: a sentence per line, ids as the library (itself checked against HF) gives them.</summary>
+public class CliTokenizerJsonTests
+{
+    [Fact]
+    public void ConvertThenEncodeAndDecode_EqualTheLibrary()
+    {
+        string json = Path.Combine(Path.GetTempPath(), $"bytepiece-cli-{Guid.NewGuid():N}.json");
+        try
+        {
+            var (code, _, stderr) = CliRunner.Run("", "convert", "--model", SentencePiecePeer.SharedModelPath("test_ja_model.model"), "--output", json);
+            Assert.True(code == 0, stderr);
+            var hf = HuggingFaceTokenizer.Load(json);
+            List<byte[]> lines = SentencePiecePeer.RealLines(300);
+            byte[] input = lines.SelectMany(l => l.Append((byte)'\n')).ToArray();
+            (code, byte[] stdout, stderr) = CliRunner.Run(input, "encode", "--model", json, "--quiet");
+            Assert.True(code == 0, stderr);
+            string[] outLines = Encoding.UTF8.GetString(stdout).Split('\n');
+            for (int i = 0; i < lines.Count; i++) Assert.Equal(string.Join(" ", hf.EncodeToIds(Encoding.UTF8.GetString(lines[i]))), outLines[i]);
+            var decoded = CliRunner.Run(Encoding.UTF8.GetString(stdout), "decode", "--model", json);
+            Assert.Equal(0, decoded.Code);
+            Assert.Equal(string.Join("", outLines.Take(lines.Count).Select(l => hf.Decode(l.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList()) + "\n")), decoded.Stdout);
+            (code, _, stderr) = CliRunner.Run("", "encode", "x", "--model", json, "--alpha", "0.5");
+            Assert.Equal(1, code);
+            Assert.Contains("not available", stderr);
+        }
+        finally
+        {
+            File.Delete(json);
+        }
+    }
+}

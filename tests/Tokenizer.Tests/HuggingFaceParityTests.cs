@@ -71,6 +71,40 @@ public class HuggingFaceParityTests(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void TokenizerJson_DecodesAsHuggingFaceTokenizers(string name, string flags)
+    {
+        string modelPath = flags.Length == 0 ? SentencePiecePeer.SharedModelPath(name) : SentencePiecePeer.TrainedModelPath(name, flags);
+        var spm = SentencePieceTokenizer.Load(modelPath);
+        string json = Path.Combine(Path.GetTempPath(), $"bytepiece-hf-{Guid.NewGuid():N}.json");
+        string idsPath = json + ".ids";
+        try
+        {
+            TokenizerJsonWriter.Write(spm.Model, json);
+            var hf = HuggingFaceTokenizer.Load(json);
+            var random = new Random(20261201);
+            var sequences = SentencePiecePeer.RealLines(200).Select(l => hf.EncodeToIds(Encoding.UTF8.GetString(l)).ToArray()).ToList();
+            for (int k = 0; k < 1000; k++) sequences.Add(Enumerable.Range(0, random.Next(12)).Select(_ => random.Next(hf.VocabSize)).ToArray());
+            File.WriteAllText(idsPath, string.Concat(sequences.Select(s => string.Join(" ", s) + "\n")));
+            List<string> expected = RunNode(json, idsPath, "decode.js");
+            int mismatches = 0;
+            string first = "";
+            for (int i = 0; i < sequences.Count; i++)
+            {
+                string ours = hf.Decode(sequences[i]), theirs = Encoding.UTF8.GetString(Convert.FromHexString(expected[i]));
+                if (ours != theirs && mismatches++ == 0) first = $"[{string.Join(" ", sequences[i])}]: ours \"{ours}\", HF \"{theirs}\"";
+            }
+            output.WriteLine($"{name}: decoded {sequences.Count:N0} id sequences (1,000 random), {mismatches} mismatches with HF tokenizers");
+            Assert.True(mismatches == 0, $"{mismatches} mismatches; first: {first}");
+        }
+        finally
+        {
+            File.Delete(json);
+            File.Delete(idsPath);
+        }
+    }
+
     private static int CodePoints(string text, int utf16)
     {
         int count = 0;
@@ -78,18 +112,18 @@ public class HuggingFaceParityTests(ITestOutputHelper output)
         return count;
     }
 
-    private static List<string> RunNode(string json, string lines)
+    private static List<string> RunNode(string json, string lines, string script = "encode.js")
     {
         string folder = Path.Combine(SharedRepository.Root, "bench", "hf-node");
         Assert.True(Directory.Exists(Path.Combine(folder, "node_modules", "tokenizers")),
             $"the HuggingFace tokenizers Node binding is not installed: npm install --prefix {folder} (.ci/run does it)");
-        var psi = new ProcessStartInfo("node", [Path.Combine(folder, "encode.js"), json, lines])
+        var psi = new ProcessStartInfo("node", [Path.Combine(folder, script), json, lines])
         { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, StandardOutputEncoding = Encoding.UTF8, WorkingDirectory = folder };
         using var process = Process.Start(psi)!;
         var stderr = process.StandardError.ReadToEndAsync();
         string text = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"node encode.js failed: {stderr.Result}");
+        Assert.True(process.ExitCode == 0, $"node {script} failed: {stderr.Result}");
         return text.Split('\n').SkipLast(1).ToList();
     }
 }

@@ -11,6 +11,9 @@ public enum ModelFileFormat
 
     /// <summary>A SentencePiece <c>.model</c> (protobuf <c>ModelProto</c>): load it with <see cref="SentencePieceModel.Load"/>.</summary>
     SentencePiece,
+
+    /// <summary>A HuggingFace <c>tokenizer.json</c> (a JSON object with a <c>"model"</c>): load it with <see cref="HuggingFaceTokenizer.Load"/>.</summary>
+    TokenizerJson,
 }
 
 /// <summary>Loads and saves model files, detecting the format from the content.</summary>
@@ -40,14 +43,45 @@ public static class ModelFile
         ModelFileFormat.Native => NativeModelFormat.Read(content),
         ModelFileFormat.SentencePiece => throw new ModelFormatException(
             "this is a SentencePiece model (protobuf), not a BytePiece model; load it with SentencePieceModel.Load or SentencePieceTokenizer.Load"),
+        ModelFileFormat.TokenizerJson => throw new ModelFormatException(
+            "this is a HuggingFace tokenizer.json, not a BytePiece model; load it with HuggingFaceTokenizer.Load"),
         _ => BytePieceJson.Read(content),
     };
 
-    /// <summary>The format of a file's content: native if it starts with the native magic, SentencePiece if it starts like a <c>ModelProto</c>, else BytePiece JSON.</summary>
+    /// <summary>
+    /// The format of a file's content (its first 64 KiB are enough): native if it starts with the native magic,
+    /// SentencePiece if it starts like a <c>ModelProto</c>, tokenizer.json if a top-level key is one of that
+    /// format's, else BytePiece JSON.
+    /// </summary>
     public static ModelFileFormat Detect(ReadOnlySpan<byte> content)
         => content.StartsWith(NativeModelFormat.Magic) ? ModelFileFormat.Native
             : SentencePieceModelFile.LooksLikeModelProto(content) ? ModelFileFormat.SentencePiece
+            : HasTokenizerJsonKey(content) ? ModelFileFormat.TokenizerJson
             : ModelFileFormat.BytePieceJson;
+
+    /// <summary>
+    /// Whether the JSON object's top level (as far as <paramref name="content"/>, which may be only the
+    /// file's head, goes) has a tokenizer.json key. None of them is base64 (wrong length or an '_'), so
+    /// none can be a BytePiece JSON key.
+    /// </summary>
+    private static bool HasTokenizerJsonKey(ReadOnlySpan<byte> content)
+    {
+        var reader = new System.Text.Json.Utf8JsonReader(content, isFinalBlock: false, new System.Text.Json.JsonReaderState(new System.Text.Json.JsonReaderOptions { MaxDepth = 256 }));
+        try
+        {
+            if (!reader.Read() || reader.TokenType != System.Text.Json.JsonTokenType.StartObject) return false;
+            while (reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.PropertyName)
+            {
+                foreach (string key in s_tokenizerJsonKeys)
+                    if (reader.ValueTextEquals(key)) return true;
+                if (!reader.Read() || !reader.TrySkip()) return false;
+            }
+        }
+        catch (System.Text.Json.JsonException) { }
+        return false;
+    }
+
+    private static readonly string[] s_tokenizerJsonKeys = ["model", "version", "added_tokens", "normalizer", "pre_tokenizer", "post_processor", "decoder", "truncation", "padding"];
 
     /// <summary>The format a file name asks for: <c>.bpm</c> is native, anything else BytePiece JSON.</summary>
     public static ModelFileFormat FormatFromExtension(string path)

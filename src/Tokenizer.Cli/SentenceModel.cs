@@ -1,0 +1,123 @@
+using System.Text;
+
+namespace BytePiece.Cli;
+
+/// <summary>
+/// A model the host reads a sentence per line with, as its own tools do (spm_encode, HF's encode per
+/// string): a SentencePiece <c>.model</c> or a HuggingFace <c>tokenizer.json</c>.
+/// </summary>
+internal abstract class SentenceModel
+{
+    /// <summary>The model at <paramref name="path"/> when it is a SentencePiece .model or a tokenizer.json, else null (a BytePiece model, or none).</summary>
+    public static SentenceModel? TryLoad(string? path)
+    {
+        if (path is null || !File.Exists(path)) return null;
+        var head = new byte[1 << 16];
+        using (var file = File.OpenRead(path)) head = head[..file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false)];
+        return ModelFile.Detect(head) switch
+        {
+            ModelFileFormat.SentencePiece => new SentencePieceSentences(SentencePieceTokenizer.Load(path)),
+            ModelFileFormat.TokenizerJson => new HuggingFaceSentences(HuggingFaceTokenizer.Load(path)),
+            _ => null,
+        };
+    }
+
+    public abstract IdVocabulary Vocabulary { get; }
+
+    public int VocabSize => Vocabulary.VocabSize;
+
+    /// <summary>Refuses options the model cannot honour (--bos/--eos, sampling), before any output is written.</summary>
+    public virtual void CheckOptions(bool bos, bool eos, SamplingOptions sampling) { }
+
+    /// <summary>One sentence's ids (bos/eos: the model's own; for tokenizer.json, its post-processor's template).</summary>
+    public abstract int[] Encode(ReadOnlySpan<byte> line, SamplingOptions sampling, bool bos, bool eos);
+
+    /// <summary>One sentence's pieces as the model's own tool prints them.</summary>
+    public abstract IReadOnlyList<string> Pieces(ReadOnlySpan<byte> line, SamplingOptions sampling, bool bos, bool eos);
+
+    public abstract string Decode(IReadOnlyList<int> ids);
+
+    public abstract string Info(string path);
+
+    public abstract IReadOnlyList<Segmentation> NBest(string text, int k);
+
+    public abstract double Entropy(string text, double alpha);
+}
+
+internal sealed class SentencePieceSentences(SentencePieceTokenizer tokenizer) : SentenceModel
+{
+    public SentencePieceTokenizer Tokenizer { get; } = tokenizer;
+
+    public override IdVocabulary Vocabulary { get; } = new(tokenizer.VocabSize, tokenizer.Model.IdToPiece, tokenizer.Model.BosId, tokenizer.Model.EosId);
+
+    public override void CheckOptions(bool bos, bool eos, SamplingOptions sampling)
+    {
+        if (bos && Tokenizer.Model.BosId < 0) throw new CliException(ExitCodes.Usage, "the model has no beginning-of-sentence piece for --bos");
+        if (eos && Tokenizer.Model.EosId < 0) throw new CliException(ExitCodes.Usage, "the model has no end-of-sentence piece for --eos");
+    }
+
+    public override int[] Encode(ReadOnlySpan<byte> line, SamplingOptions sampling, bool bos, bool eos) => [.. Tokenizer.EncodeToIds(line, sampling, bos, eos)];
+
+    public override IReadOnlyList<string> Pieces(ReadOnlySpan<byte> line, SamplingOptions sampling, bool bos, bool eos)
+    {
+        var pieces = new List<string>();
+        if (bos) pieces.Add(Tokenizer.Model.IdToPiece(Tokenizer.Model.BosId));
+        pieces.AddRange(Tokenizer.EncodeToPieces(line, sampling));
+        if (eos) pieces.Add(Tokenizer.Model.IdToPiece(Tokenizer.Model.EosId));
+        return pieces;
+    }
+
+    public override string Decode(IReadOnlyList<int> ids) => Tokenizer.Decode(ids);
+
+    public override IReadOnlyList<Segmentation> NBest(string text, int k) => Tokenizer.NBest(text, k);
+
+    public override double Entropy(string text, double alpha) => Tokenizer.Entropy(text, alpha);
+
+    public override string Info(string path)
+    {
+        SentencePieceModel m = Tokenizer.Model;
+        int Count(SentencePieceType type) => Enumerable.Range(0, m.VocabSize).Count(id => m.GetPieceType(id) == type);
+        return new StringBuilder()
+            .AppendLine($"file           {path} (SentencePiece Unigram)")
+            .AppendLine($"vocab size     {m.VocabSize} ({Count(SentencePieceType.Normal)} normal, {Count(SentencePieceType.UserDefined)} user-defined, "
+                + $"{Count(SentencePieceType.Control)} control, {Count(SentencePieceType.Byte)} byte, {Count(SentencePieceType.Unused)} unused, 1 unknown)")
+            .AppendLine($"specials       unk {m.UnknownId}, bos {m.BosId}, eos {m.EosId}, pad {m.PadId} (-1: none)")
+            .AppendLine($"normalizer     {(m.NormalizerName.Length == 0 ? "(unnamed)" : m.NormalizerName)}; add_dummy_prefix {m.AddDummyPrefix}, "
+                + $"remove_extra_whitespaces {m.RemoveExtraWhitespaces}, escape_whitespaces {m.EscapeWhitespaces}")
+            .AppendLine($"options        byte_fallback {m.ByteFallback}, treat_whitespace_as_suffix {m.TreatWhitespaceAsSuffix}")
+            .AppendLine($"scores         {m.MinScore} .. {m.MaxScore} (normal pieces)")
+            .ToString();
+    }
+}
+
+internal sealed class HuggingFaceSentences(HuggingFaceTokenizer tokenizer) : SentenceModel
+{
+    public override IdVocabulary Vocabulary { get; } = new(tokenizer.VocabSize, tokenizer.IdToToken, -1, -1);
+
+    public override int[] Encode(ReadOnlySpan<byte> line, SamplingOptions sampling, bool bos, bool eos)
+        => [.. Tokens(line, sampling, bos, eos).Select(t => t.Id)];
+
+    public override IReadOnlyList<string> Pieces(ReadOnlySpan<byte> line, SamplingOptions sampling, bool bos, bool eos)
+        => [.. Tokens(line, sampling, bos, eos).Select(t => t.Value)];
+
+    public override void CheckOptions(bool bos, bool eos, SamplingOptions sampling)
+    {
+        if (!sampling.IsViterbi) throw new CliException(ExitCodes.Usage, "--alpha (sampling) is not available for tokenizer.json models yet");
+    }
+
+    private IReadOnlyList<EncodedToken> Tokens(ReadOnlySpan<byte> line, SamplingOptions sampling, bool bos, bool eos)
+    {
+        CheckOptions(bos, eos, sampling);
+        return tokenizer.EncodeToTokens(Encoding.UTF8.GetString(line), addSpecialTokens: bos || eos);
+    }
+
+    public override string Decode(IReadOnlyList<int> ids) => tokenizer.Decode(ids);
+
+    public override IReadOnlyList<Segmentation> NBest(string text, int k)
+        => throw new CliException(ExitCodes.Usage, "nbest is not available for tokenizer.json models yet");
+
+    public override double Entropy(string text, double alpha)
+        => throw new CliException(ExitCodes.Usage, "entropy is not available for tokenizer.json models yet");
+
+    public override string Info(string path) => $"file           {path} (HuggingFace tokenizer.json, Unigram)\nvocab size     {tokenizer.VocabSize}\n";
+}

@@ -1,0 +1,117 @@
+using System.Text;
+
+namespace BytePiece.Cli;
+
+/// <summary>
+/// encode and decode with a <see cref="SentenceModel"/>, as spm_encode/spm_decode do: every input line is
+/// one sentence (newlines never reach the normalizer), one output line per input line, <c>--bos</c>/<c>--eos</c>
+/// around each sentence.
+/// </summary>
+internal static class SentenceModelHost
+{
+    private const int BatchBytes = 1 << 20;
+
+    /// <summary>
+    /// Encodes each line of <paramref name="source"/>; batches of lines are encoded on <paramref name="threads"/>
+    /// threads and written in order. Line i (from 0) draws with sentence index i, so sampling is reproducible.
+    /// </summary>
+    /// <returns>(lines, tokens).</returns>
+    public static (long Lines, long Tokens) Encode(SentenceModel model, Stream source, Stream output, IdWriter writer,
+        bool bos, bool eos, bool pieceText, SamplingOptions sampling, int threads, CancellationToken cancellation, Action<long> progress)
+    {
+        long lines = 0, tokens = 0;
+        writer.Begin(output);
+        var buffer = new byte[BatchBytes];
+        int filled = 0;
+        bool ended = false;
+        var options = new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellation };
+        while (!ended)
+        {
+            int read = source.Read(buffer, filled, buffer.Length - filled);
+            ended = read == 0;
+            filled += read;
+            int cut = ended ? filled : buffer.AsSpan(0, filled).LastIndexOf((byte)'\n') + 1;
+            if (cut == 0)
+            {
+                Array.Resize(ref buffer, buffer.Length * 2); // a line longer than the buffer: read more of it
+                continue;
+            }
+            List<(int Start, int Length)> batch = SplitLines(buffer.AsSpan(0, cut), final: ended);
+            var results = new int[batch.Count][];
+            var pieces = pieceText ? new IReadOnlyList<string>[batch.Count] : null;
+            byte[] block = buffer;
+            long firstLine = lines;
+            try
+            {
+                Parallel.For(0, threads, options, part =>
+                {
+                    for (int k = part * batch.Count / threads; k < (part + 1) * batch.Count / threads; k++)
+                    {
+                        ReadOnlySpan<byte> line = block.AsSpan(batch[k].Start, batch[k].Length);
+                        SamplingOptions draw = sampling with { FirstChunk = sampling.FirstChunk + firstLine + k };
+                        if (pieces is not null) pieces[k] = model.Pieces(line, draw, bos, eos);
+                        else results[k] = model.Encode(line, draw, bos, eos);
+                    }
+                });
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+            {
+                // One clear error, as the sequential path would give (CliApp maps it to its exit code).
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+            }
+            for (int k = 0; k < results.Length; k++)
+            {
+                if (pieces is not null)
+                {
+                    output.Write(Encoding.UTF8.GetBytes(string.Join(' ', pieces[k]) + "\n"));
+                    tokens += pieces[k].Count;
+                    continue;
+                }
+                writer.Write(new EncodedPart(results[k], EndsChunk: true), output);
+                tokens += results[k].Length;
+            }
+            lines += batch.Count;
+            buffer.AsSpan(cut, filled - cut).CopyTo(buffer);
+            filled -= cut;
+            progress(tokens);
+        }
+        writer.End(output);
+        return (lines, tokens);
+    }
+
+    /// <summary>Lines without their '\n'; a last line without one counts only when it is not empty.</summary>
+    private static List<(int, int)> SplitLines(ReadOnlySpan<byte> text, bool final)
+    {
+        var lines = new List<(int, int)>();
+        int start = 0;
+        while (start < text.Length)
+        {
+            int end = text[start..].IndexOf((byte)'\n');
+            if (end < 0)
+            {
+                lines.Add((start, text.Length - start));
+                break;
+            }
+            lines.Add((start, end));
+            start += end + 1;
+        }
+        return lines;
+    }
+
+    /// <summary>Decodes each input line of ids to one output line (spm_decode), or the ids given as arguments to one line.</summary>
+    public static void Decode(SentenceModel model, IEnumerable<(string Line, string Where)> lines, Stream output)
+    {
+        foreach (var (line, where) in lines)
+        {
+            var ids = new List<int>();
+            foreach (string part in line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
+            {
+                int id = CommonOptions.ParseId(part, where);
+                if (id >= model.VocabSize) throw new CliException(ExitCodes.BadInput, $"id {id} is not in the model (ids go up to {model.VocabSize - 1}; {where})");
+                ids.Add(id);
+            }
+            output.Write(Encoding.UTF8.GetBytes(model.Decode(ids)));
+            output.WriteByte((byte)'\n');
+        }
+    }
+}
