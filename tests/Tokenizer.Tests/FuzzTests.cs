@@ -11,9 +11,9 @@ namespace BytePiece.Tests;
 /// </summary>
 public class FuzzTests(ITestOutputHelper output)
 {
-    private static int Cases(int ci) => int.TryParse(Environment.GetEnvironmentVariable("BYTEPIECE_FUZZ_CASES"), out int n) ? n : ci;
+    internal static int Cases(int ci) => int.TryParse(Environment.GetEnvironmentVariable("BYTEPIECE_FUZZ_CASES"), out int n) ? n : ci;
 
-    private static byte[] Mutate(byte[] original, Random random, byte[] other)
+    internal static byte[] Mutate(byte[] original, Random random, byte[] other)
     {
         byte[] file = (byte[])original.Clone();
         switch (random.Next(6))
@@ -27,7 +27,7 @@ public class FuzzTests(ITestOutputHelper output)
         }
     }
 
-    private static byte[] RandomBytes(Random random, int n)
+    internal static byte[] RandomBytes(Random random, int n)
     {
         var b = new byte[n];
         random.NextBytes(b);

@@ -41,7 +41,7 @@ internal static class TokenizerJsonReader
                 var added = new List<AddedToken>();
                 if (root.TryGetProperty("added_tokens", out JsonElement tokens) && tokens.ValueKind == JsonValueKind.Array)
                     foreach (JsonElement t in tokens.EnumerateArray())
-                        added.Add(new AddedToken(t.GetProperty("id").GetInt32(), t.GetProperty("content").GetString()!, Bool(t, "special"),
+                        added.Add(new AddedToken(t.GetProperty("id").GetInt32(), t.GetProperty("content").GetString() ?? throw new ModelFormatException("a string is null"), Bool(t, "special"),
                             Bool(t, "lstrip"), Bool(t, "rstrip"), Bool(t, "single_word")));
                 return new TokenizerJsonPipeline(unigram, added,
                     Optional(root, "normalizer") is { } n ? ReadNormalizer(n) : null,
@@ -64,7 +64,7 @@ internal static class TokenizerJsonReader
         foreach (JsonElement entry in model.GetProperty("vocab").EnumerateArray())
         {
             if (entry.GetArrayLength() != 2) throw new ModelFormatException($"vocabulary entry {vocab.Count} is not a [piece, score] pair");
-            vocab.Add((entry[0].GetString()!, entry[1].GetDouble()));
+            vocab.Add((entry[0].GetString() ?? throw new ModelFormatException("a string is null"), entry[1].GetDouble()));
         }
         int? unk = Optional(model, "unk_id") is { } u ? u.GetInt32() : null;
         return new TokenizerJsonUnigram(vocab, unk, Bool(model, "byte_fallback"));
@@ -76,14 +76,14 @@ internal static class TokenizerJsonReader
         "Precompiled" => Optional(e, "precompiled_charsmap") is { } blob && blob.GetString() is { Length: > 0 } base64
             ? new PrecompiledStep(PrecompiledCharsMap.Parse(Convert.FromBase64String(base64)))
             : new SequenceStep([]),
-        "Replace" => new ReplaceStep(Pattern(e.GetProperty("pattern")), e.GetProperty("content").GetString()!),
+        "Replace" => new ReplaceStep(Pattern(e.GetProperty("pattern")), e.GetProperty("content").GetString() ?? throw new ModelFormatException("a string is null")),
         "Strip" => new StripStep(Bool(e, "strip_left"), Bool(e, "strip_right")),
         "NFC" => new UnicodeFormStep(NormalizationForm.FormC),
         "NFD" => new UnicodeFormStep(NormalizationForm.FormD),
         "NFKC" => new UnicodeFormStep(NormalizationForm.FormKC),
         "NFKD" => new UnicodeFormStep(NormalizationForm.FormKD),
         "Lowercase" => new LowercaseStep(),
-        "Prepend" => new PrependStep(e.GetProperty("prepend").GetString()!),
+        "Prepend" => new PrependStep(e.GetProperty("prepend").GetString() ?? throw new ModelFormatException("a string is null")),
         var other => throw new ModelFormatException($"normalizer \"{other}\" is not supported (supported: Sequence, Precompiled, Replace, Strip, NFC, NFD, NFKC, NFKD, Lowercase, Prepend)"),
     };
 
@@ -101,8 +101,8 @@ internal static class TokenizerJsonReader
         "Metaspace" => new MetaspaceDecoder(Replacement(e), Prepend(e)),
         "ByteFallback" => new ByteFallbackDecoder(),
         "Fuse" => new FuseDecoder(),
-        "Replace" => new ReplaceDecoder(Pattern(e.GetProperty("pattern")), e.GetProperty("content").GetString()!),
-        "Strip" => new StripDecoder(e.GetProperty("content").GetString()!, e.GetProperty("start").GetInt32(), e.GetProperty("stop").GetInt32()),
+        "Replace" => new ReplaceDecoder(Pattern(e.GetProperty("pattern")), e.GetProperty("content").GetString() ?? throw new ModelFormatException("a string is null")),
+        "Strip" => new StripDecoder(e.GetProperty("content").GetString() ?? throw new ModelFormatException("a string is null"), e.GetProperty("start").GetInt32(), e.GetProperty("stop").GetInt32()),
         var other => throw new ModelFormatException($"decoder \"{other}\" is not supported (supported: Metaspace, ByteFallback, Fuse, Replace, Strip, Sequence)"),
     };
 
@@ -117,7 +117,7 @@ internal static class TokenizerJsonReader
                 foreach (JsonElement item in e.GetProperty("single").EnumerateArray())
                 {
                     if (item.TryGetProperty("Sequence", out _)) items.Add("A");
-                    else items.Add(specials.GetProperty(item.GetProperty("SpecialToken").GetProperty("id").GetString()!).GetProperty("ids").EnumerateArray().Select(x => x.GetInt32()).ToArray());
+                    else items.Add(specials.GetProperty(item.GetProperty("SpecialToken").GetProperty("id").GetString() ?? throw new ModelFormatException("a string is null")).GetProperty("ids").EnumerateArray().Select(x => x.GetInt32()).ToArray());
                 }
                 return items;
             case "RobertaProcessing":
@@ -145,10 +145,10 @@ internal static class TokenizerJsonReader
 
     private static Regex Pattern(JsonElement pattern)
     {
-        if (pattern.TryGetProperty("String", out JsonElement literal)) return new Regex(Regex.Escape(literal.GetString()!), RegexOptions.CultureInvariant);
+        if (pattern.TryGetProperty("String", out JsonElement literal)) return new Regex(Regex.Escape(literal.GetString() ?? throw new ModelFormatException("a string is null")), RegexOptions.CultureInvariant);
         if (pattern.TryGetProperty("Regex", out JsonElement regex))
         {
-            try { return new Regex(regex.GetString()!, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(30)); }
+            try { return new Regex(regex.GetString() ?? throw new ModelFormatException("a string is null"), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(30)); }
             catch (ArgumentException ex) { throw new ModelFormatException($"pattern \"{regex.GetString()}\" is not a regular expression this engine reads: {ex.Message}"); }
         }
         throw new ModelFormatException("a pattern is neither {\"String\": ...} nor {\"Regex\": ...}");

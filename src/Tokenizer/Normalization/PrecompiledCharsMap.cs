@@ -36,6 +36,10 @@ internal sealed class PrecompiledCharsMap
         var units = new uint[trieSize / 4];
         for (int i = 0; i < units.Length; i++) units[i] = BinaryPrimitives.ReadUInt32LittleEndian(blob[(4 + 4 * i)..]);
         byte[] pool = blob[(4 + (int)trieSize)..].ToArray();
+        // Leaf units (bit 31 set) hold pool offsets: check them all now, so that a lookup never fails later.
+        foreach (uint unit in units)
+            if ((unit & 0x80000000u) != 0 && (unit & 0x7FFFFFFF) > (uint)pool.Length)
+                throw new ModelFormatException($"the precompiled charsmap points at byte {unit & 0x7FFFFFFF} of a {pool.Length}-byte pool");
         return new PrecompiledCharsMap(units, pool);
     }
 
