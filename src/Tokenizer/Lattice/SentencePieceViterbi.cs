@@ -34,19 +34,20 @@ internal static class SentencePieceViterbi
         ref float bestRef = ref MemoryMarshal.GetReference(best);
         ref int backRef = ref MemoryMarshal.GetReference(back);
         float unknownScore = model.MinScore - UnknownPenalty;
+        ref byte textRef = ref MemoryMarshal.GetReference(text);
 
         int i = 0;
         while (i < n)
         {
             float here = Unsafe.Add(ref bestRef, i);
-            int charLength = Math.Min(OneCharLength(text[i]), n - i);
+            int charLength = Math.Min(OneCharLength(Unsafe.Add(ref textRef, i)), n - i);
             bool hasSingle = false;
             int node = PieceTrie.Root;
             int nodeBase = nodes.Base;
             // Base + byte stays inside the padded cell array (PieceTrie guarantees it) and j + 1 <= n.
             for (int j = i; j < n; j++)
             {
-                int t = nodeBase + text[j];
+                int t = nodeBase + Unsafe.Add(ref textRef, j);
                 ref TrieNode cell = ref Unsafe.Add(ref nodes, t);
                 if (cell.Check != node) break;
                 node = t;
@@ -61,7 +62,7 @@ internal static class SentencePieceViterbi
                 int mask = -Unsafe.As<bool, byte>(ref wins);
                 holderBack = (t & mask) | (holderBack & ~mask);
                 holder = (float)double.MaxNative(candidate, holder);
-                hasSingle |= (j + 1 - i == charLength) & (score != double.NegativeInfinity);
+                if (j + 1 - i == charLength) hasSingle = score != double.NegativeInfinity;
             }
             if (!hasSingle)
             {
