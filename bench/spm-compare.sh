@@ -34,15 +34,23 @@ echo "== ours: SentencePieceTokenizer.EncodeToIds(utf8 line, span), best of 5 ==
 dotnet run -c Release --project bench/Tokenizer.Bench -- --spm "$work/spm32k.model" "${files[@]}"
 echo "== python3-sentencepiece $(/usr/bin/python3 -c 'import sentencepiece; print(sentencepiece.__version__)'): encode per line, best of 3 (then sampling alpha 0.1) =="
 /usr/bin/python3 bench/peer_spm.py "$work/spm32k.model" "${files[@]}"
-echo "== spm_encode (whole process: load, read, encode, write ids), best of 3 =="
+dotnet build -c Release src/Tokenizer.Cli >/dev/null
+ours_cli() { dotnet src/Tokenizer.Cli/bin/Release/net10.0/bytepiece.dll encode --model "$work/spm32k.model" --threads 1 --quiet < "$1"; }
+spm_cli() { spm_encode --model="$work/spm32k.model" --output_format=id < "$1"; }
+for tool in ours_cli spm_cli; do
+  case $tool in ours_cli) echo "== ours: bytepiece encode --threads 1 (whole process: start-up, load, read, encode, write ids), best of 3 ==" ;;
+                spm_cli) echo "== spm_encode (whole process: load, read, encode, write ids), best of 3 ==" ;; esac
 for f in "${files[@]}"; do
   best=999999
   for run in 1 2 3; do
     start=$(date +%s.%N)
-    spm_encode --model="$work/spm32k.model" --output_format=id < "$f" > "$work/spm.ids"
+    $tool "$f" > "$work/$tool.ids"
     t=$(echo "$(date +%s.%N) - $start" | bc -l)
     best=$(echo "if ($t < $best) $t else $best" | bc -l)
   done
-  bytes=$(stat -c %s "$f"); tokens=$(wc -w < "$work/spm.ids")
+  bytes=$(stat -c %s "$f"); tokens=$(wc -w < "$work/$tool.ids")
   printf '%-6s %7.2f MB/s  %s tokens\n' "$(basename "$f" .txt)" "$(echo "$bytes / 1000000 / $best" | bc -l)" "$tokens"
 done
+done
+cmp -s "$work/ours_cli.ids" "$work/spm_cli.ids" && echo "identical output to spm_encode on $(basename "${files[-1]}")" || echo "OUTPUT DIFFERS from spm_encode on $(basename "${files[-1]}")"
+

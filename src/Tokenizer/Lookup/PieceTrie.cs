@@ -233,7 +233,11 @@ internal sealed class PieceTrie
         public int[] PieceAt;
         private ulong[] _used;
         private int _firstFree;
+        private int _firstFreeHigh = LowCells; // the first free cell at or above LowCells
         private int _maxUsed;
+
+        // Below this, free cells can be left over that few bases can use (a base is at least 1, so cell >= label + 1).
+        private const int LowCells = 256;
 
         public Builder(int pieceCount)
         {
@@ -276,6 +280,19 @@ internal sealed class PieceTrie
             _used[cell >> 6] |= 1UL << cell;
             if (cell > _maxUsed) _maxUsed = cell;
             if (cell == _firstFree) _firstFree = NextFree(cell + 1);
+            if (cell == _firstFreeHigh) _firstFreeHigh = NextFree(cell + 1);
+        }
+
+        /// <summary>
+        /// The first free cell at or after <paramref name="cell"/> (as <see cref="NextFree"/>), without
+        /// rescanning the packed region: a leftover free cell low down would otherwise send every search
+        /// through all the used cells after it, which made builds quadratic.
+        /// </summary>
+        private int FirstFreeFrom(int cell)
+        {
+            for (; cell < LowCells; cell++)
+                if (IsFree(cell)) return cell;
+            return NextFree(Math.Max(cell, _firstFreeHigh));
         }
 
         /// <summary>The first free cell at or after <paramref name="cell"/>.</summary>
@@ -300,7 +317,7 @@ internal sealed class PieceTrie
             // Wide nodes rarely fit into the scattered holes of the packed region: searching them there
             // makes the build quadratic, so they start near the end of the used cells.
             int from = labels.Length > 4 ? Math.Max(_firstFree, _maxUsed - 1024) : _firstFree;
-            int cell = NextFree(Math.Max(from, first + 1));
+            int cell = FirstFreeFrom(Math.Max(from, first + 1));
             while (true)
             {
                 int b = cell - first;
@@ -310,7 +327,7 @@ internal sealed class PieceTrie
                     if (!IsFree(b + labels[j])) { fits = false; break; }
                 }
                 if (fits) return b;
-                cell = NextFree(cell + 1);
+                cell = FirstFreeFrom(cell + 1);
             }
         }
 
