@@ -297,9 +297,8 @@ public sealed class SentencePieceTokenizer
         if (normalized.Length == 0) { }
         else if (sampling is { IsViterbi: false } options)
         {
-            scratch.EnsureLattice(normalized.Length);
             CounterRng rng = options.RngForChunk(0);
-            (count, _) = GraphSampler.Sample(LatticeGraph.ForSentencePiece(Model, normalized.Bytes), options.Alpha, ref rng, scratch.PathIds, scratch.PathStarts);
+            count = SentencePieceSampler.Solve(Model, normalized.Bytes, scratch, options.Alpha, ref rng);
         }
         else count = SentencePieceViterbi.Solve(Model, normalized.Bytes, scratch);
         return PostProcess(scratch, count, normalized.Length, normalized.ToOriginal);

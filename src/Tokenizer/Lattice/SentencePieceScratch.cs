@@ -20,6 +20,15 @@ internal sealed class SentencePieceScratch
     /// <summary>Output tokens after unknown merging or byte fallback: id, original start and end, normalized start and end.</summary>
     public int[] OutIds = [], OutStarts = [], OutEnds = [], OutNormStarts = [], OutNormEnds = [];
 
+    private double[] _forward = [];
+
+    /// <summary>The sampler's forward values, allocated only when sampling needs them.</summary>
+    public Span<double> ForwardFor(int size)
+    {
+        if (_forward.Length < size) _forward = new double[Math.Max(size, Best.Length)];
+        return _forward.AsSpan(0, size);
+    }
+
     public static SentencePieceScratch Rent()
     {
         SentencePieceScratch scratch = t_cached ?? new SentencePieceScratch();
@@ -32,6 +41,7 @@ internal sealed class SentencePieceScratch
         if (scratch.Best.Length > KeepLimit)
         {
             scratch.Best = [];
+            scratch._forward = [];
             scratch.Back = scratch.PathIds = scratch.PathStarts = [];
             scratch.OutIds = scratch.OutStarts = scratch.OutEnds = scratch.OutNormStarts = scratch.OutNormEnds = [];
         }

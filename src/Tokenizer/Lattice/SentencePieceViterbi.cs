@@ -77,7 +77,14 @@ internal static class SentencePieceViterbi
             i += charLength;
         }
 
-        // back[e] is the trie cell of the winning piece, or ~length for an unknown character.
+        return Backtrack(model, scratch, n);
+    }
+
+    /// <summary>Follows back[] from <paramref name="n"/> (a trie cell, or ~length for an unknown character) into the scratch's path, last first.</summary>
+    internal static int Backtrack(SentencePieceModel model, SentencePieceScratch scratch, int n)
+    {
+        PieceTrie trie = model.Trie;
+        int[] back = scratch.Back;
         int count = 0;
         int[] pathIds = scratch.PathIds, pathStarts = scratch.PathStarts, pieceAt = trie.PieceAt, ids = model.TrieIds, lengths = model.TrieLengths;
         int unknownId = model.UnknownId;
