@@ -32,7 +32,7 @@ public class SamplingTests
         return max + Math.Log(v.Sum(x => Math.Exp(x - max)));
     }
 
-    private sealed class Recorder : IReservoirChoice
+    internal sealed class Recorder : IReservoirChoice
     {
         public readonly Dictionary<int, List<(int Cell, double P)>> ByEnd = [];
 

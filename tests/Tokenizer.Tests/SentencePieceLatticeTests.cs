@@ -56,6 +56,41 @@ public class SentencePieceLatticeTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [InlineData("test_model.model", "hello world")]
+    [InlineData("test_model.model", "a𐈀𐈀b telescope")]
+    [InlineData("test_ja_model.model", "吾輩は猫である。名前")]
+    public void Sampler_WhiteBox_HoldProbabilitiesAlongEveryPath_MultiplyToTheExactProbability(string model, string text)
+    {
+        var tokenizer = SentencePieceTokenizer.Load(SentencePiecePeer.SharedModelPath(model));
+        SentencePieceModel m = tokenizer.Model;
+        byte[] normalized = Encoding.UTF8.GetBytes(tokenizer.Normalize(text));
+        foreach (double alpha in new[] { 0.0, 0.3, 1.0, 5.0 })
+        {
+            var recorder = new SamplingTests.Recorder();
+            SentencePieceSampler.Solve(m, normalized, new SentencePieceScratch(), alpha, ref recorder);
+            var paths = EnumeratePaths(tokenizer, text, alpha);
+            double total = 0;
+            foreach (var (ids, probability) in paths)
+            {
+                // The reservoir entries of this path: (end, trie cell) per piece, (end, ~length) per unknown.
+                double product = 1;
+                int position = 0;
+                foreach (int id in ids)
+                {
+                    int length = id == m.UnknownId ? SentencePieceViterbi.OneCharLength(normalized[position]) : m.GetPieceBytes(id).Length;
+                    int edge = id == m.UnknownId ? ~length : m.Trie.Walk(PieceTrie.Root, normalized.AsSpan(position, length));
+                    position += length;
+                    product *= recorder.Holds(position, edge);
+                }
+                Assert.True(Math.Abs(product - probability) <= 1e-12 + 1e-9 * probability, $"alpha {alpha} path [{string.Join(" ", ids)}]: {product} vs {probability}");
+                total += product;
+            }
+            Assert.True(Math.Abs(total - 1) < 1e-9, $"alpha {alpha}: the paths' probabilities sum to {total}");
+            output.WriteLine($"{text} alpha {alpha}: {paths.Count} paths, hold probabilities multiply to exp(alpha S)/Z on each");
+        }
+    }
+
+    [Theory]
     [InlineData("test_model.model", "")]
     [InlineData("nmt_nfkc", "--normalization_rule_name=nmt_nfkc")]
     [InlineData("nfkc_byte_fallback", "--normalization_rule_name=nfkc --byte_fallback=true")]
