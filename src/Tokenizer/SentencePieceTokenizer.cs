@@ -129,7 +129,7 @@ public sealed class SentencePieceTokenizer
                     scratch.PathIds[ids.Length - 1 - t] = ids[t];
                     scratch.PathStarts[ids.Length - 1 - t] = position;
                     position += ids[t] == Model.UnknownId
-                        ? Math.Min(SentencePieceViterbi.OneCharLength(normalized.Bytes[position]), normalized.Length - position)
+                        ? Math.Min(SentencePieceLattice.OneCharLength(normalized.Bytes[position]), normalized.Length - position)
                         : Model.GetPieceBytes(ids[t]).Length;
                 }
                 int outCount = PostProcess(scratch, ids.Length, normalized.Length, normalized.ToOriginal);

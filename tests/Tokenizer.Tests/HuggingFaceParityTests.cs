@@ -14,21 +14,13 @@ namespace BytePiece.Tests;
 /// </summary>
 public class HuggingFaceParityTests(ITestOutputHelper output)
 {
-    public static TheoryData<string, string> Models => new()
-    {
-        { "test_model.model", "" },
-        { "test_ja_model.model", "" },
-        { "nmt_nfkc", "--normalization_rule_name=nmt_nfkc" },
-        { "nfkc_byte_fallback", "--normalization_rule_name=nfkc --byte_fallback=true" },
-        { "identity_keep_spaces", "--normalization_rule_name=identity --remove_extra_whitespaces=false --add_dummy_prefix=false" },
-        { "nmt_nfkc_cf_symbols", "--normalization_rule_name=nmt_nfkc_cf --user_defined_symbols=<sep>,[MASK],@@ --control_symbols=<ctl>,<2ja>" },
-    };
+    public static TheoryData<string> Models => SentencePiecePeer.Models("test_model.model", "test_ja_model.model", "nmt_nfkc", "nfkc_byte_fallback", "identity_keep_spaces", "nmt_nfkc_cf_symbols");
 
     [Theory]
     [MemberData(nameof(Models))]
-    public void TokenizerJson_EncodesAsHuggingFaceTokenizers(string name, string flags)
+    public void TokenizerJson_EncodesAsHuggingFaceTokenizers(string name)
     {
-        string modelPath = flags.Length == 0 ? SentencePiecePeer.SharedModelPath(name) : SentencePiecePeer.TrainedModelPath(name, flags);
+        string modelPath = SentencePiecePeer.ModelPath(name);
         var spm = SentencePieceTokenizer.Load(modelPath);
         string json = Path.Combine(Path.GetTempPath(), $"bytepiece-hf-{Guid.NewGuid():N}.json");
         string linesPath = json + ".txt";
@@ -73,9 +65,9 @@ public class HuggingFaceParityTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Models))]
-    public void TokenizerJson_DecodesAsHuggingFaceTokenizers(string name, string flags)
+    public void TokenizerJson_DecodesAsHuggingFaceTokenizers(string name)
     {
-        string modelPath = flags.Length == 0 ? SentencePiecePeer.SharedModelPath(name) : SentencePiecePeer.TrainedModelPath(name, flags);
+        string modelPath = SentencePiecePeer.ModelPath(name);
         var spm = SentencePieceTokenizer.Load(modelPath);
         string json = Path.Combine(Path.GetTempPath(), $"bytepiece-hf-{Guid.NewGuid():N}.json");
         string idsPath = json + ".ids";
@@ -87,7 +79,7 @@ public class HuggingFaceParityTests(ITestOutputHelper output)
             var sequences = SentencePiecePeer.RealLines(200).Select(l => hf.EncodeToIds(Encoding.UTF8.GetString(l)).ToArray()).ToList();
             for (int k = 0; k < 1000; k++) sequences.Add(Enumerable.Range(0, random.Next(12)).Select(_ => random.Next(hf.VocabSize)).ToArray());
             File.WriteAllText(idsPath, string.Concat(sequences.Select(s => string.Join(" ", s) + "\n")));
-            List<string> expected = RunNode(json, idsPath, "decode.js");
+            List<string> expected = RunNode(json, idsPath, "decode");
             int mismatches = 0;
             string first = "";
             for (int i = 0; i < sequences.Count; i++)
@@ -112,18 +104,18 @@ public class HuggingFaceParityTests(ITestOutputHelper output)
         return count;
     }
 
-    private static List<string> RunNode(string json, string lines, string script = "encode.js")
+    private static List<string> RunNode(string json, string lines, string mode = "encode")
     {
         string folder = Path.Combine(SharedRepository.Root, "bench", "hf-node");
         Assert.True(Directory.Exists(Path.Combine(folder, "node_modules", "tokenizers")),
             $"the HuggingFace tokenizers Node binding is not installed: npm install --prefix {folder} (.ci/run does it)");
-        var psi = new ProcessStartInfo("node", [Path.Combine(folder, script), json, lines])
+        var psi = new ProcessStartInfo("node", [Path.Combine(folder, "peer.js"), mode, json, lines])
         { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, StandardOutputEncoding = Encoding.UTF8, WorkingDirectory = folder };
         using var process = Process.Start(psi)!;
         var stderr = process.StandardError.ReadToEndAsync();
         string text = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"node {script} failed: {stderr.Result}");
+        Assert.True(process.ExitCode == 0, $"node peer.js {mode} failed: {stderr.Result}");
         return text.Split('\n').SkipLast(1).ToList();
     }
 }

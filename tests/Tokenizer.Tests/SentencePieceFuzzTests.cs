@@ -73,7 +73,7 @@ public class SentencePieceFuzzTests(ITestOutputHelper output)
     {
         var random = new Random(11);
         var spm = SentencePieceTokenizer.Load(SentencePiecePeer.SharedModelPath("test_ja_model.model"));
-        var fallback = SentencePieceTokenizer.Load(SentencePiecePeer.TrainedModelPath("nfkc_byte_fallback", "--normalization_rule_name=nfkc --byte_fallback=true"));
+        var fallback = SentencePieceTokenizer.Load(SentencePiecePeer.ModelPath("nfkc_byte_fallback"));
         using var buffer = new MemoryStream();
         TokenizerJsonWriter.Write(spm.Model, buffer);
         var hf = HuggingFaceTokenizer.FromJson(buffer.ToArray());

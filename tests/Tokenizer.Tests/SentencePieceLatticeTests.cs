@@ -77,7 +77,7 @@ public class SentencePieceLatticeTests(ITestOutputHelper output)
                 int position = 0;
                 foreach (int id in ids)
                 {
-                    int length = id == m.UnknownId ? SentencePieceViterbi.OneCharLength(normalized[position]) : m.GetPieceBytes(id).Length;
+                    int length = id == m.UnknownId ? SentencePieceLattice.OneCharLength(normalized[position]) : m.GetPieceBytes(id).Length;
                     int edge = id == m.UnknownId ? ~length : m.Trie.Walk(PieceTrie.Root, normalized.AsSpan(position, length));
                     position += length;
                     product *= recorder.Holds(position, edge);
@@ -91,12 +91,12 @@ public class SentencePieceLatticeTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData("test_model.model", "")]
-    [InlineData("nmt_nfkc", "--normalization_rule_name=nmt_nfkc")]
-    [InlineData("nfkc_byte_fallback", "--normalization_rule_name=nfkc --byte_fallback=true")]
-    public void Entropy_EqualsSpmCalculateEntropy(string name, string flags)
+    [InlineData("test_model.model")]
+    [InlineData("nmt_nfkc")]
+    [InlineData("nfkc_byte_fallback")]
+    public void Entropy_EqualsSpmCalculateEntropy(string name)
     {
-        string path = flags.Length == 0 ? SentencePiecePeer.SharedModelPath(name) : SentencePiecePeer.TrainedModelPath(name, flags);
+        string path = SentencePiecePeer.ModelPath(name);
         var tokenizer = SentencePieceTokenizer.Load(path);
         List<string> lines = ValidLines(200);
         const string script = """
@@ -145,13 +145,13 @@ public class SentencePieceLatticeTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData("test_model.model", "")]
-    [InlineData("test_ja_model.model", "")]
-    [InlineData("nfkc_byte_fallback", "--normalization_rule_name=nfkc --byte_fallback=true")]
-    public void NBest_EqualsSpmNBestEncode(string name, string flags)
+    [InlineData("test_model.model")]
+    [InlineData("test_ja_model.model")]
+    [InlineData("nfkc_byte_fallback")]
+    public void NBest_EqualsSpmNBestEncode(string name)
     {
         const int k = 5;
-        string path = flags.Length == 0 ? SentencePiecePeer.SharedModelPath(name) : SentencePiecePeer.TrainedModelPath(name, flags);
+        string path = SentencePiecePeer.ModelPath(name);
         var tokenizer = SentencePieceTokenizer.Load(path);
         List<string> lines = ValidLines(60).Where(l => l.Length < 200).ToList();
         const string script = """

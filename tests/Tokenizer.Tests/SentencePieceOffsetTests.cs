@@ -11,21 +11,13 @@ namespace BytePiece.Tests;
 /// </summary>
 public class SentencePieceOffsetTests(ITestOutputHelper output)
 {
-    public static TheoryData<string, string> Models => new()
-    {
-        { "test_model.model", "" },
-        { "nmt_nfkc", "--normalization_rule_name=nmt_nfkc" },
-        { "nfkc_byte_fallback", "--normalization_rule_name=nfkc --byte_fallback=true" },
-        { "identity_keep_spaces", "--normalization_rule_name=identity --remove_extra_whitespaces=false --add_dummy_prefix=false" },
-        { "suffix_byte_fallback", "--treat_whitespace_as_suffix=true --byte_fallback=true" },
-        { "nmt_nfkc_cf_symbols", "--normalization_rule_name=nmt_nfkc_cf --user_defined_symbols=<sep>,[MASK],@@ --control_symbols=<ctl>,<2ja>" },
-    };
+    public static TheoryData<string> Models => SentencePiecePeer.Models("test_model.model", "nmt_nfkc", "nfkc_byte_fallback", "identity_keep_spaces", "suffix_byte_fallback", "nmt_nfkc_cf_symbols");
 
     [Theory]
     [MemberData(nameof(Models))]
-    public void SpansEqualPythonSentencePiece(string name, string flags)
+    public void SpansEqualPythonSentencePiece(string name)
     {
-        string model = flags.Length == 0 ? SentencePiecePeer.SharedModelPath(name) : SentencePiecePeer.TrainedModelPath(name, flags);
+        string model = SentencePiecePeer.ModelPath(name);
         var tokenizer = SentencePieceTokenizer.Load(model);
         var strict = new UTF8Encoding(false, throwOnInvalidBytes: true);
         var lines = SentencePiecePeer.RealLines(800).Concat(SentencePiecePeer.EdgeCases())

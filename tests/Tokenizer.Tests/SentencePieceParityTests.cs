@@ -13,25 +13,11 @@ public class SentencePieceParityTests(ITestOutputHelper output)
 {
     private const int LinesPerSource = 5_000;
 
-    public static TheoryData<string, string> TrainedModels => new()
-    {
-        { "nmt_nfkc", "--normalization_rule_name=nmt_nfkc" },
-        { "nfkc_byte_fallback", "--normalization_rule_name=nfkc --byte_fallback=true" },
-        { "identity_keep_spaces", "--normalization_rule_name=identity --remove_extra_whitespaces=false --add_dummy_prefix=false" },
-        { "nmt_nfkc_cf_symbols", "--normalization_rule_name=nmt_nfkc_cf --user_defined_symbols=<sep>,[MASK],@@ --control_symbols=<ctl>,<2ja>" },
-        { "suffix_byte_fallback", "--treat_whitespace_as_suffix=true --byte_fallback=true" },
-        { "split_digits_coverage", "--split_digits=true --character_coverage=0.98" },
-        { "no_dummy_prefix_nfkc", "--normalization_rule_name=nfkc --add_dummy_prefix=false --user_defined_symbols=▁▁,\u4E2D\u6587" },
-    };
+    public static TheoryData<string> All => SentencePiecePeer.Models();
 
     [Theory]
-    [InlineData("test_model.model")]
-    [InlineData("test_ja_model.model")]
-    public void SharedModelsMatchSpmEncode(string name) => AssertParity(SentencePiecePeer.SharedModelPath(name));
-
-    [Theory]
-    [MemberData(nameof(TrainedModels))]
-    public void TrainedModelsMatchSpmEncode(string name, string flags) => AssertParity(SentencePiecePeer.TrainedModelPath(name, flags));
+    [MemberData(nameof(All))]
+    public void MatchesSpmEncode(string name) => AssertParity(SentencePiecePeer.ModelPath(name));
 
     private void AssertParity(string modelPath)
     {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
 using BytePiece.Testing;
+using Xunit;
 
 namespace BytePiece.Tests;
 
@@ -18,10 +19,33 @@ internal static class SentencePiecePeer
     public static string SharedModelPath(string name) => Path.Combine(SharedFolder.Root, "models", "sentencepiece", name);
 
     /// <summary>
+    /// The models the tests compare on, by name: Google's two test models (a file in ../shared) and one
+    /// model spm_train makes per normalization rule and flag (the spm_train flags).
+    /// </summary>
+    private static readonly Dictionary<string, string?> s_models = new()
+    {
+        ["test_model.model"] = null,
+        ["test_ja_model.model"] = null,
+        ["nmt_nfkc"] = "--normalization_rule_name=nmt_nfkc",
+        ["nfkc_byte_fallback"] = "--normalization_rule_name=nfkc --byte_fallback=true",
+        ["identity_keep_spaces"] = "--normalization_rule_name=identity --remove_extra_whitespaces=false --add_dummy_prefix=false",
+        ["nmt_nfkc_cf_symbols"] = "--normalization_rule_name=nmt_nfkc_cf --user_defined_symbols=<sep>,[MASK],@@ --control_symbols=<ctl>,<2ja>",
+        ["suffix_byte_fallback"] = "--treat_whitespace_as_suffix=true --byte_fallback=true",
+        ["split_digits_coverage"] = "--split_digits=true --character_coverage=0.98",
+        ["no_dummy_prefix_nfkc"] = "--normalization_rule_name=nfkc --add_dummy_prefix=false --user_defined_symbols=\u2581\u2581,\u4E2D\u6587",
+    };
+
+    /// <summary>The path of a model of the matrix (trained on first use).</summary>
+    public static string ModelPath(string name) => s_models[name] is { } flags ? TrainedModelPath(name, flags) : SharedModelPath(name);
+
+    /// <summary>Model names for a theory: the given ones, or the whole matrix.</summary>
+    public static TheoryData<string> Models(params string[] names) => new(names.Length > 0 ? names : s_models.Keys);
+
+    /// <summary>
     /// A Unigram model trained by spm_train on the shared corpora with the given flags (vocabulary 4,000
     /// unless the flags say otherwise); trained once per run and per name.
     /// </summary>
-    public static string TrainedModelPath(string name, string flags)
+    private static string TrainedModelPath(string name, string flags)
         => s_trained.GetOrAdd(name, n => new Lazy<string>(() => Train(n, flags))).Value;
 
     private static string Train(string name, string flags)

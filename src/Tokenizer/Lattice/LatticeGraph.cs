@@ -26,48 +26,48 @@ internal sealed class LatticeGraph
     }
 
     /// <summary>
-    /// spm's lattice (PopulateNodes) over normalized text: every trie piece at every character start, with
-    /// its lattice score, and an unknown node of one character (min score - 10) where no one-character
-    /// piece starts. Starts inside a character have no edges.
+    /// spm's lattice (<see cref="SentencePieceLattice"/>) made explicit: every trie piece at every character
+    /// start with its lattice score, and the unknown nodes (min score - 10). Starts inside a character have
+    /// no edges; a start's edges are ordered by end (its unknown, one character long, comes first).
     /// </summary>
     public static LatticeGraph ForSentencePiece(SentencePieceModel model, ReadOnlySpan<byte> text)
     {
-        int n = text.Length;
-        var first = new int[n + 1];
-        var ends = new List<int>();
-        var ids = new List<int>();
-        var scores = new List<double>();
-        TrieNode[] nodes = model.Trie.Nodes;
-        double unknownScore = model.MinScore - 10f;
-        for (int s = 0, next = 0; s < n; s++)
+        var collect = new EdgeList(model, text.Length);
+        SentencePieceLattice.Walk(model, text, collect);
+        collect.First.AsSpan(collect.Next).Fill(collect.Ends.Count);
+        return new LatticeGraph(text.Length, collect.First, [.. collect.Ends], [.. collect.Ids], [.. collect.Scores]);
+    }
+
+    private sealed class EdgeList(SentencePieceModel model, int n) : ISentencePieceEdges
+    {
+        public readonly int[] First = new int[n + 1];
+        public readonly List<int> Ends = [], Ids = [];
+        public readonly List<double> Scores = [];
+        public int Next; // positions before it have their First set
+        private int _start;
+
+        public double Start(int start)
         {
-            first[s] = ends.Count;
-            if (s != next) continue;
-            int charLength = Math.Min(SentencePieceViterbi.OneCharLength(text[s]), n - s);
-            next = s + charLength;
-            bool hasSingle = false;
-            int node = PieceTrie.Root;
-            for (int j = s; j < n; j++)
-            {
-                int t = nodes[node].Base + text[j];
-                if (nodes[t].Check != node) break;
-                node = t;
-                int piece = model.Trie.PieceAt[t];
-                if (piece < 0) continue;
-                ends.Add(j + 1);
-                ids.Add(model.TrieIds[piece]);
-                scores.Add(model.Trie.Scores[t]);
-                hasSingle |= j + 1 == next;
-            }
-            if (hasSingle) continue;
-            // Edges of a start stay ordered by end: the unknown spans one character, shorter than any other.
-            int at = first[s];
-            ends.Insert(at, next);
-            ids.Insert(at, model.UnknownId);
-            scores.Insert(at, unknownScore);
+            First.AsSpan(Next, start + 1 - Next).Fill(Ends.Count);
+            Next = start + 1;
+            _start = Ends.Count;
+            return 0;
         }
-        first[n] = ends.Count;
-        return new LatticeGraph(n, first, [.. ends], [.. ids], [.. scores]);
+
+        public void Step(int end, int cell, double score, double here)
+        {
+            if (double.IsNegativeInfinity(score)) return;
+            Ends.Add(end);
+            Ids.Add(model.TrieIds[model.Trie.PieceAt[cell]]);
+            Scores.Add(score);
+        }
+
+        public void Unknown(int end, int length, double here)
+        {
+            Ends.Insert(_start, end);
+            Ids.Insert(_start, model.UnknownId);
+            Scores.Insert(_start, model.MinScore - 10f);
+        }
     }
 
     public LatticeGraph(UnigramModel model, ReadOnlySpan<byte> text)

@@ -22,7 +22,7 @@ internal static class WordViterbi
         double unknownScore = model.MinScore - 10;
         for (int i = 0; i < n;)
         {
-            int charLength = Math.Min(SentencePieceViterbi.OneCharLength(word[i]), n - i);
+            int charLength = Math.Min(SentencePieceLattice.OneCharLength(word[i]), n - i);
             bool hasSingle = false;
             int node = PieceTrie.Root;
             for (int j = i; j < n; j++)
