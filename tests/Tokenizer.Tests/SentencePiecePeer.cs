@@ -104,6 +104,19 @@ internal static class SentencePiecePeer
         return lines;
     }
 
+    /// <summary>The real lines and edge cases that are valid UTF-8, as strings (for the peers that take text, not bytes).</summary>
+    public static List<string> TextLines(int perSource)
+    {
+        var strict = new UTF8Encoding(false, throwOnInvalidBytes: true);
+        var lines = new List<string>();
+        foreach (byte[] line in RealLines(perSource).Concat(EdgeCases()))
+        {
+            try { lines.Add(strict.GetString(line)); }
+            catch (DecoderFallbackException) { }
+        }
+        return lines;
+    }
+
     /// <summary>Inputs where the rules differ most: whitespace, NFD, controls, U+FFFD, specials as text, unknowns, bad bytes.</summary>
     public static List<byte[]> EdgeCases()
     {
