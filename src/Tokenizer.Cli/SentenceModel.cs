@@ -100,24 +100,14 @@ internal sealed class HuggingFaceSentences(HuggingFaceTokenizer tokenizer) : Sen
     public override IReadOnlyList<string> Pieces(ReadOnlySpan<byte> line, SamplingOptions sampling, bool bos, bool eos)
         => [.. Tokens(line, sampling, bos, eos).Select(t => t.Value)];
 
-    public override void CheckOptions(bool bos, bool eos, SamplingOptions sampling)
-    {
-        if (!sampling.IsViterbi) throw new CliException(ExitCodes.Usage, "--alpha (sampling) is not available for tokenizer.json models yet");
-    }
-
     private IReadOnlyList<EncodedToken> Tokens(ReadOnlySpan<byte> line, SamplingOptions sampling, bool bos, bool eos)
-    {
-        CheckOptions(bos, eos, sampling);
-        return tokenizer.EncodeToTokens(Encoding.UTF8.GetString(line), addSpecialTokens: bos || eos);
-    }
+        => tokenizer.EncodeToTokens(Encoding.UTF8.GetString(line), sampling, addSpecialTokens: bos || eos);
 
     public override string Decode(IReadOnlyList<int> ids) => tokenizer.Decode(ids);
 
-    public override IReadOnlyList<Segmentation> NBest(string text, int k)
-        => throw new CliException(ExitCodes.Usage, "nbest is not available for tokenizer.json models yet");
+    public override IReadOnlyList<Segmentation> NBest(string text, int k) => tokenizer.NBest(text, k);
 
-    public override double Entropy(string text, double alpha)
-        => throw new CliException(ExitCodes.Usage, "entropy is not available for tokenizer.json models yet");
+    public override double Entropy(string text, double alpha) => tokenizer.Entropy(text, alpha);
 
     public override string Info(string path) => $"file           {path} (HuggingFace tokenizer.json, Unigram)\nvocab size     {tokenizer.VocabSize}\n";
 }

@@ -67,22 +67,47 @@ public sealed class HuggingFaceTokenizer
     /// <param name="text">The text.</param>
     /// <param name="addSpecialTokens">Apply the post-processor's template (its tokens have empty ranges).</param>
     /// <exception cref="InvalidOperationException">The text needs an unknown token and the model has no <c>unk_id</c>.</exception>
-    public IReadOnlyList<EncodedToken> EncodeToTokens(string text, bool addSpecialTokens = false)
+    public IReadOnlyList<EncodedToken> EncodeToTokens(string text, bool addSpecialTokens = false) => Encode(text, null, addSpecialTokens);
+
+    /// <summary>
+    /// Encodes text to tokens with each word's segmentation drawn with probability exactly
+    /// <c>exp(alpha * score(w)) / Z</c> (spm's meaning of alpha; words are independent, as HF encodes them),
+    /// or the Viterbi result when <paramref name="sampling"/> says so. Word k (from 0, counted over the text,
+    /// plus <see cref="SamplingOptions.FirstChunk"/>) draws from its own stream of the seed.
+    /// </summary>
+    public IReadOnlyList<int> EncodeToIds(string text, SamplingOptions sampling, bool addSpecialTokens = false)
+        => EncodeToTokens(text, sampling, addSpecialTokens).Select(t => t.Id).ToList();
+
+    /// <summary>Tokens of a drawn segmentation (see <see cref="EncodeToIds(string, SamplingOptions, bool)"/>).</summary>
+    public IReadOnlyList<EncodedToken> EncodeToTokens(string text, SamplingOptions sampling, bool addSpecialTokens = false)
+    {
+        if (!sampling.IsViterbi && double.IsInfinity(sampling.Alpha))
+            throw new ArgumentOutOfRangeException(nameof(sampling), sampling.Alpha, "alpha must be finite");
+        return Encode(text, sampling.IsViterbi ? null : sampling, addSpecialTokens);
+    }
+
+    private List<EncodedToken> Encode(string text, SamplingOptions? sampling, bool addSpecialTokens)
     {
         ArgumentNullException.ThrowIfNull(text);
         int[] byteOf = Utf8OffsetOfChar(text);
         var tokens = new List<(int Id, string Value, int Start, int End)>();
-        foreach (var (start, end, added) in SplitOnAddedTokens(text))
+        long wordIndex = 0;
+        foreach (var (isAdded, id, value, start, end, word, utf8) in Parts(text))
         {
-            if (added is not null)
+            if (isAdded)
             {
-                tokens.Add((added.Id, added.Content, start, end));
+                tokens.Add((id, value, start, end));
                 continue;
             }
-            AlignedText part = AlignedText.FromString(text, start, end);
-            if (_pipeline.Normalizer is { } normalizer) part = normalizer.Apply(part);
-            List<AlignedText> words = _pipeline.PreTokenizer is { } pre ? pre.Split([part]) : [part];
-            foreach (AlignedText word in words) EncodeWord(word, tokens);
+            List<(int, int, int)> path;
+            if (sampling is not { } draw) path = WordLattice.Viterbi(_pipeline.Model, utf8);
+            else
+            {
+                CounterRng rng = draw.RngForChunk(wordIndex);
+                path = WordLattice.Sample(_pipeline.Model, utf8, draw.Alpha, ref rng);
+            }
+            wordIndex++;
+            AddWordTokens(word!, utf8, path, tokens);
         }
         var result = new List<EncodedToken>(tokens.Count + 2);
         void AddToken(int id, string value, int start, int end)
@@ -100,11 +125,30 @@ public sealed class HuggingFaceTokenizer
         return result;
     }
 
-    private void EncodeWord(AlignedText word, List<(int, string, int, int)> tokens)
+    /// <summary>
+    /// The text as the pipeline sees it: added tokens (whole), and the words the normalizer and the
+    /// pre-tokenizer make of the parts between them, each with its UTF-8.
+    /// </summary>
+    private IEnumerable<(bool IsAdded, int Id, string Value, int Start, int End, AlignedText? Word, byte[] Utf8)> Parts(string text)
     {
-        if (word.Count == 0) return;
-        string wordText = word.ToString();
-        byte[] utf8 = Encoding.UTF8.GetBytes(wordText);
+        foreach (var (start, end, added) in SplitOnAddedTokens(text))
+        {
+            if (added is not null)
+            {
+                yield return (true, added.Id, added.Content, start, end, null, []);
+                continue;
+            }
+            AlignedText part = AlignedText.FromString(text, start, end);
+            if (_pipeline.Normalizer is { } normalizer) part = normalizer.Apply(part);
+            List<AlignedText> words = _pipeline.PreTokenizer is { } pre ? pre.Split([part]) : [part];
+            foreach (AlignedText word in words)
+                if (word.Count > 0) yield return (false, 0, "", 0, 0, word, Encoding.UTF8.GetBytes(word.ToString()));
+        }
+    }
+
+    /// <summary>A word's path as HF tokenizes it: pieces by id; a fused run of unknowns by its own id if the vocabulary has it, else its bytes (when every byte piece exists), else unk.</summary>
+    private void AddWordTokens(AlignedText word, byte[] utf8, List<(int Start, int End, int Cell)> path, List<(int, string, int, int)> tokens)
+    {
         // The code point each byte belongs to, for the offsets.
         var runeOfByte = new int[utf8.Length + 1];
         for (int k = 0, b = 0; k < word.Count; k++)
@@ -115,7 +159,7 @@ public sealed class HuggingFaceTokenizer
         }
         runeOfByte[utf8.Length] = word.Count;
         TokenizerJsonUnigram model = _pipeline.Model;
-        foreach (var (start, end, cell) in WordViterbi.Solve(model, utf8))
+        foreach (var (start, end, cell) in path)
         {
             var (origStart, origEnd) = word.OriginOf(runeOfByte[start], runeOfByte[end]);
             string piece = Encoding.UTF8.GetString(utf8, start, end - start);
@@ -124,7 +168,6 @@ public sealed class HuggingFaceTokenizer
                 tokens.Add((model.TrieIds[model.Trie.PieceAt[cell]], piece, origStart, origEnd));
                 continue;
             }
-            // A fused run of unknowns: its own id if the vocabulary has it, else its bytes (when every byte piece exists), else unk.
             if (model.TryGetId(piece, out int id))
             {
                 tokens.Add((id, piece, origStart, origEnd));
@@ -147,6 +190,63 @@ public sealed class HuggingFaceTokenizer
             }
             tokens.Add((model.UnknownId ?? throw new InvalidOperationException("the model has no unk_id"), piece, origStart, origEnd));
         }
+    }
+
+    /// <summary>
+    /// The <paramref name="k"/> best segmentations of the text (words are independent: the best
+    /// combinations of each word's best paths), best first, each with its score (the sum of its pieces'
+    /// scores); added tokens are fixed. Exact: each word's list comes from the k-best lattice search.
+    /// </summary>
+    public IReadOnlyList<Segmentation> NBest(string text, int k)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        var combined = new List<(List<(int Id, string Value, int Start, int End)> Tokens, double Score)> { ([], 0) };
+        foreach (var (isAdded, id, value, start, end, word, utf8) in Parts(text))
+        {
+            var options = new List<(List<(int, string, int, int)> Tokens, double Score)>();
+            if (isAdded) options.Add(([(id, value, start, end)], 0));
+            else
+            {
+                foreach (var (edges, score) in BytePiece.NBest.Run(LatticeGraph.ForWord(_pipeline.Model, utf8), k))
+                {
+                    var tokens = new List<(int, string, int, int)>();
+                    AddWordTokens(word!, utf8, PathOfEdges(utf8.Length, edges), tokens);
+                    options.Add((tokens, score));
+                }
+            }
+            // The k best sums of (best so far) x (this part): both lists are sorted, ties keep earlier ranks first.
+            combined = combined.SelectMany((c, i) => options.Select((o, j) => (Tokens: c.Tokens.Concat(o.Tokens).ToList(), Score: c.Score + o.Score, i, j)))
+                .OrderByDescending(x => x.Score).ThenBy(x => x.i).ThenBy(x => x.j).Take(k).Select(x => (x.Tokens, x.Score)).ToList();
+        }
+        return combined.Select(c => new Segmentation(c.Tokens.Select(t => t.Id).ToArray(), c.Score)).ToList();
+    }
+
+    /// <summary>
+    /// The entropy (nats) of the segmentation distribution <c>exp(alpha * score(w)) / Z</c> of the text,
+    /// exactly: words are independent, so their entropies (one forward-backward pass each) add.
+    /// </summary>
+    public double Entropy(string text, double alpha)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (!(alpha >= 0) || double.IsInfinity(alpha)) throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must be finite and >= 0");
+        double total = 0;
+        foreach (var part in Parts(text))
+            if (!part.IsAdded) total += ForwardBackward.Entropy(LatticeGraph.ForWord(_pipeline.Model, part.Utf8), alpha);
+        return total;
+    }
+
+    /// <summary>A path given as its edges (trie cell, or ~length for an unknown), read back with HF's fusing.</summary>
+    private List<(int, int, int)> PathOfEdges(int n, int[] edges)
+    {
+        var back = new int[n + 1];
+        int position = 0;
+        foreach (int edge in edges)
+        {
+            position += edge >= 0 ? _pipeline.Model.TrieLengths[_pipeline.Model.Trie.PieceAt[edge]] : ~edge;
+            back[position] = edge;
+        }
+        return WordLattice.ReadPath(_pipeline.Model, back, n);
     }
 
     /// <summary>

@@ -143,9 +143,10 @@ public class CliTokenizerJsonTests
             var decoded = CliRunner.Run(Encoding.UTF8.GetString(stdout), "decode", "--model", json);
             Assert.Equal(0, decoded.Code);
             Assert.Equal(string.Join("", outLines.Take(lines.Count).Select(l => hf.Decode(l.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList()) + "\n")), decoded.Stdout);
-            (code, _, stderr) = CliRunner.Run("", "encode", "x", "--model", json, "--alpha", "0.5");
-            Assert.Equal(1, code);
-            Assert.Contains("not available", stderr);
+            var sampled = CliRunner.Run(input, "encode", "--model", json, "--quiet", "--alpha", "0.3", "--seed", "5", "--threads", "2");
+            Assert.Equal(0, sampled.Code);
+            Assert.Equal(CliRunner.Run(input, "encode", "--model", json, "--quiet", "--alpha", "0.3", "--seed", "5", "--threads", "1").Stdout, sampled.Stdout);
+            Assert.NotEqual(stdout, sampled.Stdout);
         }
         finally
         {

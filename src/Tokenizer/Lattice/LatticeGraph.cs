@@ -38,6 +38,23 @@ internal sealed class LatticeGraph
         return new LatticeGraph(text.Length, collect.First, [.. collect.Ends], [.. collect.Ids], [.. collect.Scores]);
     }
 
+    /// <summary>HuggingFace's lattice of one word (<see cref="WordLattice"/>) made explicit; <see cref="Piece"/> holds the trie cell, or ~length for an unknown.</summary>
+    public static LatticeGraph ForWord(TokenizerJsonUnigram model, ReadOnlySpan<byte> word)
+    {
+        var first = new int[word.Length + 1];
+        var edges = new List<(int Start, int End, int Edge, double Score)>();
+        WordLattice.Walk(model, word, (s, e, edge, score) => edges.Add((s, e, edge, score)));
+        // Edges by start, then by end (an unknown is one character long: it sorts before the longer pieces).
+        edges.Sort((a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : a.End.CompareTo(b.End));
+        int k = 0;
+        for (int s = 0; s <= word.Length; s++)
+        {
+            first[s] = k;
+            while (k < edges.Count && edges[k].Start == s) k++;
+        }
+        return new LatticeGraph(word.Length, first, [.. edges.Select(x => x.End)], [.. edges.Select(x => x.Edge)], [.. edges.Select(x => x.Score)]);
+    }
+
     private sealed class EdgeList(SentencePieceModel model, int n) : ISentencePieceEdges
     {
         public readonly int[] First = new int[n + 1];
