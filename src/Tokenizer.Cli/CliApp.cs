@@ -45,6 +45,8 @@ public static class CliApp
         CliException c => (c.ExitCode, c.Message),
         OperationCanceledException => (ExitCodes.Interrupted, "interrupted; no output file was written"),
         ModelFormatException m => (ExitCodes.BadModel, $"invalid model: {m.Message}"),
+        InputLimitExceededException l => (ExitCodes.LimitExceeded, $"limit exceeded: {l.Message}; no output file was written"),
+        OutOfMemoryException => (ExitCodes.LimitExceeded, "out of memory; no output file was written (--max-chunk and --max-memory stop earlier, with a clear message)"),
         InvalidUtf8Exception u => (ExitCodes.BadInput, $"input is not valid UTF-8 at byte {u.ByteOffset} (use --raw to encode bytes as they are)"),
         System.Text.DecoderFallbackException d => (ExitCodes.BadInput, $"input is not valid UTF-8 at byte {d.Index}"),
         FileNotFoundException f => (ExitCodes.IoError, $"file not found: {f.FileName ?? f.Message}"),
@@ -125,6 +127,22 @@ internal static class CommonOptions
         using var buffer = new MemoryStream();
         stream.CopyTo(buffer);
         return new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    /// <summary>A size such as 4G, 512M, 64K or 1000000 (bytes).</summary>
+    public static long ParseSize(string text, string option)
+    {
+        string number = text.Trim();
+        long unit = 1;
+        char last = number.Length > 0 ? char.ToUpperInvariant(number[^1]) : ' ';
+        if (last is 'K' or 'M' or 'G' or 'T')
+        {
+            unit = last switch { 'K' => 1L << 10, 'M' => 1L << 20, 'G' => 1L << 30, _ => 1L << 40 };
+            number = number[..^1];
+        }
+        if (!double.TryParse(number, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double value) || value <= 0 || value * unit > long.MaxValue)
+            throw new CliException(ExitCodes.Usage, $"{option}: '{text}' is not a size (examples: 4G, 512M, 1000000)");
+        return (long)(value * unit);
     }
 
     public static int ParseId(string text, string where)

@@ -1,6 +1,10 @@
 namespace BytePiece.Cli;
 
-/// <summary>A read-only pass-through stream that counts the bytes read (for progress and the summary); it owns the inner stream.</summary>
+/// <summary>
+/// A read-only pass-through stream that counts the bytes read (for progress and the summary) and notices a
+/// file that shrinks while it is read (the end comes before the length it had when opened: encoding it
+/// would silently lose the rest). It owns the inner stream.
+/// </summary>
 internal sealed class CountingStream(Stream inner) : Stream
 {
     private long _read;
@@ -8,22 +12,24 @@ internal sealed class CountingStream(Stream inner) : Stream
     /// <summary>Bytes read so far.</summary>
     public long BytesRead => Interlocked.Read(ref _read);
 
-    /// <summary>The input's length when the stream knows it (a file), else null (a pipe).</summary>
-    public long? KnownLength => inner.CanSeek ? inner.Length : null;
+    /// <summary>The input's length when it was opened, when the stream knows it (a file), else null (a pipe).</summary>
+    public long? KnownLength { get; } = inner.CanSeek ? inner.Length : null;
 
-    public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+    public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count), count);
 
-    public override int Read(Span<byte> buffer) => Count(inner.Read(buffer));
+    public override int Read(Span<byte> buffer) => Count(inner.Read(buffer), buffer.Length);
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        => Count(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
+        => Count(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false), buffer.Length);
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
         => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    private int Count(int read)
+    private int Count(int read, int requested)
     {
-        Interlocked.Add(ref _read, read);
+        long total = Interlocked.Add(ref _read, read);
+        if (read == 0 && requested > 0 && KnownLength is long length && total < length)
+            throw new IOException($"the input ended after {total:N0} bytes but held {length:N0} when it was opened: it was truncated or replaced while being read");
         return read;
     }
 

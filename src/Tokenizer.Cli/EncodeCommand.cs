@@ -28,7 +28,13 @@ internal static class EncodeCommand
         var alpha = CommonOptions.Alpha();
         var seed = CommonOptions.Seed();
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress bar and no summary line on stderr." };
-        var command = new Command("encode", "Encode text to token ids (Viterbi, or sampled with --alpha).") { text, model, input, output, format, bos, eos, raw, alpha, seed, threads, quiet };
+        var maxChunk = new Option<string?>("--max-chunk") { Description = "Refuse a chunk (a line and its newlines; for .model and tokenizer.json a line) longer than this, e.g. 64M: exit 5. Default: no limit (long lines stream in bounded memory)." };
+        var maxMemory = new Option<string?>("--max-memory") { Description = "Stop when the process's resident memory (model included) passes this, e.g. 2G: exit 5, no output file. Default: no limit." };
+        var command = new Command("encode", "Encode text to token ids (Viterbi, or sampled with --alpha).") { text, model, input, output, format, bos, eos, raw, alpha, seed, threads, quiet, maxChunk, maxMemory };
+        (long ChunkLimit, MemoryGuard Memory) Limits(ParseResult parse)
+            => (parse.GetValue(maxChunk) is { } c ? CommonOptions.ParseSize(c, "--max-chunk") : long.MaxValue,
+                new MemoryGuard(parse.GetValue(maxMemory) is { } m ? CommonOptions.ParseSize(m, "--max-memory") : null));
+
         int EncodeSentences(ParseResult parse, SentenceModel spm)
         {
             if (parse.GetValue(raw)) throw new CliException(ExitCodes.Usage, "--raw does not apply to SentencePiece and tokenizer.json models (their normalizers read text)");
@@ -38,6 +44,7 @@ internal static class EncodeCommand
             IdWriter writer = IdWriter.Create(parse.GetValue(format)!, vocabulary, false, false, parse.GetValue(output));
             var sampling = new SamplingOptions(parse.GetValue(alpha), parse.GetValue(seed));
             spm.CheckOptions(addBos, addEos, sampling);
+            var (lineLimit, guard) = Limits(parse);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             long lines = 0, tokens = 0, bytes = 0;
             io.WriteOutput(parse.GetValue(output), stream =>
@@ -45,8 +52,12 @@ internal static class EncodeCommand
                 using CountingStream source = CommonOptions.OpenSource(io, parse.GetValue(text), parse.GetValue(input));
                 Progress.Run(io, quiet: parse.GetValue(quiet), total: source.KnownLength, update =>
                     (lines, tokens) = SentenceModelHost.Encode(spm, source, stream, writer, addBos, addEos, parse.GetValue(format) == "pieces",
-                        sampling, parse.GetValue(threads), io.Cancellation,
-                        t => update(source.BytesRead, t)));
+                        sampling, parse.GetValue(threads), lineLimit, io.Cancellation,
+                        t =>
+                        {
+                            guard.Check();
+                            update(source.BytesRead, t);
+                        }));
                 bytes = source.BytesRead;
             });
             if (!parse.GetValue(quiet)) Summary(io, bytes, lines, "lines", tokens, clock.Elapsed.TotalSeconds, "");
@@ -60,7 +71,8 @@ internal static class EncodeCommand
             var tokenizer = new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model)));
             var sampling = new SamplingOptions(parse.GetValue(alpha), parse.GetValue(seed));
             IdWriter writer = IdWriter.Create(parse.GetValue(format)!, IdVocabulary.Of(tokenizer), parse.GetValue(bos), parse.GetValue(eos), parse.GetValue(output));
-            var encoder = new StreamingEncoder(tokenizer, parse.GetValue(raw), sampling) { Threads = parse.GetValue(threads) };
+            var (chunkLimit, memory) = Limits(parse);
+            var encoder = new StreamingEncoder(tokenizer, parse.GetValue(raw), sampling) { Threads = parse.GetValue(threads), MaxChunkLength = chunkLimit };
             var clock = System.Diagnostics.Stopwatch.StartNew();
             long tokens = 0, chunks = 0, bytes = 0;
             io.WriteOutput(parse.GetValue(output), stream =>
@@ -72,6 +84,7 @@ internal static class EncodeCommand
                 {
                     foreach (EncodedPart part in encoder.EncodeChunksAsync(reader, io.Cancellation).ToBlockingEnumerable(io.Cancellation))
                     {
+                        memory.Check();
                         writer.Write(part, stream);
                         tokens += part.Ids.Length;
                         if (part.EndsChunk) chunks++;

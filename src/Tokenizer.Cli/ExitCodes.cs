@@ -8,6 +8,7 @@ internal static class ExitCodes
     public const int BadModel = 2;
     public const int BadInput = 3;
     public const int IoError = 4;
+    public const int LimitExceeded = 5;
     public const int Interrupted = 130;
 }
 

@@ -17,7 +17,7 @@ internal static class SentenceModelHost
     /// </summary>
     /// <returns>(lines, tokens).</returns>
     public static (long Lines, long Tokens) Encode(SentenceModel model, Stream source, Stream output, IdWriter writer,
-        bool bos, bool eos, bool pieceText, SamplingOptions sampling, int threads, CancellationToken cancellation, Action<long> progress)
+        bool bos, bool eos, bool pieceText, SamplingOptions sampling, int threads, long maxLine, CancellationToken cancellation, Action<long> progress)
     {
         long lines = 0, tokens = 0;
         writer.Begin(output);
@@ -33,10 +33,14 @@ internal static class SentenceModelHost
             int cut = ended ? filled : buffer.AsSpan(0, filled).LastIndexOf((byte)'\n') + 1;
             if (cut == 0)
             {
-                Array.Resize(ref buffer, buffer.Length * 2); // a line longer than the buffer: read more of it
+                // A line longer than the buffer: read more of it (within --max-chunk).
+                if (filled > maxLine) throw LineTooLong(source, filled, maxLine);
+                Array.Resize(ref buffer, (int)Math.Min(Array.MaxLength, buffer.Length * 2L));
                 continue;
             }
             List<(int Start, int Length)> batch = SplitLines(buffer.AsSpan(0, cut), final: ended);
+            foreach (var (start, length) in batch)
+                if (length > maxLine) throw LineTooLong(source, length, maxLine);
             var results = new int[batch.Count][];
             var pieces = pieceText ? new IReadOnlyList<string>[batch.Count] : null;
             byte[] block = buffer;
@@ -78,6 +82,9 @@ internal static class SentenceModelHost
         writer.End(output);
         return (lines, tokens);
     }
+
+    private static InputLimitExceededException LineTooLong(Stream source, long length, long limit)
+        => new($"a line near byte {source.Position:N0} is longer than --max-chunk {limit:N0} bytes (at least {length:N0})");
 
     /// <summary>Lines without their '\n'; a last line without one counts only when it is not empty.</summary>
     private static List<(int, int)> SplitLines(ReadOnlySpan<byte> text, bool final)

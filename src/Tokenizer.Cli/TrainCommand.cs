@@ -54,7 +54,7 @@ internal static class TrainCommand
                 EnsureUnicode = !parse.GetValue(noEnsureUnicode),
                 IsolateDigits = parse.GetValue(isolateDigits),
                 Threads = parse.GetValue(threads),
-                MaxMemory = parse.GetValue(maxMemory) is { } memory ? ParseSize(memory) : defaults.MaxMemory,
+                MaxMemory = parse.GetValue(maxMemory) is { } memory ? CommonOptions.ParseSize(memory, "--max-memory") : defaults.MaxMemory,
                 TempDirectory = parse.GetValue(tempDir),
                 HoldoutEvery = parse.GetValue(holdout),
             };
@@ -105,21 +105,6 @@ internal static class TrainCommand
         using (var copy = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
             io.Stdin.CopyToAsync(copy, io.Cancellation).GetAwaiter().GetResult();
         return file;
-    }
-
-    internal static long ParseSize(string text)
-    {
-        text = text.Trim();
-        long unit = 1;
-        char last = text.Length > 0 ? char.ToUpperInvariant(text[^1]) : ' ';
-        if (last is 'K' or 'M' or 'G' or 'T')
-        {
-            unit = last switch { 'K' => 1L << 10, 'M' => 1L << 20, 'G' => 1L << 30, _ => 1L << 40 };
-            text = text[..^1];
-        }
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || value <= 0)
-            throw new CliException(ExitCodes.Usage, $"--max-memory: '{text}' is not a size (examples: 4G, 512M, 1000000)");
-        return (long)(value * unit);
     }
 
     private static TrainingResult RunWithProgress(CliIO io, bool quiet, Func<IProgress<TrainingProgress>?, TrainingResult> train)

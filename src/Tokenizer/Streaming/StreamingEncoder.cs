@@ -48,6 +48,13 @@ public sealed class StreamingEncoder
     /// <summary>A pending chunk longer than this is encoded as it arrives (bounded memory) instead of held whole.</summary>
     public int LongChunkThreshold { get; init; } = 1 << 16;
 
+    /// <summary>
+    /// The longest chunk (a line and its newlines) the encoder accepts, in input bytes; a longer one stops
+    /// the encoding with <see cref="InputLimitExceededException"/>. Unlimited by default: long chunks are
+    /// encoded in bounded memory anyway; this is for callers that want to refuse them.
+    /// </summary>
+    public long MaxChunkLength { get; init; } = long.MaxValue;
+
     /// <summary>See <see cref="StreamingLattice.MaxWindow"/>: how far back-pointer chains may go without meeting before a forced cut.</summary>
     public int MaxWindow { get; init; } = 1 << 20;
 
@@ -71,6 +78,7 @@ public sealed class StreamingEncoder
         long scanned = 0; // bytes of the unconsumed buffer already known to hold no commit point
         byte[] scratch = [];
         StreamingLattice? longChunk = null;
+        long longChunkStart = 0;
         var pending = new List<int>();
         ForcedCuts = 0;
         MaxRetainedBytes = 0;
@@ -87,6 +95,7 @@ public sealed class StreamingEncoder
                     long end = FirstCommitPoint(buffer);
                     bool chunkEnds = end > 0 || result.IsCompleted;
                     long feed = chunkEnds ? (end > 0 ? end : buffer.Length) : Raw ? buffer.Length : LastSafeSplit(buffer);
+                    CheckChunkLength(offset + feed - longChunkStart, longChunkStart);
                     if (feed > 0) Feed(longChunk, buffer.Slice(0, feed), ref scratch, offset, pending);
                     offset += feed;
                     if (chunkEnds)
@@ -121,6 +130,7 @@ public sealed class StreamingEncoder
                 else if (buffer.Length >= LongChunkThreshold)
                 {
                     longChunk = new StreamingLattice(_tokenizer.Model, Sampling, chunks, MaxWindow);
+                    longChunkStart = offset;
                     scanned = 0;
                     reader.AdvanceTo(buffer.Start); // handled in lattice mode on the next read, which returns at once
                     continue;
@@ -138,6 +148,12 @@ public sealed class StreamingEncoder
         {
             if (scratch.Length > 0) ArrayPool<byte>.Shared.Return(scratch);
         }
+    }
+
+    private void CheckChunkLength(long length, long start)
+    {
+        if (length > MaxChunkLength)
+            throw new InputLimitExceededException($"the chunk at byte {start:N0} is longer than the limit of {MaxChunkLength:N0} bytes (at least {length:N0})", start);
     }
 
     /// <summary>Feeds a segment of a long chunk (cut where NFC cannot reach across), normalized like a block.</summary>
@@ -236,6 +252,12 @@ public sealed class StreamingEncoder
     {
         ReadOnlyMemory<byte> block = ContiguousMemory(sequence, ref scratch);
         ReadOnlySpan<byte> span = block.Span;
+        if (MaxChunkLength < span.Length)
+            for (int start = 0, end; start < span.Length; start = end)
+            {
+                end = Chunker.ChunkEnd(span, start);
+                CheckChunkLength(end - start, offset + start);
+            }
         if (!Raw && !Utf8.IsValid(span)) Utf8Text.Decode(span, new StringBuilder(), DecodePolicy.Strict, isFinal: true, offset); // throws with the offset
         int threads = Math.Max(1, Threads);
         if (threads == 1 || block.Length < ParallelBlockMinimum)
