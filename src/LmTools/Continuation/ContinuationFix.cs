@@ -1,0 +1,128 @@
+using System.Text;
+
+namespace BytePiece.LmTools.Continuation;
+
+/// <summary>How far a plan rolls the prompt back.</summary>
+public enum RollbackMode
+{
+    /// <summary>Su's method: remove the last token, when some piece strictly extends its bytes.</summary>
+    OneToken,
+
+    /// <summary>The earliest cut (within the longest piece's length and <see cref="ContinuationOptions.MaxRollbackTokens"/>) whose removed bytes some piece strictly extends.</summary>
+    Maximal,
+
+    /// <summary>Every such cut, and the cut at the end (no rollback): <see cref="ContinuationFix.PlanAll(string, ContinuationOptions?)"/>.</summary>
+    Exact,
+}
+
+/// <summary>Options of a plan.</summary>
+public sealed record ContinuationOptions
+{
+    /// <summary>How far to roll back (default <see cref="RollbackMode.Maximal"/>).</summary>
+    public RollbackMode Mode { get; init; } = RollbackMode.Maximal;
+
+    /// <summary>At most this many tokens of the prompt's own encoding are touched by a rollback (default 4).</summary>
+    public int MaxRollbackTokens { get; init; } = 4;
+
+    /// <summary>Allow a plan that keeps no token at all (default false: such cuts are skipped).</summary>
+    public bool AllowEmptyPrefix { get; init; }
+
+    /// <summary>Start the prefix with <c>&lt;bos&gt;</c> (never rolled back).</summary>
+    public bool AddBos { get; init; }
+}
+
+/// <summary>
+/// The continuation fix ("token healing") for a BytePiece model, exact for Viterbi: a prompt that ends
+/// inside what would be a longer token is cut at a byte offset k, the model is fed the best path to k
+/// (taken from the prompt's own Viterbi lattice: by optimal substructure it is what the full text's
+/// encoding holds before a token boundary at k), and generation is constrained to re-type the removed
+/// bytes, so the tokenization the whole text would have stays reachable. Immutable and thread-safe.
+/// </summary>
+public sealed class ContinuationFix
+{
+    private readonly BytePieceTokenizer _tokenizer;
+
+    /// <summary>The fix for <paramref name="tokenizer"/>'s model.</summary>
+    public ContinuationFix(BytePieceTokenizer tokenizer)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        _tokenizer = tokenizer;
+        Vocabulary = new VocabularyView(tokenizer.Model);
+    }
+
+    /// <summary>The vocabulary the constraints work on.</summary>
+    public VocabularyView Vocabulary { get; }
+
+    /// <summary>The plan for a text prompt (normalized as the model says).</summary>
+    /// <exception cref="ArgumentException">The prompt holds a lone surrogate (its bytes would be U+FFFD, not the user's text).</exception>
+    public ContinuationPlan Plan(string prompt, ContinuationOptions? options = null) => Plan(PromptBytes(prompt), options);
+
+    /// <summary>The plan for a prompt given as bytes (taken as they are).</summary>
+    public ContinuationPlan Plan(ReadOnlySpan<byte> prompt, ContinuationOptions? options = null)
+    {
+        options ??= new ContinuationOptions();
+        // The earliest cut; the no-op plan comes last, so it is the answer only when nothing can be healed.
+        return Candidates(prompt, options)[0];
+    }
+
+    /// <summary>Every candidate plan (earliest cut first, the no-op plan last), for the exact mode.</summary>
+    public IReadOnlyList<ContinuationPlan> PlanAll(string prompt, ContinuationOptions? options = null) => Candidates(PromptBytes(prompt), options ?? new());
+
+    /// <summary>Every candidate plan of a prompt given as bytes.</summary>
+    public IReadOnlyList<ContinuationPlan> PlanAll(ReadOnlySpan<byte> prompt, ContinuationOptions? options = null) => Candidates(prompt, options ?? new());
+
+    private byte[] PromptBytes(string prompt)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        for (int i = 0; i < prompt.Length; i++)
+        {
+            if (char.IsHighSurrogate(prompt[i]) && i + 1 < prompt.Length && char.IsLowSurrogate(prompt[i + 1])) { i++; continue; }
+            if (char.IsSurrogate(prompt[i])) throw new ArgumentException($"the prompt has a lone surrogate at index {i}", nameof(prompt));
+        }
+        string text = _tokenizer.Model.Normalization == TextNormalization.Nfc ? prompt.Normalize(NormalizationForm.FormC) : prompt;
+        return Encoding.UTF8.GetBytes(text);
+    }
+
+    /// <summary>
+    /// The cuts, per the mode: OneToken the start of the last token (if its bytes extend), Maximal and
+    /// Exact every k in the open last chunk within the longest piece's length and the token budget whose
+    /// removed bytes some piece strictly extends; then the no-op plan. Cuts that would keep nothing are
+    /// skipped unless allowed.
+    /// </summary>
+    private List<ContinuationPlan> Candidates(ReadOnlySpan<byte> prompt, ContinuationOptions options)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(options.MaxRollbackTokens);
+        int n = prompt.Length;
+        var lattice = new PromptLattice(_tokenizer.Model, prompt);
+        List<int> lastPath = lattice.TokenStarts(n); // starts of the tokens of the best path to n
+        var cuts = new List<int>();
+        if (options.Mode == RollbackMode.OneToken)
+        {
+            if (lastPath.Count > 0 && lastPath[^1] >= lattice.OpenChunkStart && Vocabulary.HasStrictExtension(prompt[lastPath[^1]..])) cuts.Add(lastPath[^1]);
+        }
+        else
+        {
+            // The budget: the cut may not reach before the start of the MaxRollbackTokens-th last token.
+            int budgetStart = lastPath.Count == 0 ? n : lastPath[Math.Max(0, lastPath.Count - Math.Max(1, options.MaxRollbackTokens))];
+            if (options.MaxRollbackTokens == 0) budgetStart = n;
+            int from = Math.Max(Math.Max(lattice.OpenChunkStart, n - Vocabulary.MaxPieceLength + 1), budgetStart);
+            for (int k = Math.Max(0, from); k < n; k++)
+                if (Vocabulary.HasStrictExtension(prompt[k..])) cuts.Add(k);
+        }
+        var plans = new List<ContinuationPlan>();
+        foreach (int k in cuts)
+        {
+            List<int> ids = lattice.PathIds(k);
+            if (ids.Count == 0 && !options.AllowEmptyPrefix && !options.AddBos) continue;
+            plans.Add(new ContinuationPlan(WithBos(ids, options), prompt[k..].ToArray(), k, Vocabulary));
+        }
+        plans.Add(new ContinuationPlan(WithBos(lattice.PathIds(n), options), [], n, Vocabulary));
+        return plans;
+    }
+
+    private static List<int> WithBos(List<int> ids, ContinuationOptions options)
+    {
+        if (options.AddBos) ids.Insert(0, SpecialTokens.BosId);
+        return ids;
+    }
+}

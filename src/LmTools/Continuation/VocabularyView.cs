@@ -1,0 +1,94 @@
+namespace BytePiece.LmTools.Continuation;
+
+/// <summary>
+/// A model's vocabulary as a decoding loop needs it: the bytes of every id, which ids are specials, and
+/// two prefix queries answered without scanning the vocabulary: the ids whose bytes start with X (a
+/// range of the ids sorted by bytes, found by binary search) and the ids whose bytes are a prefix of X
+/// (a walk of the model's byte trie along X). Immutable and thread-safe.
+/// </summary>
+public sealed class VocabularyView
+{
+    private readonly byte[][] _bytes;
+    private readonly bool[] _special;
+    private readonly int[] _byBytes; // ids of the non-empty, non-special pieces, sorted by bytes
+    private readonly UnigramModel _model;
+
+    /// <summary>The view of a BytePiece model (ids 0-2 are the specials <c>&lt;pad&gt;</c>, <c>&lt;bos&gt;</c>, <c>&lt;eos&gt;</c>).</summary>
+    public VocabularyView(UnigramModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        _model = model;
+        VocabSize = model.VocabSize;
+        _bytes = new byte[VocabSize][];
+        _special = new bool[VocabSize];
+        for (int id = 0; id < VocabSize; id++)
+        {
+            bool piece = model.ContainsId(id);
+            _bytes[id] = piece ? model.GetPieceBytes(id).ToArray() : [];
+            _special[id] = !piece;
+        }
+        _byBytes = Enumerable.Range(0, VocabSize).Where(id => !_special[id] && _bytes[id].Length > 0).ToArray();
+        Array.Sort(_byBytes, (a, b) => _bytes[a].AsSpan().SequenceCompareTo(_bytes[b]));
+        MaxPieceLength = model.MaxPieceLength;
+    }
+
+    /// <summary>One more than the largest id: the length of a logits vector.</summary>
+    public int VocabSize { get; }
+
+    /// <summary>Length in bytes of the longest piece.</summary>
+    public int MaxPieceLength { get; }
+
+    /// <summary>The bytes of <paramref name="id"/> (empty for a special).</summary>
+    public ReadOnlySpan<byte> GetBytes(int id) => _bytes[id];
+
+    /// <summary>Whether <paramref name="id"/> is a special token (never produced from text, never allowed under a constraint).</summary>
+    public bool IsSpecial(int id) => _special[id];
+
+    /// <summary>The ids whose bytes start with <paramref name="prefix"/> (itself included when it is a piece), in byte order.</summary>
+    public ReadOnlySpan<int> IdsStartingWith(ReadOnlySpan<byte> prefix)
+    {
+        int lo = LowerBound(prefix, orAfter: false), hi = LowerBound(prefix, orAfter: true);
+        return _byBytes.AsSpan(lo, hi - lo);
+    }
+
+    /// <summary>Whether some piece is strictly longer than <paramref name="prefix"/> and starts with it.</summary>
+    public bool HasStrictExtension(ReadOnlySpan<byte> prefix)
+    {
+        foreach (int id in IdsStartingWith(prefix))
+            if (_bytes[id].Length > prefix.Length) return true;
+        return false;
+    }
+
+    /// <summary>The ids whose bytes are a non-empty prefix of <paramref name="text"/> (<paramref name="text"/> itself included), shortest first.</summary>
+    public List<int> IdsThatArePrefixesOf(ReadOnlySpan<byte> text)
+    {
+        var result = new List<int>();
+        PieceTrie trie = _model.Trie;
+        int node = PieceTrie.Root;
+        foreach (byte b in text)
+        {
+            int t = trie.Nodes[node].Base + b;
+            if (trie.Nodes[t].Check != node) break;
+            node = t;
+            if (trie.PieceAt[t] >= 0) result.Add(_model.IdOfPiece(trie.PieceAt[t]));
+        }
+        return result;
+    }
+
+    /// <summary>The first position in the sorted ids whose bytes are >= prefix (or, with <paramref name="orAfter"/>, that no longer start with it).</summary>
+    private int LowerBound(ReadOnlySpan<byte> prefix, bool orAfter)
+    {
+        int lo = 0, hi = _byBytes.Length;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            ReadOnlySpan<byte> b = _bytes[_byBytes[mid]];
+            bool before = orAfter
+                ? (b.StartsWith(prefix) || b.SequenceCompareTo(prefix) < 0)
+                : b.SequenceCompareTo(prefix) < 0;
+            if (before) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
+    }
+}
