@@ -55,7 +55,8 @@ public sealed class SentencePieceTokenizer
     /// <exception cref="InvalidOperationException"><paramref name="addBos"/> or <paramref name="addEos"/> is set and the model has no such piece.</exception>
     public IReadOnlyList<int> EncodeToIds(ReadOnlySpan<char> text, bool addBos = false, bool addEos = false)
     {
-        byte[] utf8 = Encoding.UTF8.GetBytes(text.ToArray());
+        var utf8 = new byte[Encoding.UTF8.GetByteCount(text)];
+        Encoding.UTF8.GetBytes(text, utf8);
         return EncodeToIds(utf8.AsSpan(), addBos, addEos);
     }
 

@@ -251,8 +251,7 @@ public sealed class SentencePieceModel
         var (lookup, lookupIds) = unused == 0 ? (trie, trieIds)
             : BuildTrie(bytes, offsets, types, t => t is SentencePieceType.Normal or SentencePieceType.UserDefined or SentencePieceType.Unused, null);
 
-        var userIds = Enumerable.Range(0, n).Where(i => types[i] == SentencePieceType.UserDefined).ToArray();
-        PieceTrie? userTrie = userIds.Length == 0 ? null : BuildTrie(bytes, offsets, types, t => t == SentencePieceType.UserDefined, null).Trie;
+        PieceTrie? userTrie = !types.Contains(SentencePieceType.UserDefined) ? null : BuildTrie(bytes, offsets, types, t => t == SentencePieceType.UserDefined, null).Trie;
         BytePiece.PrecompiledCharsMap? charsMap = spec.CharsMap is { Length: > 0 } blob ? BytePiece.PrecompiledCharsMap.Parse(blob) : null;
         var normalizer = new SentencePieceNormalizer(charsMap, userTrie, spec.AddDummyPrefix, spec.RemoveExtraWhitespaces,
             spec.EscapeWhitespaces, spec.TreatWhitespaceAsSuffix);
