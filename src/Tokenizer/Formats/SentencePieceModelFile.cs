@@ -16,8 +16,8 @@ internal static class SentencePieceModelFile
     private const int PieceField = 1, ScoreField = 2, TypeField = 3;
 
     // TrainerSpec
-    private const int ModelTypeField = 3, WhitespaceAsSuffixField = 24, SplitDigitsField = 25, ByteFallbackField = 35,
-        UnkSurfaceField = 44, UnkPieceField = 45, BosPieceField = 46, EosPieceField = 47, PadPieceField = 48;
+    private const int ModelTypeField = 3, WhitespaceAsSuffixField = 24, ByteFallbackField = 35,
+        UnkSurfaceField = 44, BosPieceField = 46, EosPieceField = 47, PadPieceField = 48;
 
     // NormalizerSpec
     private const int NameField = 1, CharsMapField = 2, DummyPrefixField = 3, RemoveExtraField = 4, EscapeField = 5;
@@ -105,10 +105,8 @@ internal static class SentencePieceModelFile
             {
                 case ModelTypeField: reader.Expect(wire, ProtoWireReader.Varint, field, "TrainerSpec"); modelType = reader.ReadInt32(); break;
                 case WhitespaceAsSuffixField: reader.Expect(wire, ProtoWireReader.Varint, field, "TrainerSpec"); spec.TreatWhitespaceAsSuffix = reader.ReadBool(); break;
-                case SplitDigitsField: reader.Expect(wire, ProtoWireReader.Varint, field, "TrainerSpec"); spec.SplitDigits = reader.ReadBool(); break;
                 case ByteFallbackField: reader.Expect(wire, ProtoWireReader.Varint, field, "TrainerSpec"); spec.ByteFallback = reader.ReadBool(); break;
                 case UnkSurfaceField: spec.UnknownSurface = ReadString(ref reader, wire, field); break;
-                case UnkPieceField: spec.UnknownPiece = NonEmpty(ReadString(ref reader, wire, field), spec.UnknownPiece); break;
                 case BosPieceField: spec.BosPiece = NonEmpty(ReadString(ref reader, wire, field), spec.BosPiece); break;
                 case EosPieceField: spec.EosPiece = NonEmpty(ReadString(ref reader, wire, field), spec.EosPiece); break;
                 case PadPieceField: spec.PadPiece = NonEmpty(ReadString(ref reader, wire, field), spec.PadPiece); break;
@@ -152,10 +150,8 @@ internal static class SentencePieceModelFile
 internal sealed class SentencePieceSpec
 {
     public bool TreatWhitespaceAsSuffix;
-    public bool SplitDigits;
     public bool ByteFallback;
     public string UnknownSurface = " \u2047 ";
-    public string UnknownPiece = "<unk>";
     public string BosPiece = "<s>";
     public string EosPiece = "</s>";
     public string PadPiece = "<pad>";

@@ -10,8 +10,6 @@ namespace BytePiece;
 /// </summary>
 public sealed class SentencePieceModel
 {
-    private static ReadOnlySpan<byte> SpaceSymbol => "\u2581"u8;
-
     private readonly byte[] _bytes;
     private readonly int[] _offsets;
     private readonly float[] _scores;
@@ -282,5 +280,4 @@ public sealed class SentencePieceModel
         static int Hex(byte c) => c is >= (byte)'0' and <= (byte)'9' ? c - '0' : c is >= (byte)'A' and <= (byte)'F' ? c - 'A' + 10 : -1;
     }
 
-    internal static bool IsSpaceSymbol(ReadOnlySpan<byte> text) => text.StartsWith(SpaceSymbol);
 }
