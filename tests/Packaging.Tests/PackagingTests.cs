@@ -1,0 +1,133 @@
+using System.IO.Compression;
+using System.Xml.Linq;
+using Xunit;
+
+namespace BytePiece.Packaging.Tests;
+
+/// <summary>
+/// <c>dotnet pack</c> gives the two libraries and the CLI as a .NET tool; the tool installs from the
+/// packed folder alone (no other feed) and encodes with its embedded model.
+/// </summary>
+public sealed class PackagingTests : IClassFixture<PackagingTests.Packages>
+{
+    private const string Version = "0.1.0";
+    private readonly Packages _packages;
+
+    public PackagingTests(Packages packages) => _packages = packages;
+
+    /// <summary>Packs the three projects once, from the build the test run already made (no rebuild).</summary>
+    public sealed class Packages : IDisposable
+    {
+        public string Root { get; } = Directory.CreateTempSubdirectory("bytepiece-pack-").FullName;
+        public string Feed => Path.Combine(Root, "feed");
+
+        public Packages()
+        {
+            foreach (string project in new[] { "src/Tokenizer/Tokenizer.csproj", "src/LmTools/LmTools.csproj", "src/Tokenizer.Cli/Tokenizer.Cli.csproj" })
+            {
+                var result = ProcessRunner.Run(ProcessRunner.Dotnet,
+                    ["pack", Path.Combine(Repository.Root, project), "-c", Repository.Configuration, "--no-build", "-o", Feed, "-nologo"]);
+                if (result.ExitCode != 0) throw new InvalidOperationException("dotnet pack failed: " + result);
+            }
+        }
+
+        public void Dispose()
+        {
+            try { Directory.Delete(Root, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    public static TheoryData<string, string> Libraries => new()
+    {
+        { "BytePiece.Tokenizer", "BytePiece.Tokenizer" },
+        { "BytePiece.LmTools", "BytePiece.LmTools" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Libraries))]
+    public void LibraryPackageHoldsTheAssemblyDocsReadmeLicenceAndSymbols(string id, string assembly)
+    {
+        using var package = ZipFile.OpenRead(Path.Combine(_packages.Feed, $"{id}.{Version}.nupkg"));
+        var files = package.Entries.Select(e => e.FullName).ToHashSet();
+        Assert.Contains($"lib/net10.0/{assembly}.dll", files);
+        Assert.Contains($"lib/net10.0/{assembly}.xml", files);
+        Assert.Contains("README.md", files);
+        Assert.Contains("LICENSE", files);
+
+        XElement metadata = Metadata(package, id);
+        Assert.Equal(id, Value(metadata, "id"));
+        Assert.Equal(Version, Value(metadata, "version"));
+        Assert.Equal("Apache-2.0", Value(metadata, "license"));
+        Assert.Equal("expression", metadata.Elements().Single(e => e.Name.LocalName == "license").Attribute("type")?.Value);
+        Assert.Equal("README.md", Value(metadata, "readme"));
+        Assert.False(string.IsNullOrWhiteSpace(Value(metadata, "description")));
+
+        // The XML documentation is the real one: every public type of the assembly is documented in it.
+        using var docStream = package.GetEntry($"lib/net10.0/{assembly}.xml")!.Open();
+        var documented = XDocument.Load(docStream).Descendants("member").Select(m => (string?)m.Attribute("name")).ToHashSet();
+        foreach (Type type in System.Reflection.Assembly.Load(assembly).GetExportedTypes())
+            Assert.Contains("T:" + type.FullName!.Replace('+', '.'), documented);
+
+        using var symbols = ZipFile.OpenRead(Path.Combine(_packages.Feed, $"{id}.{Version}.snupkg"));
+        Assert.Contains(symbols.Entries, e => e.FullName == $"lib/net10.0/{assembly}.pdb");
+    }
+
+    [Fact]
+    public void LmToolsDependsOnTheTokenizerPackageOfTheSameVersion()
+    {
+        using var package = ZipFile.OpenRead(Path.Combine(_packages.Feed, $"BytePiece.LmTools.{Version}.nupkg"));
+        var dependency = Metadata(package, "BytePiece.LmTools").Descendants().Single(e => e.Name.LocalName == "dependency");
+        Assert.Equal("BytePiece.Tokenizer", dependency.Attribute("id")?.Value);
+        Assert.Equal(Version, dependency.Attribute("version")?.Value);
+    }
+
+    [Fact]
+    public void ToolInstallsFromThePackedFolderAndEncodesWithTheEmbeddedModel()
+    {
+        using (var package = ZipFile.OpenRead(Path.Combine(_packages.Feed, $"bytepiece.{Version}.nupkg")))
+        {
+            var settings = XDocument.Load(package.GetEntry("tools/net10.0/any/DotnetToolSettings.xml")!.Open());
+            Assert.Equal("bytepiece", settings.Descendants("Command").Single().Attribute("Name")?.Value);
+        }
+
+        // A feed of its own and an empty package cache: the install can only come from the packed folder.
+        string config = Path.Combine(_packages.Root, "nuget.config");
+        File.WriteAllText(config, $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="packed" value="{_packages.Feed}" />
+              </packageSources>
+            </configuration>
+            """);
+        string toolPath = Path.Combine(_packages.Root, "tools");
+        var environment = new Dictionary<string, string>
+        {
+            ["NUGET_PACKAGES"] = Path.Combine(_packages.Root, "cache"),
+            ["DOTNET_ROOT"] = ProcessRunner.DotnetRoot,
+        };
+        var install = ProcessRunner.Run(ProcessRunner.Dotnet,
+            ["tool", "install", "bytepiece", "--version", Version, "--tool-path", toolPath, "--configfile", config], environment);
+        Assert.True(install.ExitCode == 0, install.ToString());
+
+        string bytepiece = Path.Combine(toolPath, OperatingSystem.IsWindows() ? "bytepiece.exe" : "bytepiece");
+        const string text = "广州的白云机场 is an airport.";
+        var encode = ProcessRunner.Run(bytepiece, ["encode", text, "--quiet"], environment);
+        Assert.True(encode.ExitCode == 0, encode.ToString());
+        Assert.Equal(string.Join(' ', BytePieceTokenizer.Default.EncodeToIds(text)), encode.Stdout.TrimEnd('\n'));
+
+        var decode = ProcessRunner.Run(bytepiece, ["decode", .. encode.Stdout.Split(' ', StringSplitOptions.TrimEntries)], environment);
+        Assert.True(decode.ExitCode == 0, decode.ToString());
+        Assert.Equal(text, decode.Stdout.TrimEnd('\n'));
+    }
+
+    private static XElement Metadata(ZipArchive package, string id)
+    {
+        using var stream = package.GetEntry(id + ".nuspec")!.Open();
+        return XDocument.Load(stream).Root!.Elements().Single(e => e.Name.LocalName == "metadata");
+    }
+
+    private static string? Value(XElement metadata, string name) =>
+        metadata.Elements().SingleOrDefault(e => e.Name.LocalName == name)?.Value;
+}
