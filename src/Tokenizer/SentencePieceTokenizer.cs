@@ -356,6 +356,76 @@ public sealed class SentencePieceTokenizer
         return written;
     }
 
+    // ---- the continuation fix (BytePiece.LmTools) ---------------------------------------------
+
+    /// <summary>
+    /// The normalized bytes of a prompt read as the beginning of a longer text. At the very end of a
+    /// sentence spm's normalizer drops trailing whitespace and may add a dummy suffix; inside a text
+    /// neither happens. So the prompt is normalized followed by a sentinel character (one that no rule
+    /// or user-defined symbol touches), and the output is cut where the sentinel's bytes begin.
+    /// </summary>
+    internal byte[] NormalizePrompt(ReadOnlySpan<byte> utf8)
+    {
+        byte sentinel = PromptSentinel();
+        var input = new byte[utf8.Length + 1];
+        utf8.CopyTo(input);
+        input[^1] = sentinel;
+        var buffer = new NormalizedBuffer();
+        Model.Normalizer.Normalize(input, buffer);
+        ReadOnlySpan<int> origin = buffer.ToOriginal;
+        int cut = 0;
+        while (cut < buffer.Length && origin[cut] < utf8.Length) cut++;
+        return buffer.Bytes[..cut].ToArray();
+    }
+
+    /// <summary>A letter every charsmap keeps as it is and no user-defined symbol contains.</summary>
+    private byte PromptSentinel()
+    {
+        foreach (byte candidate in "aqxz0"u8)
+        {
+            bool used = false;
+            for (int id = 0; id < Model.VocabSize && !used; id++)
+                used = Model.GetPieceType(id) == SentencePieceType.UserDefined && Model.GetPieceBytes(id).Contains(candidate);
+            if (!used) return candidate;
+        }
+        throw new NotSupportedException("every sentinel candidate occurs in a user-defined symbol");
+    }
+
+    /// <summary>
+    /// The Viterbi path to each of the <paramref name="ends"/> (offsets of character starts in the
+    /// <paramref name="normalized"/> text, or its end) from one lattice: its ids after spm's
+    /// post-processing (unknowns merged or spelled as byte pieces) and each token's normalized start.
+    /// By optimal substructure, the path to an end is what the encoding of any longer text holds
+    /// before a token boundary there (the node values depend only on the text before them).
+    /// </summary>
+    internal (int[] Ids, int[] Starts)[] BestPathsTo(ReadOnlySpan<byte> normalized, ReadOnlySpan<int> ends)
+    {
+        SentencePieceScratch scratch = SentencePieceScratch.Rent();
+        try
+        {
+            NormalizedBuffer buffer = scratch.Normalized;
+            buffer.Clear();
+            buffer.AddIdentity(normalized, 0);
+            buffer.Finish(normalized.Length);
+            if (normalized.Length > 0) SentencePieceViterbi.Solve(Model, buffer.Bytes, scratch);
+            var paths = new (int[], int[])[ends.Length];
+            for (int i = 0; i < ends.Length; i++)
+            {
+                int end = ends[i];
+                if ((uint)end > (uint)normalized.Length || (end < normalized.Length && (normalized[end] & 0xC0) == 0x80))
+                    throw new ArgumentOutOfRangeException(nameof(ends), $"{end} is not a character boundary of the normalized text");
+                int count = end == 0 ? 0 : SentencePieceLattice.Backtrack(Model, scratch, end);
+                int written = PostProcess(scratch, count, end, buffer.ToOriginal);
+                paths[i] = (scratch.OutIds[..written], scratch.OutNormStarts[..written]);
+            }
+            return paths;
+        }
+        finally
+        {
+            SentencePieceScratch.Return(scratch);
+        }
+    }
+
     // ---- decoding ---------------------------------------------------------------------------
 
     /// <summary>

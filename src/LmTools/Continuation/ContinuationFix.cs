@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace BytePiece.LmTools.Continuation;
 
 /// <summary>How far a plan rolls the prompt back.</summary>
@@ -32,22 +30,38 @@ public sealed record ContinuationOptions
 }
 
 /// <summary>
-/// The continuation fix ("token healing") for a BytePiece model, exact for Viterbi: a prompt that ends
-/// inside what would be a longer token is cut at a byte offset k, the model is fed the best path to k
-/// (taken from the prompt's own Viterbi lattice: by optimal substructure it is what the full text's
-/// encoding holds before a token boundary at k), and generation is constrained to re-type the removed
-/// bytes, so the tokenization the whole text would have stays reachable. Immutable and thread-safe.
+/// The continuation fix ("token healing"), exact for Viterbi: a prompt that ends inside what would be a
+/// longer token is cut at an offset k, the model is fed the best path to k (taken from the prompt's own
+/// Viterbi lattice: by optimal substructure it is what the full text's encoding holds before a token
+/// boundary at k), and generation is constrained to re-type the removed bytes, so the tokenization the
+/// whole text would have stays reachable. For BytePiece models it works on the prompt's bytes; for
+/// SentencePiece models on its normalized text (U+2581 spaces, <c>&lt;0xNN&gt;</c> pieces as their bytes).
+/// Immutable and thread-safe.
 /// </summary>
 public sealed class ContinuationFix
 {
-    private readonly BytePieceTokenizer _tokenizer;
+    private readonly PromptModel _model;
 
-    /// <summary>The fix for <paramref name="tokenizer"/>'s model.</summary>
+    /// <summary>The fix for a BytePiece model: prompts are bytes (text is NFC-normalized as the model says).</summary>
     public ContinuationFix(BytePieceTokenizer tokenizer)
+        : this(new BytePiecePromptModel(tokenizer ?? throw new ArgumentNullException(nameof(tokenizer))))
     {
-        ArgumentNullException.ThrowIfNull(tokenizer);
-        _tokenizer = tokenizer;
-        Vocabulary = new VocabularyView(tokenizer.Model);
+    }
+
+    /// <summary>
+    /// The fix for a SentencePiece model. Plans work in spm's normalized space: the prompt is normalized as
+    /// the beginning of a longer text (a trailing space stays, as U+2581), and <see cref="ContinuationPlan.ForcedBytes"/>,
+    /// <see cref="ContinuationPlan.Cut"/> and <see cref="ContinuationConstraint.Advance"/> are normalized bytes.
+    /// </summary>
+    public ContinuationFix(SentencePieceTokenizer tokenizer)
+        : this(new SentencePiecePromptModel(tokenizer ?? throw new ArgumentNullException(nameof(tokenizer))))
+    {
+    }
+
+    private ContinuationFix(PromptModel model)
+    {
+        _model = model;
+        Vocabulary = model.Vocabulary;
     }
 
     /// <summary>The vocabulary the constraints work on.</summary>
@@ -55,21 +69,22 @@ public sealed class ContinuationFix
 
     /// <summary>The plan for a text prompt (normalized as the model says).</summary>
     /// <exception cref="ArgumentException">The prompt holds a lone surrogate (its bytes would be U+FFFD, not the user's text).</exception>
-    public ContinuationPlan Plan(string prompt, ContinuationOptions? options = null) => Plan(PromptBytes(prompt), options);
+    public ContinuationPlan Plan(string prompt, ContinuationOptions? options = null) => Candidates(PromptBytes(prompt), options ?? new())[0];
 
-    /// <summary>The plan for a prompt given as bytes (taken as they are).</summary>
+    /// <summary>
+    /// The plan for a prompt given as bytes: taken as they are by a BytePiece model, read as UTF-8 text
+    /// and normalized by a SentencePiece model (malformed bytes become U+FFFD, as spm reads them).
+    /// </summary>
     public ContinuationPlan Plan(ReadOnlySpan<byte> prompt, ContinuationOptions? options = null)
-    {
-        options ??= new ContinuationOptions();
         // The earliest cut; the no-op plan comes last, so it is the answer only when nothing can be healed.
-        return Candidates(prompt, options)[0];
-    }
+        => Candidates(_model.PromptBytes(prompt), options ?? new())[0];
 
     /// <summary>Every candidate plan (earliest cut first, the no-op plan last), for the exact mode.</summary>
+    /// <exception cref="ArgumentException">The prompt holds a lone surrogate.</exception>
     public IReadOnlyList<ContinuationPlan> PlanAll(string prompt, ContinuationOptions? options = null) => Candidates(PromptBytes(prompt), options ?? new());
 
-    /// <summary>Every candidate plan of a prompt given as bytes.</summary>
-    public IReadOnlyList<ContinuationPlan> PlanAll(ReadOnlySpan<byte> prompt, ContinuationOptions? options = null) => Candidates(prompt, options ?? new());
+    /// <summary>Every candidate plan of a prompt given as bytes (read as <see cref="Plan(ReadOnlySpan{byte}, ContinuationOptions?)"/> reads them).</summary>
+    public IReadOnlyList<ContinuationPlan> PlanAll(ReadOnlySpan<byte> prompt, ContinuationOptions? options = null) => Candidates(_model.PromptBytes(prompt), options ?? new());
 
     private byte[] PromptBytes(string prompt)
     {
@@ -79,50 +94,51 @@ public sealed class ContinuationFix
             if (char.IsHighSurrogate(prompt[i]) && i + 1 < prompt.Length && char.IsLowSurrogate(prompt[i + 1])) { i++; continue; }
             if (char.IsSurrogate(prompt[i])) throw new ArgumentException($"the prompt has a lone surrogate at index {i}", nameof(prompt));
         }
-        string text = _tokenizer.Model.Normalization == TextNormalization.Nfc ? prompt.Normalize(NormalizationForm.FormC) : prompt;
-        return Encoding.UTF8.GetBytes(text);
+        return _model.PromptBytes(prompt);
     }
 
     /// <summary>
     /// The cuts, per the mode: OneToken the start of the last token (if its bytes extend), Maximal and
-    /// Exact every k in the open last chunk within the longest piece's length and the token budget whose
+    /// Exact every node k in the open part within the longest piece's length and the token budget whose
     /// removed bytes some piece strictly extends; then the no-op plan. Cuts that would keep nothing are
     /// skipped unless allowed.
     /// </summary>
-    private List<ContinuationPlan> Candidates(ReadOnlySpan<byte> prompt, ContinuationOptions options)
+    private List<ContinuationPlan> Candidates(byte[] prompt, ContinuationOptions options)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(options.MaxRollbackTokens);
+        if (options.AddBos && _model.BosId < 0) throw new InvalidOperationException("the model has no beginning-of-sentence piece");
         int n = prompt.Length;
-        var lattice = new PromptLattice(_tokenizer.Model, prompt);
-        List<int> lastPath = lattice.TokenStarts(n); // starts of the tokens of the best path to n
+        PromptLattice lattice = _model.Solve(prompt);
+        IReadOnlyList<int> lastPath = lattice.TokenStarts(); // starts of the tokens of the best path to n
         var cuts = new List<int>();
         if (options.Mode == RollbackMode.OneToken)
         {
-            if (lastPath.Count > 0 && lastPath[^1] >= lattice.OpenChunkStart && Vocabulary.HasStrictExtension(prompt[lastPath[^1]..])) cuts.Add(lastPath[^1]);
+            if (lastPath.Count > 0 && lastPath[^1] >= lattice.OpenStart && lattice.IsNode(lastPath[^1])
+                && Vocabulary.HasStrictExtension(prompt.AsSpan(lastPath[^1]))) cuts.Add(lastPath[^1]);
         }
         else
         {
             // The budget: the cut may not reach before the start of the MaxRollbackTokens-th last token.
             int budgetStart = lastPath.Count == 0 ? n : lastPath[Math.Max(0, lastPath.Count - Math.Max(1, options.MaxRollbackTokens))];
             if (options.MaxRollbackTokens == 0) budgetStart = n;
-            int from = Math.Max(Math.Max(lattice.OpenChunkStart, n - Vocabulary.MaxPieceLength + 1), budgetStart);
+            int from = Math.Max(Math.Max(lattice.OpenStart, n - Vocabulary.MaxPieceLength + 1), budgetStart);
             for (int k = Math.Max(0, from); k < n; k++)
-                if (Vocabulary.HasStrictExtension(prompt[k..])) cuts.Add(k);
+                if (lattice.IsNode(k) && Vocabulary.HasStrictExtension(prompt.AsSpan(k))) cuts.Add(k);
         }
+        List<int>[] paths = lattice.PathIds([.. cuts, n]);
         var plans = new List<ContinuationPlan>();
-        foreach (int k in cuts)
+        for (int i = 0; i < cuts.Count; i++)
         {
-            List<int> ids = lattice.PathIds(k);
-            if (ids.Count == 0 && !options.AllowEmptyPrefix && !options.AddBos) continue;
-            plans.Add(new ContinuationPlan(WithBos(ids, options), prompt[k..].ToArray(), k, Vocabulary));
+            if (paths[i].Count == 0 && !options.AllowEmptyPrefix && !options.AddBos) continue;
+            plans.Add(new ContinuationPlan(WithBos(paths[i], options), prompt[cuts[i]..], cuts[i], Vocabulary));
         }
-        plans.Add(new ContinuationPlan(WithBos(lattice.PathIds(n), options), [], n, Vocabulary));
+        plans.Add(new ContinuationPlan(WithBos(paths[^1], options), [], n, Vocabulary));
         return plans;
     }
 
-    private static List<int> WithBos(List<int> ids, ContinuationOptions options)
+    private List<int> WithBos(List<int> ids, ContinuationOptions options)
     {
-        if (options.AddBos) ids.Insert(0, SpecialTokens.BosId);
+        if (options.AddBos) ids.Insert(0, _model.BosId);
         return ids;
     }
 }

@@ -4,32 +4,73 @@ namespace BytePiece.LmTools.Continuation;
 /// A model's vocabulary as a decoding loop needs it: the bytes of every id, which ids are specials, and
 /// two prefix queries answered without scanning the vocabulary: the ids whose bytes start with X (a
 /// range of the ids sorted by bytes, found by binary search) and the ids whose bytes are a prefix of X
-/// (a walk of the model's byte trie along X). Immutable and thread-safe.
+/// (one binary search per prefix length, stopping at the first length no piece starts with). Several ids
+/// may have the same bytes (a SentencePiece piece and its byte piece). Immutable and thread-safe.
 /// </summary>
 public sealed class VocabularyView
 {
     private readonly byte[][] _bytes;
     private readonly bool[] _special;
-    private readonly int[] _byBytes; // ids of the non-empty, non-special pieces, sorted by bytes
-    private readonly UnigramModel _model;
+    private readonly int[] _byBytes; // ids of the non-empty, non-special pieces, sorted by bytes (ties by id)
 
     /// <summary>The view of a BytePiece model (ids 0-2 are the specials <c>&lt;pad&gt;</c>, <c>&lt;bos&gt;</c>, <c>&lt;eos&gt;</c>).</summary>
     public VocabularyView(UnigramModel model)
+        : this(Pieces(model ?? throw new ArgumentNullException(nameof(model))))
     {
-        ArgumentNullException.ThrowIfNull(model);
-        _model = model;
-        VocabSize = model.VocabSize;
-        _bytes = new byte[VocabSize][];
-        _special = new bool[VocabSize];
-        for (int id = 0; id < VocabSize; id++)
+    }
+
+    /// <summary>
+    /// The view of a SentencePiece model, in its normalized space: a piece is its UTF-8 text (U+2581 for a
+    /// space), a <c>&lt;0xNN&gt;</c> piece is the byte NN; control, unknown and unused pieces are specials.
+    /// </summary>
+    public VocabularyView(SentencePieceModel model)
+        : this(Pieces(model ?? throw new ArgumentNullException(nameof(model))))
+    {
+    }
+
+    private VocabularyView((byte[][] Bytes, bool[] Special) pieces)
+    {
+        (_bytes, _special) = pieces;
+        VocabSize = _bytes.Length;
+        _byBytes = Enumerable.Range(0, VocabSize).Where(id => !_special[id] && _bytes[id].Length > 0).ToArray();
+        Array.Sort(_byBytes, (a, b) => _bytes[a].AsSpan().SequenceCompareTo(_bytes[b]) is var c and not 0 ? c : a.CompareTo(b));
+        MaxPieceLength = _byBytes.Length == 0 ? 0 : _byBytes.Max(id => _bytes[id].Length);
+    }
+
+    private static (byte[][], bool[]) Pieces(UnigramModel model)
+    {
+        var bytes = new byte[model.VocabSize][];
+        var special = new bool[model.VocabSize];
+        for (int id = 0; id < bytes.Length; id++)
         {
             bool piece = model.ContainsId(id);
-            _bytes[id] = piece ? model.GetPieceBytes(id).ToArray() : [];
-            _special[id] = !piece;
+            bytes[id] = piece ? model.GetPieceBytes(id).ToArray() : [];
+            special[id] = !piece;
         }
-        _byBytes = Enumerable.Range(0, VocabSize).Where(id => !_special[id] && _bytes[id].Length > 0).ToArray();
-        Array.Sort(_byBytes, (a, b) => _bytes[a].AsSpan().SequenceCompareTo(_bytes[b]));
-        MaxPieceLength = model.MaxPieceLength;
+        return (bytes, special);
+    }
+
+    private static (byte[][], bool[]) Pieces(SentencePieceModel model)
+    {
+        var bytes = new byte[model.VocabSize][];
+        var special = new bool[model.VocabSize];
+        for (int id = 0; id < bytes.Length; id++)
+        {
+            switch (model.GetPieceType(id))
+            {
+                case SentencePieceType.Normal or SentencePieceType.UserDefined:
+                    bytes[id] = model.GetPieceBytes(id).ToArray();
+                    break;
+                case SentencePieceType.Byte:
+                    bytes[id] = [(byte)SentencePieceModel.ParseBytePiece(model.GetPieceBytes(id))];
+                    break;
+                default:
+                    bytes[id] = [];
+                    special[id] = true;
+                    break;
+            }
+        }
+        return (bytes, special);
     }
 
     /// <summary>One more than the largest id: the length of a logits vector.</summary>
@@ -63,14 +104,13 @@ public sealed class VocabularyView
     public List<int> IdsThatArePrefixesOf(ReadOnlySpan<byte> text)
     {
         var result = new List<int>();
-        PieceTrie trie = _model.Trie;
-        int node = PieceTrie.Root;
-        foreach (byte b in text)
+        for (int length = 1; length <= Math.Min(text.Length, MaxPieceLength); length++)
         {
-            int t = trie.Nodes[node].Base + b;
-            if (trie.Nodes[t].Check != node) break;
-            node = t;
-            if (trie.PieceAt[t] >= 0) result.Add(_model.IdOfPiece(trie.PieceAt[t]));
+            ReadOnlySpan<byte> prefix = text[..length];
+            int i = LowerBound(prefix, orAfter: false);
+            // No piece starts with this prefix: none can equal a longer one either.
+            if (i == _byBytes.Length || !_bytes[_byBytes[i]].AsSpan().StartsWith(prefix)) break;
+            for (; i < _byBytes.Length && _bytes[_byBytes[i]].AsSpan().SequenceEqual(prefix); i++) result.Add(_byBytes[i]);
         }
         return result;
     }

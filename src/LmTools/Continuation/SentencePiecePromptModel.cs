@@ -1,0 +1,43 @@
+using System.Text;
+
+namespace BytePiece.LmTools.Continuation;
+
+/// <summary>
+/// SentencePiece models for the continuation fix, which works in spm's normalized space: the prompt is
+/// normalized as the beginning of a longer text (trailing spaces kept as one U+2581, no dummy suffix),
+/// pieces are their normalized bytes (U+2581 for a space; a <c>&lt;0xNN&gt;</c> piece is the byte NN),
+/// nodes are character starts, and the whole prompt is one open sentence. Control, unknown and unused
+/// pieces are specials: never allowed under a constraint.
+/// </summary>
+internal sealed class SentencePiecePromptModel(SentencePieceTokenizer tokenizer) : PromptModel
+{
+    public override VocabularyView Vocabulary { get; } = new(tokenizer.Model);
+
+    public override int BosId => tokenizer.Model.BosId;
+
+    public override byte[] PromptBytes(string prompt) => tokenizer.NormalizePrompt(Encoding.UTF8.GetBytes(prompt));
+
+    public override byte[] PromptBytes(ReadOnlySpan<byte> prompt) => tokenizer.NormalizePrompt(prompt);
+
+    public override PromptLattice Solve(ReadOnlySpan<byte> prompt) => new Lattice(tokenizer, prompt.ToArray());
+
+    private sealed class Lattice : PromptLattice
+    {
+        private readonly SentencePieceTokenizer _tokenizer;
+        private readonly byte[] _normalized;
+
+        public Lattice(SentencePieceTokenizer tokenizer, byte[] normalized)
+        {
+            _tokenizer = tokenizer;
+            _normalized = normalized;
+            OpenStart = 0;
+        }
+
+        public override bool IsNode(int k) => k == _normalized.Length || (k >= 0 && k < _normalized.Length && (_normalized[k] & 0xC0) != 0x80);
+
+        public override IReadOnlyList<int> TokenStarts() => _tokenizer.BestPathsTo(_normalized, [_normalized.Length])[0].Starts;
+
+        public override List<int>[] PathIds(IReadOnlyList<int> cuts) =>
+            [.. _tokenizer.BestPathsTo(_normalized, cuts.ToArray()).Select(path => path.Ids.ToList())];
+    }
+}
