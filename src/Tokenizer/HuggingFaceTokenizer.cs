@@ -249,6 +249,76 @@ public sealed class HuggingFaceTokenizer
         return WordLattice.ReadPath(_pipeline.Model, back, n);
     }
 
+    // ---- the continuation fix (BytePiece.LmTools) ---------------------------------------------
+
+    /// <summary>The vocabulary pieces by id (added tokens beyond them are not listed).</summary>
+    internal IReadOnlyList<string> VocabularyPieces => _pipeline.Model.Pieces;
+
+    /// <summary>Whether the model spells unknown characters with <c>&lt;0xNN&gt;</c> pieces.</summary>
+    internal bool ByteFallback => _pipeline.Model.ByteFallback;
+
+    /// <summary>The ids the text cannot produce by the model: the unknown id and every added token.</summary>
+    internal IEnumerable<int> SpecialIds => _pipeline.AddedTokens.Select(t => t.Id).Concat(_pipeline.Model.UnknownId is { } u ? [u] : []);
+
+    /// <summary>
+    /// A prompt read as the beginning of a longer text: the ids of what is final (added tokens, and the
+    /// words that a continuation cannot extend) with the normalized bytes of those words, and the open
+    /// last word's normalized bytes, which a continuation may extend. Found by running the pipeline on the
+    /// prompt followed by a sentinel letter (normalizers strip and pre-tokenizers split at the end of a text
+    /// as they would not inside one): the word holding the sentinel, cut where it begins, is the open word.
+    /// </summary>
+    internal (List<int> FinalIds, byte[] FinalBytes, byte[] OpenWord) SplitPrompt(string prompt)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        string sentinel = "aqxz0".Select(c => c.ToString()).FirstOrDefault(c => !_pipeline.AddedTokens.Any(t => t.Content.Contains(c, StringComparison.Ordinal)))
+                          ?? throw new NotSupportedException("every sentinel candidate occurs in an added token");
+        var finalIds = new List<int>();
+        var finalBytes = new List<byte>();
+        var tokens = new List<(int Id, string Value, int Start, int End)>();
+        foreach (var (isAdded, id, _, start, _, word, utf8) in Parts(prompt + sentinel))
+        {
+            if (isAdded)
+            {
+                if (start >= prompt.Length) break;
+                finalIds.Add(id);
+                continue;
+            }
+            int keep = 0;
+            while (keep < word!.Count && word.Origins[keep].Start < prompt.Length) keep++;
+            if (keep < word.Count)
+                return (finalIds, [.. finalBytes], Encoding.UTF8.GetBytes(word.Slice(0, keep).ToString()));
+            tokens.Clear();
+            AddWordTokens(word, utf8, WordLattice.Viterbi(_pipeline.Model, utf8), tokens);
+            finalIds.AddRange(tokens.Select(t => t.Id));
+            finalBytes.AddRange(utf8);
+        }
+        return (finalIds, [.. finalBytes], []);
+    }
+
+    /// <summary>
+    /// The best path of a word to each of the <paramref name="ends"/> (character starts, or its end) from
+    /// one lattice: ids (unknowns fused, byte fallback) and the byte start of each lattice edge (a fused run
+    /// or a byte-spelled character counts once).
+    /// </summary>
+    internal (int[] Ids, int[] EdgeStarts)[] BestPathsInWord(byte[] word, ReadOnlySpan<int> ends)
+    {
+        int[] back = WordLattice.BestBack(_pipeline.Model, word);
+        var paths = new (int[], int[])[ends.Length];
+        var tokens = new List<(int Id, string Value, int Start, int End)>();
+        for (int i = 0; i < ends.Length; i++)
+        {
+            int end = ends[i];
+            if ((uint)end > (uint)word.Length || (end < word.Length && (word[end] & 0xC0) == 0x80))
+                throw new ArgumentOutOfRangeException(nameof(ends), $"{end} is not a character boundary of the word");
+            var path = WordLattice.ReadPath(_pipeline.Model, back, end);
+            tokens.Clear();
+            string prefix = Encoding.UTF8.GetString(word, 0, end);
+            AddWordTokens(AlignedText.FromString(prefix, 0, prefix.Length), word[..end], path, tokens);
+            paths[i] = ([.. tokens.Select(t => t.Id)], [.. path.Select(p => p.Start)]);
+        }
+        return paths;
+    }
+
     /// <summary>
     /// The text cut into added-token matches (leftmost, longest first; lstrip/rstrip take the whitespace
     /// beside them; single_word needs no word character beside the match) and the parts between.

@@ -12,12 +12,10 @@ internal sealed class BytePiecePromptModel(BytePieceTokenizer tokenizer) : Promp
 
     public override int BosId => SpecialTokens.BosId;
 
-    public override byte[] PromptBytes(string prompt) => Encoding.UTF8.GetBytes(
-        tokenizer.Model.Normalization == TextNormalization.Nfc ? prompt.Normalize(NormalizationForm.FormC) : prompt);
+    public override PromptLattice Prepare(string prompt) => new Lattice(tokenizer, Encoding.UTF8.GetBytes(
+        tokenizer.Model.Normalization == TextNormalization.Nfc ? prompt.Normalize(NormalizationForm.FormC) : prompt));
 
-    public override byte[] PromptBytes(ReadOnlySpan<byte> prompt) => prompt.ToArray();
-
-    public override PromptLattice Solve(ReadOnlySpan<byte> prompt) => new Lattice(tokenizer, prompt);
+    public override PromptLattice Prepare(ReadOnlySpan<byte> prompt) => new Lattice(tokenizer, prompt.ToArray());
 
     private sealed class Lattice : PromptLattice
     {
@@ -26,16 +24,17 @@ internal sealed class BytePiecePromptModel(BytePieceTokenizer tokenizer) : Promp
         private readonly int[] _back;
         private readonly int _length;
 
-        public Lattice(BytePieceTokenizer tokenizer, ReadOnlySpan<byte> prompt)
+        public Lattice(BytePieceTokenizer tokenizer, byte[] prompt)
         {
+            Prompt = prompt;
             _model = tokenizer.Model;
             _length = prompt.Length;
             int start = 0;
             // Chunks end after a \n run followed by another byte: everything before the last such end is final.
             for (int end; start < prompt.Length && (end = Chunker.ChunkEnd(prompt, start)) < prompt.Length;) start = end;
             OpenStart = start;
-            _closedIds = [.. tokenizer.EncodeBytes(prompt[..start])];
-            ReadOnlySpan<byte> chunk = prompt[start..];
+            _closedIds = [.. tokenizer.EncodeBytes(prompt.AsSpan(0, start))];
+            ReadOnlySpan<byte> chunk = prompt.AsSpan(start);
             var best = new double[chunk.Length + 1];
             _back = new int[chunk.Length + 1];
             best.AsSpan(1).Fill(double.NegativeInfinity);

@@ -58,6 +58,15 @@ public sealed class ContinuationFix
     {
     }
 
+    /// <summary>
+    /// The fix for a tokenizer.json Unigram model, in its pipeline's normalized space: only the prompt's
+    /// last word is open (added tokens and earlier words are final); forced bytes are normalized bytes.
+    /// </summary>
+    public ContinuationFix(HuggingFaceTokenizer tokenizer)
+        : this(new HuggingFacePromptModel(tokenizer ?? throw new ArgumentNullException(nameof(tokenizer))))
+    {
+    }
+
     private ContinuationFix(PromptModel model)
     {
         _model = model;
@@ -69,24 +78,25 @@ public sealed class ContinuationFix
 
     /// <summary>The plan for a text prompt (normalized as the model says).</summary>
     /// <exception cref="ArgumentException">The prompt holds a lone surrogate (its bytes would be U+FFFD, not the user's text).</exception>
-    public ContinuationPlan Plan(string prompt, ContinuationOptions? options = null) => Candidates(PromptBytes(prompt), options ?? new())[0];
+    public ContinuationPlan Plan(string prompt, ContinuationOptions? options = null) => Candidates(Prepare(prompt), options ?? new())[0];
 
     /// <summary>
     /// The plan for a prompt given as bytes: taken as they are by a BytePiece model, read as UTF-8 text
-    /// and normalized by a SentencePiece model (malformed bytes become U+FFFD, as spm reads them).
+    /// and normalized by a SentencePiece model (malformed bytes become U+FFFD, as spm reads them) and by a
+    /// tokenizer.json model (malformed bytes are refused with an <see cref="ArgumentException"/>).
     /// </summary>
     public ContinuationPlan Plan(ReadOnlySpan<byte> prompt, ContinuationOptions? options = null)
         // The earliest cut; the no-op plan comes last, so it is the answer only when nothing can be healed.
-        => Candidates(_model.PromptBytes(prompt), options ?? new())[0];
+        => Candidates(_model.Prepare(prompt), options ?? new())[0];
 
     /// <summary>Every candidate plan (earliest cut first, the no-op plan last), for the exact mode.</summary>
     /// <exception cref="ArgumentException">The prompt holds a lone surrogate.</exception>
-    public IReadOnlyList<ContinuationPlan> PlanAll(string prompt, ContinuationOptions? options = null) => Candidates(PromptBytes(prompt), options ?? new());
+    public IReadOnlyList<ContinuationPlan> PlanAll(string prompt, ContinuationOptions? options = null) => Candidates(Prepare(prompt), options ?? new());
 
     /// <summary>Every candidate plan of a prompt given as bytes (read as <see cref="Plan(ReadOnlySpan{byte}, ContinuationOptions?)"/> reads them).</summary>
-    public IReadOnlyList<ContinuationPlan> PlanAll(ReadOnlySpan<byte> prompt, ContinuationOptions? options = null) => Candidates(_model.PromptBytes(prompt), options ?? new());
+    public IReadOnlyList<ContinuationPlan> PlanAll(ReadOnlySpan<byte> prompt, ContinuationOptions? options = null) => Candidates(_model.Prepare(prompt), options ?? new());
 
-    private byte[] PromptBytes(string prompt)
+    private PromptLattice Prepare(string prompt)
     {
         ArgumentNullException.ThrowIfNull(prompt);
         for (int i = 0; i < prompt.Length; i++)
@@ -94,7 +104,7 @@ public sealed class ContinuationFix
             if (char.IsHighSurrogate(prompt[i]) && i + 1 < prompt.Length && char.IsLowSurrogate(prompt[i + 1])) { i++; continue; }
             if (char.IsSurrogate(prompt[i])) throw new ArgumentException($"the prompt has a lone surrogate at index {i}", nameof(prompt));
         }
-        return _model.PromptBytes(prompt);
+        return _model.Prepare(prompt);
     }
 
     /// <summary>
@@ -103,12 +113,12 @@ public sealed class ContinuationFix
     /// removed bytes some piece strictly extends; then the no-op plan. Cuts that would keep nothing are
     /// skipped unless allowed.
     /// </summary>
-    private List<ContinuationPlan> Candidates(byte[] prompt, ContinuationOptions options)
+    private List<ContinuationPlan> Candidates(PromptLattice lattice, ContinuationOptions options)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(options.MaxRollbackTokens);
         if (options.AddBos && _model.BosId < 0) throw new InvalidOperationException("the model has no beginning-of-sentence piece");
+        byte[] prompt = lattice.Prompt;
         int n = prompt.Length;
-        PromptLattice lattice = _model.Solve(prompt);
         IReadOnlyList<int> lastPath = lattice.TokenStarts(); // starts of the tokens of the best path to n
         var cuts = new List<int>();
         if (options.Mode == RollbackMode.OneToken)

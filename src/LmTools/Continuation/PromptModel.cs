@@ -1,9 +1,9 @@
 namespace BytePiece.LmTools.Continuation;
 
 /// <summary>
-/// What the continuation fix needs from a model family: its vocabulary as bytes, the bytes a prompt
-/// becomes (the space the fix works in: raw bytes for BytePiece, normalized text for SentencePiece),
-/// and the prompt's Viterbi lattice.
+/// What the continuation fix needs from a model family: its vocabulary as bytes, and the prompt's
+/// Viterbi lattice over the bytes the prompt becomes (the space the fix works in: raw bytes for
+/// BytePiece, normalized text for SentencePiece and tokenizer.json).
 /// </summary>
 internal abstract class PromptModel
 {
@@ -12,13 +12,11 @@ internal abstract class PromptModel
     /// <summary>The id a prefix starts with when asked (-1: the model has none).</summary>
     public abstract int BosId { get; }
 
-    /// <summary>The bytes of a text prompt (lone surrogates are refused before this is called).</summary>
-    public abstract byte[] PromptBytes(string prompt);
+    /// <summary>The lattice of a text prompt (lone surrogates are refused before this is called).</summary>
+    public abstract PromptLattice Prepare(string prompt);
 
-    /// <summary>The bytes of a prompt given as bytes.</summary>
-    public abstract byte[] PromptBytes(ReadOnlySpan<byte> prompt);
-
-    public abstract PromptLattice Solve(ReadOnlySpan<byte> prompt);
+    /// <summary>The lattice of a prompt given as bytes.</summary>
+    public abstract PromptLattice Prepare(ReadOnlySpan<byte> prompt);
 }
 
 /// <summary>
@@ -27,6 +25,9 @@ internal abstract class PromptModel
 /// </summary>
 internal abstract class PromptLattice
 {
+    /// <summary>The prompt's bytes in the space the fix works in (what the kept ids and the forced bytes spell).</summary>
+    public byte[] Prompt { get; protected init; } = [];
+
     /// <summary>Where the open part starts (what follows the prompt cannot change the tokens before it); no cut goes before it.</summary>
     public int OpenStart { get; protected init; }
 

@@ -15,11 +15,9 @@ internal sealed class SentencePiecePromptModel(SentencePieceTokenizer tokenizer)
 
     public override int BosId => tokenizer.Model.BosId;
 
-    public override byte[] PromptBytes(string prompt) => tokenizer.NormalizePrompt(Encoding.UTF8.GetBytes(prompt));
+    public override PromptLattice Prepare(string prompt) => new Lattice(tokenizer, tokenizer.NormalizePrompt(Encoding.UTF8.GetBytes(prompt)));
 
-    public override byte[] PromptBytes(ReadOnlySpan<byte> prompt) => tokenizer.NormalizePrompt(prompt);
-
-    public override PromptLattice Solve(ReadOnlySpan<byte> prompt) => new Lattice(tokenizer, prompt.ToArray());
+    public override PromptLattice Prepare(ReadOnlySpan<byte> prompt) => new Lattice(tokenizer, tokenizer.NormalizePrompt(prompt));
 
     private sealed class Lattice : PromptLattice
     {
@@ -30,6 +28,7 @@ internal sealed class SentencePiecePromptModel(SentencePieceTokenizer tokenizer)
         {
             _tokenizer = tokenizer;
             _normalized = normalized;
+            Prompt = normalized;
             OpenStart = 0;
         }
 

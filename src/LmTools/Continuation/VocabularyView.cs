@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace BytePiece.LmTools.Continuation;
 
 /// <summary>
@@ -28,6 +30,15 @@ public sealed class VocabularyView
     {
     }
 
+    /// <summary>
+    /// The view of a tokenizer.json Unigram model, in its pipeline's normalized space: a piece is its UTF-8
+    /// text, a <c>&lt;0xNN&gt;</c> piece (with byte fallback) the byte NN; added tokens and the unknown id are specials.
+    /// </summary>
+    public VocabularyView(HuggingFaceTokenizer tokenizer)
+        : this(Pieces(tokenizer ?? throw new ArgumentNullException(nameof(tokenizer))))
+    {
+    }
+
     private VocabularyView((byte[][] Bytes, bool[] Special) pieces)
     {
         (_bytes, _special) = pieces;
@@ -46,6 +57,30 @@ public sealed class VocabularyView
             bool piece = model.ContainsId(id);
             bytes[id] = piece ? model.GetPieceBytes(id).ToArray() : [];
             special[id] = !piece;
+        }
+        return (bytes, special);
+    }
+
+    private static (byte[][], bool[]) Pieces(HuggingFaceTokenizer tokenizer)
+    {
+        var bytes = new byte[tokenizer.VocabSize][];
+        var special = new bool[tokenizer.VocabSize];
+        IReadOnlyList<string> pieces = tokenizer.VocabularyPieces;
+        for (int id = 0; id < bytes.Length; id++)
+        {
+            if (id >= pieces.Count)
+            {
+                bytes[id] = [];
+                special[id] = true;
+                continue;
+            }
+            bytes[id] = Encoding.UTF8.GetBytes(pieces[id]);
+            if (tokenizer.ByteFallback && SentencePieceModel.ParseBytePiece(bytes[id]) is int b and >= 0) bytes[id] = [(byte)b];
+        }
+        foreach (int id in tokenizer.SpecialIds)
+        {
+            bytes[id] = [];
+            special[id] = true;
         }
         return (bytes, special);
     }

@@ -42,6 +42,10 @@ internal static class WordLattice
 
     /// <summary>The best path (HF: strict <c>&gt;</c> in double, the first candidate of an end always wins).</summary>
     public static List<(int Start, int End, int Cell)> Viterbi(TokenizerJsonUnigram model, ReadOnlySpan<byte> word)
+        => ReadPath(model, BestBack(model, word), word.Length);
+
+    /// <summary>The back pointer of the best path to every node (cell, or ~length for an unknown): read a path to any node with <see cref="ReadPath"/>.</summary>
+    public static int[] BestBack(TokenizerJsonUnigram model, ReadOnlySpan<byte> word)
     {
         int n = word.Length;
         var best = new double[n + 1];
@@ -55,7 +59,7 @@ internal static class WordLattice
             back[e] = edge;
             set[e] = true;
         });
-        return ReadPath(model, back, n);
+        return back;
     }
 
     /// <summary>A path drawn with probability exactly <c>exp(alpha * score) / Z</c> (forward sums, reservoir back pointers).</summary>
