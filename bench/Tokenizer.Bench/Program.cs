@@ -8,7 +8,8 @@ internal static class Program
 {
     /// <summary>
     /// <c>dotnet run -c Release --project bench/Tokenizer.Bench -- --filter '*'</c> runs BenchmarkDotNet;
-    /// <c>-- --quick</c> prints a rough MB/s table in seconds (for iterating, not for RESULTS.md).
+    /// <c>-- --quick</c> prints a rough MB/s table in seconds (for iterating, not for RESULTS.md);
+    /// <c>-- --texts DIR</c> writes the benchmark texts for the peers (bench/compare.sh).
     /// </summary>
     private static void Main(string[] args)
     {
@@ -20,6 +21,11 @@ internal static class Program
         if (args is ["--spm", string model, .. var files])
         {
             SentencePiece(model, files);
+            return;
+        }
+        if (args is ["--texts", string dir])
+        {
+            BenchData.WriteTexts(dir, EncodeBenchmarks.TextBytes);
             return;
         }
         if (args is ["--stats", ..])
@@ -143,11 +149,6 @@ internal static class Program
             foreach (string corpus in new[] { "mixed", "zh", "en", "code" })
             {
                 byte[] bytes = BenchData.Text(corpus, EncodeBenchmarks.TextBytes);
-                if (Environment.GetEnvironmentVariable("BENCH_TEXT_DIR") is { Length: > 0 } dump)
-                {
-                    Directory.CreateDirectory(dump);
-                    File.WriteAllBytes(Path.Combine(dump, corpus + ".txt"), bytes); // the same text for the peers
-                }
                 var ids = new int[bytes.Length + 1];
                 tokenizer.EncodeBytes(bytes, ids, out _, out int count);
                 double best = double.MaxValue;

@@ -61,6 +61,7 @@ internal abstract class IdWriter(IdVocabulary vocabulary, bool bos, bool eos)
         private readonly byte[] _number = new byte[16];
         private bool _lineOpen;   // tokens written on the current line
         private bool _chunkEnded; // the last part ended a chunk: the next one starts a new line
+        private bool _emptyLine;  // the last part was a whole chunk without tokens (an empty sentence): it still gets its line
 
         public override void Write(EncodedPart part, Stream output)
         {
@@ -70,13 +71,14 @@ internal abstract class IdWriter(IdVocabulary vocabulary, bool bos, bool eos)
                 _lineOpen = false;
             }
             base.Write(part, output);
+            _emptyLine = part.EndsChunk && !_lineOpen;
             _chunkEnded = part.EndsChunk;
         }
 
         public override void End(Stream output)
         {
             base.End(output);
-            if (_lineOpen) output.WriteByte((byte)'\n');
+            if (_lineOpen || _emptyLine) output.WriteByte((byte)'\n');
         }
 
         protected override void WriteId(Stream output, int id)

@@ -38,6 +38,25 @@ public class CliSentencePieceTests
         Assert.Equal(expected, Encoding.UTF8.GetString(stdout));
     }
 
+    /// <summary>Empty sentences keep their output line wherever they are, the last one included (found by bench/compare.sh).</summary>
+    [Theory]
+    [InlineData("a\n\n")]
+    [InlineData("\n")]
+    [InlineData("\n\n\n")]
+    [InlineData("a\n\nb\n\n")]
+    [InlineData("a")]
+    [InlineData("")]
+    public void Encode_EmptyAndUnterminatedLines_AsSpmEncode(string text)
+    {
+        byte[] input = Encoding.UTF8.GetBytes(text);
+        foreach (var (spmFormat, ourFormat) in new[] { ("id", "ids"), ("piece", "pieces") })
+        {
+            var (code, stdout, stderr) = CliRunner.Run(input, "encode", "--model", JaModel, "--format", ourFormat, "--quiet");
+            Assert.True(code == 0, stderr);
+            Assert.Equal(RunSpm("spm_encode", $"--model={JaModel} --output_format={spmFormat}", input), Encoding.UTF8.GetString(stdout));
+        }
+    }
+
     [Fact]
     public void Threads_DoNotChangeTheOutput()
     {
