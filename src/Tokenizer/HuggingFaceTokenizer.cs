@@ -14,12 +14,14 @@ public sealed class HuggingFaceTokenizer
 {
     private readonly TokenizerJsonPipeline _pipeline;
     private readonly Dictionary<int, AddedToken> _addedById;
+    private readonly AddedToken[] _addedByLength; // longest first: the match HF takes at a position
 
     private HuggingFaceTokenizer(TokenizerJsonPipeline pipeline)
     {
         _pipeline = pipeline;
         _addedById = [];
         foreach (AddedToken t in pipeline.AddedTokens) _addedById[t.Id] = t;
+        _addedByLength = [.. pipeline.AddedTokens.Where(t => t.Content.Length > 0).OrderByDescending(t => t.Content.Length)];
         VocabSize = Math.Max(pipeline.Model.VocabSize, pipeline.AddedTokens.Count == 0 ? 0 : pipeline.AddedTokens.Max(t => t.Id) + 1);
     }
 
@@ -61,7 +63,7 @@ public sealed class HuggingFaceTokenizer
     /// <param name="addSpecialTokens">Apply the post-processor's template (e.g. append <c>&lt;/s&gt;</c>).</param>
     /// <exception cref="InvalidOperationException">The text needs an unknown token and the model has no <c>unk_id</c>.</exception>
     public IReadOnlyList<int> EncodeToIds(string text, bool addSpecialTokens = false)
-        => EncodeToTokens(text, addSpecialTokens).Select(t => t.Id).ToList();
+        => Ids(EncodeParts(text, null, values: false), addSpecialTokens);
 
     /// <summary>Encodes text to tokens with ids, token text, and their ranges in the original text (UTF-16 and UTF-8).</summary>
     /// <param name="text">The text.</param>
@@ -76,20 +78,56 @@ public sealed class HuggingFaceTokenizer
     /// plus <see cref="SamplingOptions.FirstChunk"/>) draws from its own stream of the seed.
     /// </summary>
     public IReadOnlyList<int> EncodeToIds(string text, SamplingOptions sampling, bool addSpecialTokens = false)
-        => EncodeToTokens(text, sampling, addSpecialTokens).Select(t => t.Id).ToList();
+        => Ids(EncodeParts(text, CheckSampling(sampling), values: false), addSpecialTokens);
 
     /// <summary>Tokens of a drawn segmentation (see <see cref="EncodeToIds(string, SamplingOptions, bool)"/>).</summary>
     public IReadOnlyList<EncodedToken> EncodeToTokens(string text, SamplingOptions sampling, bool addSpecialTokens = false)
+        => Encode(text, CheckSampling(sampling), addSpecialTokens);
+
+    private static SamplingOptions? CheckSampling(SamplingOptions sampling)
     {
         if (!sampling.IsViterbi && double.IsInfinity(sampling.Alpha))
             throw new ArgumentOutOfRangeException(nameof(sampling), sampling.Alpha, "alpha must be finite");
-        return Encode(text, sampling.IsViterbi ? null : sampling, addSpecialTokens);
+        return sampling.IsViterbi ? null : sampling;
+    }
+
+    /// <summary>The ids of the tokens, inside the post-processor's template when asked.</summary>
+    private List<int> Ids(List<(int Id, string Value, int Start, int End)> tokens, bool addSpecialTokens)
+    {
+        if (!addSpecialTokens || _pipeline.SingleTemplate is not { } template) return tokens.ConvertAll(t => t.Id);
+        var ids = new List<int>(tokens.Count + 4);
+        foreach (object item in template)
+        {
+            if (item is int[] specials) ids.AddRange(specials);
+            else foreach (var t in tokens) ids.Add(t.Id);
+        }
+        return ids;
     }
 
     private List<EncodedToken> Encode(string text, SamplingOptions? sampling, bool addSpecialTokens)
     {
-        ArgumentNullException.ThrowIfNull(text);
+        List<(int Id, string Value, int Start, int End)> tokens = EncodeParts(text, sampling, values: true);
         int[] byteOf = Utf8OffsetOfChar(text);
+        var result = new List<EncodedToken>(tokens.Count + 2);
+        void AddToken(int id, string value, int start, int end)
+            => result.Add(new EncodedToken(id, value, start..end, byteOf[start]..byteOf[end], Encoding.UTF8.GetBytes(value)));
+        if (addSpecialTokens && _pipeline.SingleTemplate is { } template)
+        {
+            foreach (object item in template)
+            {
+                if (item is int[] ids) foreach (int id in ids) AddToken(id, IdToToken(id), result.Count == 0 ? 0 : result[^1].Offset.End.Value, result.Count == 0 ? 0 : result[^1].Offset.End.Value);
+                else foreach (var t in tokens) AddToken(t.Id, t.Value, t.Start, t.End);
+            }
+            return result;
+        }
+        foreach (var t in tokens) AddToken(t.Id, t.Value, t.Start, t.End);
+        return result;
+    }
+
+    /// <summary>The tokens of the text (added tokens and each word's path), with their token text when <paramref name="values"/>.</summary>
+    private List<(int Id, string Value, int Start, int End)> EncodeParts(string text, SamplingOptions? sampling, bool values)
+    {
+        ArgumentNullException.ThrowIfNull(text);
         var tokens = new List<(int Id, string Value, int Start, int End)>();
         long wordIndex = 0;
         foreach (var (isAdded, id, value, start, end, word, utf8) in Parts(text))
@@ -107,22 +145,9 @@ public sealed class HuggingFaceTokenizer
                 path = WordLattice.Sample(_pipeline.Model, utf8, draw.Alpha, ref rng);
             }
             wordIndex++;
-            AddWordTokens(word!, utf8, path, tokens);
+            AddWordTokens(word!, utf8, path, tokens, values);
         }
-        var result = new List<EncodedToken>(tokens.Count + 2);
-        void AddToken(int id, string value, int start, int end)
-            => result.Add(new EncodedToken(id, value, start..end, byteOf[start]..byteOf[end], Encoding.UTF8.GetBytes(value)));
-        if (addSpecialTokens && _pipeline.SingleTemplate is { } template)
-        {
-            foreach (object item in template)
-            {
-                if (item is int[] ids) foreach (int id in ids) AddToken(id, IdToToken(id), result.Count == 0 ? 0 : result[^1].Offset.End.Value, result.Count == 0 ? 0 : result[^1].Offset.End.Value);
-                else foreach (var t in tokens) AddToken(t.Id, t.Value, t.Start, t.End);
-            }
-            return result;
-        }
-        foreach (var t in tokens) AddToken(t.Id, t.Value, t.Start, t.End);
-        return result;
+        return tokens;
     }
 
     /// <summary>
@@ -142,12 +167,12 @@ public sealed class HuggingFaceTokenizer
             if (_pipeline.Normalizer is { } normalizer) part = normalizer.Apply(part);
             List<AlignedText> words = _pipeline.PreTokenizer is { } pre ? pre.Split([part]) : [part];
             foreach (AlignedText word in words)
-                if (word.Count > 0) yield return (false, 0, "", 0, 0, word, Encoding.UTF8.GetBytes(word.ToString()));
+                if (word.Count > 0) yield return (false, 0, "", 0, 0, word, word.ToUtf8());
         }
     }
 
     /// <summary>A word's path as HF tokenizes it: pieces by id; a fused run of unknowns by its own id if the vocabulary has it, else its bytes (when every byte piece exists), else unk.</summary>
-    private void AddWordTokens(AlignedText word, byte[] utf8, List<(int Start, int End, int Cell)> path, List<(int, string, int, int)> tokens)
+    private void AddWordTokens(AlignedText word, byte[] utf8, List<(int Start, int End, int Cell)> path, List<(int, string, int, int)> tokens, bool values = true)
     {
         // The code point each byte belongs to, for the offsets.
         var runeOfByte = new int[utf8.Length + 1];
@@ -162,12 +187,12 @@ public sealed class HuggingFaceTokenizer
         foreach (var (start, end, cell) in path)
         {
             var (origStart, origEnd) = word.OriginOf(runeOfByte[start], runeOfByte[end]);
-            string piece = Encoding.UTF8.GetString(utf8, start, end - start);
             if (cell >= 0)
             {
-                tokens.Add((model.TrieIds[model.Trie.PieceAt[cell]], piece, origStart, origEnd));
+                tokens.Add((model.TrieIds[model.Trie.PieceAt[cell]], values ? Encoding.UTF8.GetString(utf8, start, end - start) : "", origStart, origEnd));
                 continue;
             }
+            string piece = Encoding.UTF8.GetString(utf8, start, end - start);
             if (model.TryGetId(piece, out int id))
             {
                 tokens.Add((id, piece, origStart, origEnd));
@@ -286,7 +311,7 @@ public sealed class HuggingFaceTokenizer
             int keep = 0;
             while (keep < word!.Count && word.Origins[keep].Start < prompt.Length) keep++;
             if (keep < word.Count)
-                return (finalIds, [.. finalBytes], Encoding.UTF8.GetBytes(word.Slice(0, keep).ToString()));
+                return (finalIds, [.. finalBytes], word.Slice(0, keep).ToUtf8());
             tokens.Clear();
             AddWordTokens(word, utf8, WordLattice.Viterbi(_pipeline.Model, utf8), tokens);
             finalIds.AddRange(tokens.Select(t => t.Id));
@@ -325,13 +350,12 @@ public sealed class HuggingFaceTokenizer
     /// </summary>
     private IEnumerable<(int Start, int End, AddedToken? Token)> SplitOnAddedTokens(string text)
     {
-        IReadOnlyList<AddedToken> added = _pipeline.AddedTokens;
-        if (added.Count == 0)
+        AddedToken[] byLength = _addedByLength;
+        if (byLength.Length == 0)
         {
             yield return (0, text.Length, null);
             yield break;
         }
-        var byLength = added.Where(t => t.Content.Length > 0).OrderByDescending(t => t.Content.Length).ToList();
         int part = 0;
         for (int i = 0; i < text.Length;)
         {

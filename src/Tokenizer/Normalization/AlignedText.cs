@@ -37,9 +37,38 @@ internal sealed class AlignedText
 
     public override string ToString()
     {
-        var sb = new StringBuilder(Runes.Count);
-        foreach (Rune r in Runes) sb.Append(r.ToString());
-        return sb.ToString();
+        int length = 0;
+        foreach (Rune r in Runes) length += r.Utf16SequenceLength;
+        return string.Create(length, Runes, static (chars, runes) =>
+        {
+            foreach (Rune r in runes) chars = chars[r.EncodeToUtf16(chars)..];
+        });
+    }
+
+    /// <summary>The UTF-8 of code points [start, end) into <paramref name="destination"/>; false (nothing written) when it does not fit.</summary>
+    public bool TryEncodeUtf8(int start, int end, Span<byte> destination, out int written)
+    {
+        written = 0;
+        for (int k = start; k < end; k++)
+        {
+            if (!Runes[k].TryEncodeToUtf8(destination[written..], out int n))
+            {
+                written = 0;
+                return false;
+            }
+            written += n;
+        }
+        return true;
+    }
+
+    /// <summary>The UTF-8 of the whole text.</summary>
+    public byte[] ToUtf8()
+    {
+        int length = 0;
+        foreach (Rune r in Runes) length += r.Utf8SequenceLength;
+        var bytes = new byte[length];
+        TryEncodeUtf8(0, Count, bytes, out _);
+        return bytes;
     }
 
     /// <summary>The sub-range [start, end) of code points as a new text.</summary>
@@ -48,11 +77,14 @@ internal sealed class AlignedText
     /// <summary>For each UTF-16 index of <see cref="ToString"/> (and its end), the index of the code point there.</summary>
     public int[] RuneIndexOfChar()
     {
-        var map = new List<int>(Count + 1);
+        int length = 0;
+        foreach (Rune r in Runes) length += r.Utf16SequenceLength;
+        var map = new int[length + 1];
+        int at = 0;
         for (int k = 0; k < Count; k++)
-            for (int u = 0; u < Runes[k].Utf16SequenceLength; u++) map.Add(k);
-        map.Add(Count);
-        return [.. map];
+            for (int u = 0; u < Runes[k].Utf16SequenceLength; u++) map[at++] = k;
+        map[at] = Count;
+        return map;
     }
 
     /// <summary>The original range of a span of code points: from its first one's start to its last one's end, as HF converts offsets.</summary>

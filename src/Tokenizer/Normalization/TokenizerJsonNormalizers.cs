@@ -17,7 +17,10 @@ internal abstract class TextNormalizerStep
         var result = new List<(int, int)>();
         for (int i = 0; i < s.Length;)
         {
-            int length = StringInfo.GetNextTextElementLength(s, i);
+            // An ASCII character followed by another (CR LF excepted) is a cluster of its own: no lookup.
+            int length = s[i] < 0x80 && (i + 1 == s.Length || (s[i + 1] < 0x80 && !(s[i] == '\r' && s[i + 1] == '\n')))
+                ? 1
+                : StringInfo.GetNextTextElementLength(s, i);
             result.Add((runeOf[i], runeOf[i + length]));
             i += length;
         }
@@ -52,10 +55,10 @@ internal sealed class PrecompiledStep(PrecompiledCharsMap map) : TextNormalizerS
             if (diff > 0) for (int k = changes.Count - diff; k < changes.Count; k++) changes[k] = (changes[k].Item1, 1);
             else if (diff < 0 && changes.Count > 0) changes[^1] = (changes[^1].Item1, changes[^1].Item2 + diff);
         }
+        Span<byte> cluster = stackalloc byte[5];
         foreach (var (start, end) in Graphemes(text))
         {
-            byte[] cluster = Encoding.UTF8.GetBytes(text.Slice(start, end).ToString());
-            if (cluster.Length < 6 && map.ShortestMatch(cluster, out ReadOnlySpan<byte> whole))
+            if (text.TryEncodeUtf8(start, end, cluster, out int clusterLength) && map.ShortestMatch(cluster[..clusterLength], out ReadOnlySpan<byte> whole))
             {
                 Add(whole, end - start);
                 continue;
@@ -78,12 +81,15 @@ internal sealed class ReplaceStep(Regex pattern, string content) : TextNormalize
     {
         // Matches are replaced from the last so that earlier indices stay valid; each replacement's code
         // points are insertions after the removed match (HF: they take the origin of its last code point).
+        var matches = new List<(int Index, int Length)>();
+        foreach (ValueMatch m in pattern.EnumerateMatches(text.ToString()))
+            if (m.Length > 0) matches.Add((m.Index, m.Length));
+        if (matches.Count == 0) return text;
         int[] runeOf = text.RuneIndexOfChar();
-        var matches = pattern.Matches(text.ToString()).Where(m => m.Length > 0).Reverse();
         var replacement = content.EnumerateRunes().Select(r => (r, 1)).ToList();
-        foreach (Match m in matches)
+        for (int i = matches.Count - 1; i >= 0; i--)
         {
-            int start = runeOf[m.Index], end = runeOf[m.Index + m.Length];
+            int start = runeOf[matches[i].Index], end = runeOf[matches[i].Index + matches[i].Length];
             text = text.Transform(start, end, replacement, end - start);
         }
         return text;
