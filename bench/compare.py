@@ -106,7 +106,7 @@ def benchmark_dotnet(args, spm, hf):
     for report in glob.glob(f"{artifacts}/results/*-report-full-compressed.json") + glob.glob(f"{artifacts}/results/*-report-full.json"):
         for b in json.load(open(report))["Benchmarks"]:
             params = dict(p.split("=", 1) for p in b["Parameters"].split("&"))
-            model = params.get("Model", "spm32k-zh").replace("bytepiece.eu.plus.", "").replace(".model", "")
+            model = params.get("Model", "spm32k-zh").replace("eu.plus.", "")
             mean_ns = b["Statistics"]["Mean"]
             figures[(b["Type"], b["Method"], model, params["Corpus"])] = sizes[params["Corpus"]] / 1e6 / (mean_ns / 1e9)
     return figures

@@ -14,7 +14,8 @@ public class EncodeBenchmarks
     private string _text = "";
     private int[] _ids = [];
 
-    [Params("bytepiece.eu.plus.40k.model", "bytepiece.eu.plus.160k.model")]
+    /// <summary>Upstream's models <c>bytepiece.{Model}.model</c> (short names: BenchmarkDotNet abbreviates long parameter values in its reports).</summary>
+    [Params("eu.plus.40k", "eu.plus.160k")]
     public string Model { get; set; } = "";
 
     [Params("mixed", "zh", "en", "code")]
@@ -23,7 +24,7 @@ public class EncodeBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _tokenizer = new BytePieceTokenizer(ModelFile.Load(BenchData.ModelPath(Model)));
+        _tokenizer = new BytePieceTokenizer(ModelFile.Load(BenchData.ModelPath($"bytepiece.{Model}.model")));
         _bytes = BenchData.Text(Corpus, TextBytes);
         _text = Encoding.UTF8.GetString(_bytes);
         _ids = new int[_bytes.Length + 2];

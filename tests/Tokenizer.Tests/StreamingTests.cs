@@ -201,6 +201,58 @@ public class StreamingTests
         }
     }
 
+    /// <summary>
+    /// With several threads, blocks of whole chunks are split across them: the output still equals the whole
+    /// text where such blocks meet a long chunk (streamed by the lattice) and the end of the input.
+    /// </summary>
+    [Theory]
+    [InlineData(2, 1 << 20)]
+    [InlineData(2, 70_000)]
+    [InlineData(3, 1 << 16)]
+    public void ParallelBlocks_AroundALongChunk_EqualTheWholeText(int threads, int bufferSize)
+    {
+        var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
+        byte[] lines = [.. SharedData.Corpus("zh", 400_000), .. SharedData.Corpus("en", 400_000)];
+        byte[] longLine = [.. SharedData.Corpus("code", 300_000).Select(b => b == (byte)'\n' ? (byte)' ' : b), (byte)'\n'];
+        byte[] text = [.. lines, .. longLine, .. lines, .. longLine[..^1]];
+        string whole = Encoding.UTF8.GetString(text);
+        foreach (SamplingOptions? sampling in new SamplingOptions?[] { null, new SamplingOptions(0.3, 11) })
+        {
+            int[] ids = Collect(new StreamingEncoder(tokenizer, sampling: sampling) { Threads = threads }, Feed(text, [bufferSize, 5000, 123_457], bufferSize));
+            Assert.Equal(tokenizer.EncodeToIds(whole, sampling: sampling), ids);
+        }
+    }
+
+    [Fact]
+    public void Parallel_InvalidUtf8_ComesAfterTheIdsBeforeIt_WithTheOffsetInTheWholeInput()
+    {
+        var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
+        byte[] good = SharedData.Corpus("en", 3 << 20);
+        byte[] bytes = [.. good, .. "ok\n"u8, 0xC3, 0x28, .. "\n"u8, .. good];
+        var ids = new List<int>();
+        var encoder = new StreamingEncoder(tokenizer) { Threads = 2 };
+        var e = Assert.Throws<InvalidUtf8Exception>(() =>
+        {
+            foreach (int id in encoder.EncodeAsync(Feed(bytes, [1 << 20], bufferSize: 1 << 20)).ToBlockingEnumerable()) ids.Add(id);
+        });
+        Assert.Equal(good.Length + 3, e.ByteOffset);
+        // Everything handed out before the error is the encoding of a prefix of the good text, in order.
+        int[] expected = tokenizer.EncodeBytes(good);
+        Assert.True(ids.Count <= expected.Length);
+        Assert.Equal(expected.Take(ids.Count), ids);
+    }
+
+    [Fact]
+    public async Task Parallel_ConsumerThatLeavesEarly_EndsCleanly()
+    {
+        var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
+        byte[] text = SharedData.Corpus("zh", 4 << 20);
+        int taken = 0;
+        await foreach (int id in new StreamingEncoder(tokenizer) { Threads = 2 }.EncodeAsync(Feed(text, [1 << 20], bufferSize: 1 << 20)))
+            if (++taken == 1000) break; // disposes the enumeration in the middle of a block
+        Assert.Equal(1000, taken);
+    }
+
     [Fact]
     public void SafeSplitPoints_NeverChangeTheNfcForm()
     {
