@@ -54,6 +54,16 @@ def run(cmd, stdin=None, stdout=None, env=None, repeats=3):
     return best, rss
 
 
+def concurrent(commands):
+    """Wall time until the last of the commands, started together, ends."""
+    start = time.perf_counter()
+    processes = [subprocess.Popen(c, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for c in commands]
+    for p in processes:
+        if p.wait() != 0:
+            sys.exit(f"failed: {' '.join(p.args)}")
+    return time.perf_counter() - start
+
+
 def count_words(path):
     with open(path, "rb") as f:
         return sum(len(line.split()) for line in f)
@@ -191,6 +201,12 @@ def main():
                       "--threads", str(n), "--quiet"], repeats=2)
         threads[n] = (t, mem, os.path.getsize(f"{work}/big.bin") // 4)
     t_spm_big, m_spm_big = run(["spm_encode", f"--model={spm}", "--output_format=id"], big, f"{work}/big-spm.ids", repeats=1)
+    # The machine's own bound for two cores: two independent one-thread processes at once (no coordination
+    # at all); their aggregate speed-up over one alone is what shared caches and memory leave.
+    pair = concurrent([["dotnet", CLI, "encode", "--model", bpm["40k"], "--input", big, "--output", f"{work}/big{k}.bin", "--format", "bin32",
+                        "--threads", "1", "--quiet"] for k in (1, 2)])
+    t_spm_small, _ = run(["spm_encode", f"--model={spm}", "--output_format=id"], f"{work}/mixed.txt", None, repeats=1)
+    spm_pair = concurrent([["sh", "-c", f"spm_encode --model='{spm}' --output_format=id < '{work}/mixed.txt'"]] * 2)
 
     bdn = {} if args.no_bdn else benchmark_dotnet(args, spm, hf)
 
@@ -232,6 +248,8 @@ def main():
                 ["ours, CLI", 1, fmt(mb / threads[1][0]), f"{threads[1][2]:,}", f"{threads[1][1]:.0f} MB", "1.00"],
                 ["ours, CLI", 2, fmt(mb / threads[2][0]), f"{threads[2][2]:,}", f"{threads[2][1]:.0f} MB", f"**{threads[1][0] / threads[2][0]:.2f}**"],
                 ["spm_encode (32k spm model, ids as text)", 1, fmt(mb / t_spm_big), f"{count_words(f'{work}/big-spm.ids'):,}", f"{m_spm_big:.0f} MB", ""],
+                ["the machine's bound: two independent 1-thread `bytepiece` processes at once", "2 × 1", fmt(2 * mb / pair), "", "", f"{2 * threads[1][0] / pair:.2f}"],
+                ["the same for spm_encode (mixed.txt)", "2 × 1", fmt(2 * sizes["mixed"] / 1e6 / spm_pair), "", "", f"{2 * t_spm_small / spm_pair:.2f}"],
             ])]
     out += ["", "Checks (outputs that must be identical):", ""] + [f"- {line}" for line in checks]
     out += ["", f"Total time of the comparison: {(time.time() - began) / 60:.1f} minutes."]
