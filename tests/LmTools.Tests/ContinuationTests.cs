@@ -62,29 +62,8 @@ public class ContinuationTests(ITestOutputHelper output)
                     Assert.Equal(prompt, (byte[])[.. Bytes(tokenizer, plan.PrefixIds), .. plan.ForcedBytes]);
                     // The prefix is the best path to the cut: what encoding the prompt's first Cut bytes gives.
                     Assert.Equal(tokenizer.EncodeBytes(prompt.AsSpan(0, plan.Cut)), plan.PrefixIds);
-                    foreach (bool multi in new[] { false, true })
-                    {
-                        ContinuationConstraint c = plan.CreateConstraint(multi);
-                        // 2. The allowed set, exhaustively: extensions of the forced bytes, plus (multi-step) their non-empty proper prefixes.
-                        var expected = Enumerable.Range(0, v.VocabSize).Where(id => !v.IsSpecial(id) && v.GetBytes(id).Length > 0 &&
-                            (plan.IsNoOp || v.GetBytes(id).StartsWith(plan.ForcedBytes) || (multi && plan.ForcedBytes.AsSpan().StartsWith(v.GetBytes(id))))).ToHashSet();
-                        Assert.Equal(expected.Order(), c.AllowedIds().Order());
-                        Assert.All(c.AllowedIds(), id => Assert.True(v.GetBytes(id).Length > 0)); // zero-length tokens never
-                        var mask = Enumerable.Repeat(1f, v.VocabSize).ToArray();
-                        c.ApplyMask<float>(mask);
-                        for (int id = 0; id < v.VocabSize; id++) Assert.Equal(plan.IsNoOp || expected.Contains(id), mask[id] == 1f);
-                        // 3. Generate until complete (and a little more): prompt + emitted == bytes(prefix + generated).
-                        var generated = new List<int>();
-                        var emitted = new List<byte>();
-                        for (int step = 0; step < 8 && (!c.IsComplete || step < 3); step++)
-                        {
-                            IReadOnlyList<int> allowed = c.AllowedIds();
-                            int id = allowed[random.Next(allowed.Count)];
-                            generated.Add(id);
-                            emitted.AddRange(c.Advance(id).ToArray());
-                        }
-                        if (c.IsComplete) Assert.Equal((byte[])[.. prompt, .. emitted], Bytes(tokenizer, plan.PrefixIds.Concat(generated)));
-                    }
+                    // 2. Allowed sets (exhaustive), the mask, and completion.
+                    ConstraintChecks.AllowedSetsMaskAndCompletion(plan, v, prompt, random);
                 }
         }
         output.WriteLine($"toy vocabularies: 150 rounds, {plans} plans checked (prefix + forced == prompt, allowed sets exhaustive, completion)");

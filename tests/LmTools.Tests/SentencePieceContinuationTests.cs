@@ -56,7 +56,7 @@ public class SentencePieceContinuationTests(ITestOutputHelper output)
         return string.Concat(Enumerable.Range(0, length).Select(_ => alphabet[random.Next(alphabet.Length)]));
     }
 
-    private static byte[] Bytes(VocabularyView v, IEnumerable<int> ids) => [.. ids.SelectMany(id => v.GetBytes(id).ToArray())];
+    private static byte[] Bytes(VocabularyView v, IEnumerable<int> ids) => ConstraintChecks.BytesOf(v, ids);
 
     /// <summary>
     /// A model under test: a SentencePiece tokenizer, or the tokenizer.json written from it (HuggingFace's
@@ -104,25 +104,10 @@ public class SentencePieceContinuationTests(ITestOutputHelper output)
                     plans++;
                     Assert.Equal(normalized, (byte[])[.. Bytes(v, plan.PrefixIds), .. plan.ForcedBytes]);
                     Assert.True(plan.Cut == normalized.Length || (normalized[plan.Cut] & 0xC0) != 0x80, "a cut inside a character");
-                    foreach (bool multi in new[] { false, true })
-                    {
-                        ContinuationConstraint c = plan.CreateConstraint(multi);
-                        var expected = Enumerable.Range(0, v.VocabSize).Where(id => !v.IsSpecial(id) && v.GetBytes(id).Length > 0 &&
-                            (plan.IsNoOp || v.GetBytes(id).StartsWith(plan.ForcedBytes) || (multi && plan.ForcedBytes.AsSpan().StartsWith(v.GetBytes(id))))).ToHashSet();
-                        Assert.Equal(expected.Order(), c.AllowedIds().Order());
-                        // Control and unknown pieces are never allowed, byte pieces are (they are bytes).
-                        Assert.DoesNotContain(c.AllowedIds(), id => id < tokenizer.VocabSize && tokenizer.Model.GetPieceType(id) is SentencePieceType.Control or SentencePieceType.Unknown);
-                        var generated = new List<int>();
-                        var emitted = new List<byte>();
-                        for (int step = 0; step < 8 && (!c.IsComplete || step < 3); step++)
-                        {
-                            IReadOnlyList<int> allowed = c.AllowedIds();
-                            int id = allowed[random.Next(allowed.Count)];
-                            generated.Add(id);
-                            emitted.AddRange(c.Advance(id).ToArray());
-                        }
-                        if (c.IsComplete) Assert.Equal((byte[])[.. normalized, .. emitted], Bytes(v, plan.PrefixIds.Concat(generated)));
-                    }
+                    ConstraintChecks.AllowedSetsMaskAndCompletion(plan, v, normalized, random);
+                    // Control and unknown pieces are never allowed, byte pieces are (they are bytes).
+                    Assert.DoesNotContain(plan.CreateConstraint(true).AllowedIds(),
+                        id => id < tokenizer.VocabSize && tokenizer.Model.GetPieceType(id) is SentencePieceType.Control or SentencePieceType.Unknown);
                 }
             }
         }
