@@ -1,5 +1,7 @@
 // A minimal ASP.NET Core endpoint that tokenizes posted text with one shared tokenizer instance.
-//   dotnet run --project samples/WebApi -- --urls http://127.0.0.1:5080
+//   dotnet run --project samples/WebApi -- --urls http://127.0.0.1:5080 [--model FILE]
+// Without --model: the embedded default model; with it, any model file (BytePiece JSON or .bpm,
+// SentencePiece .model, tokenizer.json), served through the common Tokenizer surface.
 //   curl -s --data-binary '广州的白云机场' http://127.0.0.1:5080/tokenize
 //   curl -s --data-binary @big.txt http://127.0.0.1:5080/count
 // --exit-after N stops the server once N requests have been answered (used by the tests).
@@ -7,7 +9,8 @@ using BytePiece;
 
 var builder = WebApplication.CreateBuilder(args);
 // Loaded models are immutable and thread-safe: one instance serves every request.
-builder.Services.AddSingleton(BytePieceTokenizer.Default);
+Tokenizer shared = builder.Configuration["model"] is { Length: > 0 } path ? Tokenizer.Load(path) : BytePieceTokenizer.Default;
+builder.Services.AddSingleton(shared);
 var app = builder.Build();
 
 if (int.TryParse(app.Configuration["exit-after"], out int exitAfter) && exitAfter > 0)
@@ -28,7 +31,7 @@ if (int.TryParse(app.Configuration["exit-after"], out int exitAfter) && exitAfte
 const long MaxTextBytes = 1 << 20;
 
 // The body is UTF-8 text; the answer holds ids and tokens with UTF-16 offsets into that text.
-app.MapPost("/tokenize", async (HttpRequest request, BytePieceTokenizer tokenizer) =>
+app.MapPost("/tokenize", async (HttpRequest request, Tokenizer tokenizer) =>
 {
     if (request.ContentLength > MaxTextBytes) return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
     using var reader = new StreamReader(request.Body);
@@ -43,11 +46,12 @@ app.MapPost("/tokenize", async (HttpRequest request, BytePieceTokenizer tokenize
     });
 });
 
-// Any size: the body is streamed through the request's PipeReader, never held whole.
-app.MapPost("/count", async (HttpRequest request, BytePieceTokenizer tokenizer) =>
+// Any size, with a BytePiece model: the body is streamed through the request's PipeReader, never held whole.
+app.MapPost("/count", async (HttpRequest request, Tokenizer tokenizer) =>
 {
+    if (tokenizer is not BytePieceTokenizer bytePiece) return Results.BadRequest("streaming needs a BytePiece model");
     long count = 0;
-    await foreach (int _ in new StreamingEncoder(tokenizer).EncodeAsync(request.BodyReader, request.HttpContext.RequestAborted))
+    await foreach (int _ in new StreamingEncoder(bytePiece).EncodeAsync(request.BodyReader, request.HttpContext.RequestAborted))
         count++;
     return Results.Json(new { count });
 });

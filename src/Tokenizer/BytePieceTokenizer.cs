@@ -9,7 +9,7 @@ namespace BytePiece;
 /// <c>EncodeToTokens</c>, <c>CountTokens</c>, <c>GetIndexByTokenCount</c>, <c>Decode</c>). Immutable and
 /// safe to share between threads.
 /// </summary>
-public sealed class BytePieceTokenizer
+public sealed class BytePieceTokenizer : Tokenizer
 {
     /// <summary>Creates a tokenizer over <paramref name="model"/>.</summary>
     public BytePieceTokenizer(UnigramModel model)
@@ -21,7 +21,7 @@ public sealed class BytePieceTokenizer
     /// <summary>Loads a model file (BytePiece JSON or the native binary format, detected from its content).</summary>
     /// <exception cref="ModelFormatException">The file is not a valid model; the message says why.</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
-    public static BytePieceTokenizer Load(string path) => new(ModelFile.Load(path));
+    public static new BytePieceTokenizer Load(string path) => new(ModelFile.Load(path));
 
     private static readonly Lazy<BytePieceTokenizer> s_default = new(() => new BytePieceTokenizer(DefaultModel.Instance));
 
@@ -32,7 +32,29 @@ public sealed class BytePieceTokenizer
     public UnigramModel Model { get; }
 
     /// <summary>One more than the largest id (specials included).</summary>
-    public int VocabSize => Model.VocabSize;
+    public override int VocabSize => Model.VocabSize;
+
+    /// <inheritdoc />
+    public override IReadOnlyList<int> EncodeToIds(string text) => EncodeToIds(text, addBos: false);
+
+    /// <inheritdoc />
+    public override IReadOnlyList<EncodedToken> EncodeToTokens(string text) => EncodeToTokens(text, addBos: false);
+
+    /// <inheritdoc />
+    public override int CountTokens(string text) => CountTokens(text, addBos: false);
+
+    /// <inheritdoc />
+    public override string Decode(IEnumerable<int> ids) => Decode(ids, DecodePolicy.Replace);
+
+    /// <summary>Exact for BytePiece models: <c>text[..index]</c> and <c>text[index..]</c> normalize to exactly the bytes of the tokens before and after the cut.</summary>
+    /// <inheritdoc />
+    public override int GetIndexByTokenCount(string text, int maxTokenCount, out int tokenCount)
+        => GetIndexByTokenCount(text, maxTokenCount, out tokenCount, addBos: false);
+
+    /// <summary>Exact for BytePiece models (see <see cref="GetIndexByTokenCount(string, int, out int)"/>).</summary>
+    /// <inheritdoc />
+    public override int GetIndexByTokenCountFromEnd(string text, int maxTokenCount, out int tokenCount)
+        => GetIndexByTokenCountFromEnd(text, maxTokenCount, out tokenCount, addBos: false);
 
     // ---- text ---------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ namespace BytePiece;
 /// byte fallback); the post-processor adds special tokens when asked. Offsets refer to the original
 /// text. Immutable and thread-safe.
 /// </summary>
-public sealed class HuggingFaceTokenizer
+public sealed class HuggingFaceTokenizer : Tokenizer
 {
     private readonly TokenizerJsonPipeline _pipeline;
     private readonly Dictionary<int, AddedToken> _addedById;
@@ -28,7 +28,7 @@ public sealed class HuggingFaceTokenizer
     /// <summary>Loads a tokenizer.json file.</summary>
     /// <exception cref="ModelFormatException">The file is not a tokenizer.json this engine reads (a Unigram model and its supported steps); the message says why.</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
-    public static HuggingFaceTokenizer Load(string path)
+    public static new HuggingFaceTokenizer Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         byte[] content = File.ReadAllBytes(path);
@@ -47,7 +47,17 @@ public sealed class HuggingFaceTokenizer
     public static HuggingFaceTokenizer FromJson(ReadOnlySpan<byte> utf8Json) => new(TokenizerJsonReader.Read(utf8Json));
 
     /// <summary>Number of ids (vocabulary and added tokens).</summary>
-    public int VocabSize { get; }
+    public override int VocabSize { get; }
+
+    /// <inheritdoc />
+    public override IReadOnlyList<int> EncodeToIds(string text) => EncodeToIds(text, addSpecialTokens: false);
+
+    /// <inheritdoc />
+    public override IReadOnlyList<EncodedToken> EncodeToTokens(string text) => EncodeToTokens(text, addSpecialTokens: false);
+
+    /// <summary>Decodes ids as the file's decoder does, special added tokens dropped.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An id is not known.</exception>
+    public override string Decode(IEnumerable<int> ids) => Decode(ids, skipSpecialTokens: true);
 
     /// <summary>The token text of <paramref name="id"/> (an added token's content, else the vocabulary piece).</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="id"/> is not a known id.</exception>

@@ -11,7 +11,7 @@ namespace BytePiece;
 /// file as its own sentence). Offsets refer to the original text. Immutable and thread-safe; the API
 /// mirrors Microsoft.ML.Tokenizers' <c>SentencePieceTokenizer</c>.
 /// </summary>
-public sealed class SentencePieceTokenizer
+public sealed class SentencePieceTokenizer : Tokenizer
 {
     /// <summary>Creates a tokenizer over <paramref name="model"/>.</summary>
     public SentencePieceTokenizer(SentencePieceModel model)
@@ -23,7 +23,7 @@ public sealed class SentencePieceTokenizer
     /// <summary>Loads a SentencePiece <c>.model</c> file.</summary>
     /// <exception cref="ModelFormatException">The file is not a valid SentencePiece Unigram model.</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
-    public static SentencePieceTokenizer Load(string path) => new(SentencePieceModel.Load(path));
+    public static new SentencePieceTokenizer Load(string path) => new(SentencePieceModel.Load(path));
 
     /// <summary>Reads a SentencePiece <c>.model</c> from a stream (to its end).</summary>
     /// <exception cref="ModelFormatException">The content is not a valid SentencePiece Unigram model.</exception>
@@ -39,7 +39,10 @@ public sealed class SentencePieceTokenizer
     public SentencePieceModel Model { get; }
 
     /// <summary>Number of ids.</summary>
-    public int VocabSize => Model.VocabSize;
+    public override int VocabSize => Model.VocabSize;
+
+    /// <inheritdoc />
+    public override IReadOnlyList<int> EncodeToIds(string text) => EncodeToIds(text, addBos: false);
 
     // ---- encoding ---------------------------------------------------------------------------
 
@@ -197,7 +200,7 @@ public sealed class SentencePieceTokenizer
     /// Spans are spm's: a token covers the original characters its normalized bytes came from; the dummy
     /// prefix is empty at 0; with byte fallback only the last byte piece of a character covers it.
     /// </remarks>
-    public IReadOnlyList<EncodedToken> EncodeToTokens(string text)
+    public override IReadOnlyList<EncodedToken> EncodeToTokens(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         byte[] utf8 = Encoding.UTF8.GetBytes(text);
@@ -221,7 +224,7 @@ public sealed class SentencePieceTokenizer
     }
 
     /// <summary>Number of tokens <see cref="EncodeToIds(string, bool, bool)"/> returns.</summary>
-    public int CountTokens(string text)
+    public override int CountTokens(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         var sink = new CountSink();
@@ -434,7 +437,7 @@ public sealed class SentencePieceTokenizer
     /// space, and the dummy-prefix space of the first piece is dropped.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">An id is not in the vocabulary.</exception>
-    public string Decode(IEnumerable<int> ids)
+    public override string Decode(IEnumerable<int> ids)
     {
         ArgumentNullException.ThrowIfNull(ids);
         var text = new StringBuilder();

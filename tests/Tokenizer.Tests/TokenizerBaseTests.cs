@@ -1,0 +1,125 @@
+using System.Text;
+using Xunit;
+
+namespace BytePiece.Tests;
+
+/// <summary>
+/// The common <see cref="Tokenizer"/> surface: <see cref="Tokenizer.Load"/> picks the family from the file's
+/// first bytes, the base members give what the family's own members give, and the token-budget cuts of the
+/// base (from offsets) fall between whole tokens, are maximal and monotonic, for every family.
+/// </summary>
+public class TokenizerBaseTests
+{
+    private static readonly Lazy<string> s_files = new(() => Directory.CreateTempSubdirectory("tokenizer-base-").FullName);
+
+    /// <summary>A model file of each kind: (path, expected type).</summary>
+    private static (string Path, Type Type) File(string kind)
+    {
+        string dir = s_files.Value;
+        switch (kind)
+        {
+            case "default.bpm":
+                string bpm = Path.Combine(dir, "default.bpm");
+                if (!System.IO.File.Exists(bpm)) System.IO.File.WriteAllBytes(bpm, DefaultModel.GetFileBytes());
+                return (bpm, typeof(BytePieceTokenizer));
+            case "bytepiece.json":
+                return (BytePiece.Testing.SharedFolder.BytePieceModelPath("bytepiece.eu.plus.40k.model"), typeof(BytePieceTokenizer));
+            case "spm":
+                return (SentencePiecePeer.ModelPath("nfkc_byte_fallback"), typeof(SentencePieceTokenizer));
+            default:
+                string json = Path.Combine(dir, "tokenizer.json");
+                if (!System.IO.File.Exists(json)) TokenizerJsonWriter.Write(SentencePieceModel.Load(SentencePiecePeer.ModelPath("nfkc_byte_fallback")), json);
+                return (json, typeof(HuggingFaceTokenizer));
+        }
+    }
+
+    public static TheoryData<string> Kinds => new() { "default.bpm", "bytepiece.json", "spm", "tokenizer.json" };
+
+    private static IEnumerable<string> Texts() =>
+        SentencePiecePeer.TextLines(40).Concat(["", " ", "a", "広州的白云机场 is an airport. 𝄞 ⁇ <s>", "tab\there  two  spaces "]);
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void Load_DetectsTheFamily_AndTheBaseMembersEqualTheFamilys(string kind)
+    {
+        var (path, type) = File(kind);
+        Tokenizer tokenizer = Tokenizer.Load(path);
+        Assert.IsType(type, tokenizer);
+        foreach (string text in Texts())
+        {
+            IReadOnlyList<int> ids = tokenizer.EncodeToIds(text);
+            IReadOnlyList<EncodedToken> tokens = tokenizer.EncodeToTokens(text);
+            Assert.Equal(ids, tokens.Select(t => t.Id));
+            Assert.Equal(ids.Count, tokenizer.CountTokens(text));
+            switch (tokenizer)
+            {
+                case BytePieceTokenizer b:
+                    Assert.Equal(b.EncodeToIds(text, addBos: false, addEos: false), ids);
+                    Assert.Equal(b.Decode(ids, DecodePolicy.Replace, skipSpecialTokens: true), tokenizer.Decode(ids));
+                    Assert.Equal(text.Normalize(NormalizationForm.FormC), tokenizer.Decode(ids));
+                    break;
+                case SentencePieceTokenizer s:
+                    Assert.Equal(s.EncodeToIds(text, addBos: false, addEos: false), ids);
+                    Assert.Equal(s.Decode(ids), tokenizer.Decode(ids));
+                    break;
+                case HuggingFaceTokenizer h:
+                    Assert.Equal(h.EncodeToIds(text, addSpecialTokens: false), ids);
+                    Assert.Equal(h.Decode(ids, skipSpecialTokens: true), tokenizer.Decode(ids));
+                    break;
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void TokenBudgetCuts_FallBetweenWholeTokens_AreMaximal_AndMonotonic(string kind)
+    {
+        Tokenizer tokenizer = Tokenizer.Load(File(kind).Path);
+        int cuts = 0;
+        foreach (string text in Texts().Take(60))
+        {
+            IReadOnlyList<EncodedToken> tokens = tokenizer.EncodeToTokens(text);
+            int previous = 0, previousFromEnd = text.Length;
+            for (int budget = 0; budget <= tokens.Count + 1; budget++)
+            {
+                int index = tokenizer.GetIndexByTokenCount(text, budget, out int count);
+                int start = tokenizer.GetIndexByTokenCountFromEnd(text, budget, out int countFromEnd);
+                Assert.InRange(count, 0, Math.Min(budget, tokens.Count));
+                Assert.InRange(countFromEnd, 0, Math.Min(budget, tokens.Count));
+                Assert.True(index >= previous && start <= previousFromEnd, "cuts move monotonically with the budget");
+                (previous, previousFromEnd) = (index, start);
+                if (budget >= tokens.Count)
+                {
+                    Assert.Equal((text.Length, tokens.Count), (index, count));
+                    Assert.Equal((0, tokens.Count), (start, countFromEnd));
+                    continue;
+                }
+                // The prefix holds exactly the first `count` tokens: they end by the cut, the rest begin at or after it.
+                if (count > 0) Assert.True(tokens[count - 1].Offset.End.Value <= index);
+                Assert.All(tokens.Skip(count), t => Assert.True(t.Offset.Start.Value >= index));
+                Assert.All(tokens.Take(countFromEnd == 0 ? tokens.Count : tokens.Count - countFromEnd), t => Assert.True(t.Offset.End.Value <= start));
+                if (tokenizer is BytePieceTokenizer)
+                {
+                    // BytePiece's own cuts are exact (stricter than offsets: NFC and split characters): the prefix re-encodes to those tokens.
+                    Assert.Equal(tokens.Take(count).Select(t => t.Id), tokenizer.EncodeToIds(text[..index]));
+                    Assert.Equal(tokens.Skip(tokens.Count - countFromEnd).Select(t => t.Id), tokenizer.EncodeToIds(text[start..]));
+                }
+                else // maximal: no clean cut is left before the budget runs out
+                    Assert.True(count == budget || NoCleanCutBetween(tokens, count, budget), $"{kind}: \"{text}\" budget {budget} stopped at {count}");
+                cuts++;
+            }
+        }
+        Assert.True(cuts > 200);
+    }
+
+    /// <summary>No position after token j (count &lt; j &lt;= budget) is a clean cut: every one of them is inside a character spelled by several tokens.</summary>
+    private static bool NoCleanCutBetween(IReadOnlyList<EncodedToken> tokens, int count, int budget)
+    {
+        for (int j = count + 1; j <= budget && j < tokens.Count; j++)
+        {
+            EncodedToken before = tokens[j - 1], after = tokens[j];
+            if (before.Offset.End.Value > before.Offset.Start.Value && after.Offset.Start.Value >= before.Offset.End.Value) return false;
+        }
+        return true;
+    }
+}
