@@ -305,8 +305,7 @@ public sealed class HuggingFaceTokenizer : Tokenizer
     internal (List<int> FinalIds, byte[] FinalBytes, byte[] OpenWord) SplitPrompt(string prompt)
     {
         ArgumentNullException.ThrowIfNull(prompt);
-        string sentinel = "aqxz0".Select(c => c.ToString()).FirstOrDefault(c => !_pipeline.AddedTokens.Any(t => t.Content.Contains(c, StringComparison.Ordinal)))
-                          ?? throw new NotSupportedException("every sentinel candidate occurs in an added token");
+        char sentinel = PromptSentinel.Pick(c => _pipeline.AddedTokens.Any(t => t.Content.Contains(c)));
         var finalIds = new List<int>();
         var finalBytes = new List<byte>();
         var tokens = new List<(int Id, string Value, int Start, int End)>();

@@ -382,17 +382,12 @@ public sealed class SentencePieceTokenizer : Tokenizer
     }
 
     /// <summary>A letter every charsmap keeps as it is and no user-defined symbol contains.</summary>
-    private byte PromptSentinel()
+    private byte PromptSentinel() => (byte)BytePiece.PromptSentinel.Pick(c =>
     {
-        foreach (byte candidate in "aqxz0"u8)
-        {
-            bool used = false;
-            for (int id = 0; id < Model.VocabSize && !used; id++)
-                used = Model.GetPieceType(id) == SentencePieceType.UserDefined && Model.GetPieceBytes(id).Contains(candidate);
-            if (!used) return candidate;
-        }
-        throw new NotSupportedException("every sentinel candidate occurs in a user-defined symbol");
-    }
+        for (int id = 0; id < Model.VocabSize; id++)
+            if (Model.GetPieceType(id) == SentencePieceType.UserDefined && Model.GetPieceBytes(id).Contains((byte)c)) return true;
+        return false;
+    });
 
     /// <summary>
     /// The Viterbi path to each of the <paramref name="ends"/> (offsets of character starts in the
