@@ -429,7 +429,8 @@ public sealed class SentencePieceTokenizer : Tokenizer
     /// <summary>
     /// Decodes ids to text as spm does: control pieces vanish, <c>&lt;unk&gt;</c> becomes the unknown
     /// surface, runs of byte pieces are read as UTF-8 (each invalid byte as U+FFFD), U+2581 becomes a
-    /// space, and the dummy-prefix space of the first piece is dropped.
+    /// space, and the dummy-prefix space of the first piece is dropped; then the model's
+    /// <c>denormalizer_spec</c>, when it has rules, is applied to the text (as <c>spm_decode</c> does).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">An id is not in the vocabulary.</exception>
     public override string Decode(IEnumerable<int> ids)
@@ -469,7 +470,10 @@ public sealed class SentencePieceTokenizer : Tokenizer
             }
         }
         FlushBytes();
-        return text.ToString();
+        if (Model.Denormalizer is not { } denormalizer) return text.ToString();
+        var denormalized = new NormalizedBuffer();
+        denormalizer.Normalize(Encoding.UTF8.GetBytes(text.ToString()), denormalized);
+        return Encoding.UTF8.GetString(denormalized.Bytes);
     }
 
     private static string Utf8WithReplacement(List<byte> bytes)

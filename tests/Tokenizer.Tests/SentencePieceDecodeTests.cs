@@ -12,11 +12,21 @@ public class SentencePieceDecodeTests(ITestOutputHelper output)
 {
     public static TheoryData<string> Models => SentencePiecePeer.Models("test_model.model", "nmt_nfkc", "nfkc_byte_fallback", "identity_keep_spaces", "suffix_byte_fallback", "nmt_nfkc_cf_symbols");
 
+    [Fact]
+    public void DenormalizerSpec_IsAppliedAfterDecoding_AsSpmDecodeDoes()
+    {
+        string model = SentencePiecePeer.DenormalizedModelPath();
+        var tokenizer = SentencePieceTokenizer.Load(model);
+        Assert.Equal("THE cAt fixed", tokenizer.Decode(tokenizer.EncodeToIds("the cat fixed")).Replace("\uFB01", "fi"));
+        Assert.Contains("\uFB01", tokenizer.Decode(tokenizer.EncodeToIds("the cat fixed")));
+        DecodeEqualsPythonSentencePiece(model);
+    }
+
     [Theory]
     [MemberData(nameof(Models))]
     public void DecodeEqualsPythonSentencePiece(string name)
     {
-        string model = SentencePiecePeer.ModelPath(name);
+        string model = name.EndsWith(".model") && File.Exists(name) ? name : SentencePiecePeer.ModelPath(name);
         var tokenizer = SentencePieceTokenizer.Load(model);
         var sequences = SentencePiecePeer.RealLines(300).Concat(SentencePiecePeer.EdgeCases())
             .Select(l => tokenizer.EncodeToIds(l.AsSpan()).ToArray()).ToList();

@@ -48,6 +48,19 @@ internal static class SentencePiecePeer
     private static string TrainedModelPath(string name, string flags)
         => s_trained.GetOrAdd(name, n => new Lazy<string>(() => Train(n, flags))).Value;
 
+    /// <summary>
+    /// A model with a <c>denormalizer_spec</c> (spm_train's <c>--denormalization_rule_tsv</c>): after decoding,
+    /// "a" becomes "A", "the" becomes "THE" and "fi" becomes the ligature U+FB01, so decoding shows
+    /// whether the denormalizer was applied. Not in the matrix: it changes only decoding.
+    /// </summary>
+    public static string DenormalizedModelPath() => s_trained.GetOrAdd("denormalized", n => new Lazy<string>(() =>
+    {
+        string rules = Path.Combine(s_folder, "denormalization.tsv");
+        Directory.CreateDirectory(s_folder);
+        File.WriteAllText(rules, "61\t41\n74 68 65\t54 48 45\n66 69\tFB01\n");
+        return Train(n, $"--normalization_rule_name=nmt_nfkc --denormalization_rule_tsv={rules}");
+    })).Value;
+
     private static string Train(string name, string flags)
     {
         string prefix = Path.Combine(s_folder, name);

@@ -10,7 +10,7 @@ namespace BytePiece;
 internal static class SentencePieceModelFile
 {
     // ModelProto
-    private const int PiecesField = 1, TrainerSpecField = 2, NormalizerSpecField = 3;
+    private const int PiecesField = 1, TrainerSpecField = 2, NormalizerSpecField = 3, DenormalizerSpecField = 5;
 
     // ModelProto.SentencePiece
     private const int PieceField = 1, ScoreField = 2, TypeField = 3;
@@ -51,6 +51,12 @@ internal static class SentencePieceModelFile
                     reader.Expect(wire, ProtoWireReader.LengthDelimited, field, "ModelProto");
                     ReadOnlySpan<byte> normalizer = reader.ReadBytes(out int normalizerAt);
                     ReadNormalizerSpec(normalizer, normalizerAt, spec);
+                    break;
+                case DenormalizerSpecField:
+                    reader.Expect(wire, ProtoWireReader.LengthDelimited, field, "ModelProto");
+                    ReadOnlySpan<byte> denormalizer = reader.ReadBytes(out int denormalizerAt);
+                    spec.Denormalizer ??= new SentencePieceSpec();
+                    ReadNormalizerSpec(denormalizer, denormalizerAt, spec.Denormalizer);
                     break;
                 default:
                     reader.Skip(wire, field);
@@ -160,4 +166,7 @@ internal sealed class SentencePieceSpec
     public bool AddDummyPrefix = true;
     public bool RemoveExtraWhitespaces = true;
     public bool EscapeWhitespaces = true;
+
+    /// <summary>The <c>denormalizer_spec</c> (its normalizer fields only), applied to decoded text when it has a charsmap.</summary>
+    public SentencePieceSpec? Denormalizer;
 }

@@ -30,6 +30,9 @@ public sealed class SentencePieceModel
 
     internal SentencePieceNormalizer Normalizer { get; }
 
+    /// <summary>What spm applies to decoded text (the model's <c>denormalizer_spec</c>), when it has a charsmap.</summary>
+    internal SentencePieceNormalizer? Denormalizer { get; }
+
     private SentencePieceModel(byte[] bytes, int[] offsets, float[] scores, SentencePieceType[] types, SentencePieceSpec spec,
         Dictionary<string, int> reserved, PieceTrie lookup, int[] lookupIds, PieceTrie trie, int[] trieIds,
         SentencePieceNormalizer normalizer, int[]? byteIds, int unknownId, float minScore, float maxScore)
@@ -45,6 +48,10 @@ public sealed class SentencePieceModel
         TrieIds = trieIds;
         TrieLengths = Array.ConvertAll(trieIds, id => offsets[id + 1] - offsets[id]);
         Normalizer = normalizer;
+        // As spm: a denormalizer only with a charsmap, built from its spec alone (no user-defined symbols, never as suffix).
+        if (spec.Denormalizer is { CharsMap.Length: > 0 } d)
+            Denormalizer = new SentencePieceNormalizer(BytePiece.PrecompiledCharsMap.Parse(d.CharsMap), null, d.AddDummyPrefix,
+                d.RemoveExtraWhitespaces, d.EscapeWhitespaces, whitespaceAsSuffix: false);
         _byteIds = byteIds;
         MinScore = minScore;
         MaxScore = maxScore;
