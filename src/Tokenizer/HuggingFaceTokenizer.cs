@@ -28,19 +28,7 @@ public sealed class HuggingFaceTokenizer : Tokenizer
     /// <summary>Loads a tokenizer.json file.</summary>
     /// <exception cref="ModelFormatException">The file is not a tokenizer.json this engine reads (a Unigram model and its supported steps); the message says why.</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
-    public static new HuggingFaceTokenizer Load(string path)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        byte[] content = File.ReadAllBytes(path);
-        try
-        {
-            return FromJson(content);
-        }
-        catch (ModelFormatException e)
-        {
-            throw new ModelFormatException($"{path}: {e.Message}", e);
-        }
-    }
+    public static new HuggingFaceTokenizer Load(string path) => ModelFile.ReadFile(path, content => FromJson(content));
 
     /// <summary>Parses the content of a tokenizer.json.</summary>
     /// <exception cref="ModelFormatException">The content is not a tokenizer.json this engine reads.</exception>

@@ -18,19 +18,12 @@ public abstract class Tokenizer
     /// <summary>Loads a model file, its format detected from its first bytes: a <see cref="BytePieceTokenizer"/> for BytePiece JSON or native, a <see cref="SentencePieceTokenizer"/> for a SentencePiece <c>.model</c>, a <see cref="HuggingFaceTokenizer"/> for a <c>tokenizer.json</c>.</summary>
     /// <exception cref="ModelFormatException">The file is not a valid model of a format this library reads.</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
-    public static Tokenizer Load(string path)
+    public static Tokenizer Load(string path) => ModelFile.ReadFile<Tokenizer>(path, content => ModelFile.Detect(content) switch
     {
-        ArgumentNullException.ThrowIfNull(path);
-        Span<byte> head = stackalloc byte[64];
-        int read;
-        using (FileStream file = File.OpenRead(path)) read = file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-        return ModelFile.Detect(head[..read]) switch
-        {
-            ModelFileFormat.SentencePiece => SentencePieceTokenizer.Load(path),
-            ModelFileFormat.TokenizerJson => HuggingFaceTokenizer.Load(path),
-            _ => BytePieceTokenizer.Load(path),
-        };
-    }
+        ModelFileFormat.SentencePiece => new SentencePieceTokenizer(SentencePieceModel.FromBytes(content)),
+        ModelFileFormat.TokenizerJson => HuggingFaceTokenizer.FromJson(content),
+        _ => new BytePieceTokenizer(ModelFile.Load(content)),
+    });
 
     /// <summary>Number of ids (one more than the largest).</summary>
     public abstract int VocabSize { get; }

@@ -22,13 +22,16 @@ public static class ModelFile
     /// <summary>Loads a model from <paramref name="path"/> (BytePiece JSON or native, detected from the content).</summary>
     /// <exception cref="ModelFormatException">The file is not a valid model; the message says what and where.</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
-    public static UnigramModel Load(string path)
+    public static UnigramModel Load(string path) => ReadFile(path, content => Load(content));
+
+    /// <summary>Reads a model file whole and parses it; a format error names the file.</summary>
+    internal static T ReadFile<T>(string path, Func<byte[], T> parse)
     {
         ArgumentNullException.ThrowIfNull(path);
         byte[] content = File.ReadAllBytes(path);
         try
         {
-            return Load(content);
+            return parse(content);
         }
         catch (ModelFormatException e)
         {

@@ -72,19 +72,7 @@ public sealed class SentencePieceModel
     /// <summary>Loads a <c>.model</c> file.</summary>
     /// <exception cref="ModelFormatException">The file is not a valid SentencePiece Unigram model; the message says why.</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
-    public static SentencePieceModel Load(string path)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        byte[] content = File.ReadAllBytes(path);
-        try
-        {
-            return FromBytes(content);
-        }
-        catch (ModelFormatException e)
-        {
-            throw new ModelFormatException($"{path}: {e.Message}", e);
-        }
-    }
+    public static SentencePieceModel Load(string path) => ModelFile.ReadFile(path, content => FromBytes(content));
 
     /// <summary>Parses the content of a <c>.model</c> file.</summary>
     /// <exception cref="ModelFormatException">The content is not a valid SentencePiece Unigram model.</exception>
