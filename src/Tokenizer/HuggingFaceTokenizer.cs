@@ -317,28 +317,24 @@ public sealed class HuggingFaceTokenizer : Tokenizer
         return (finalIds, [.. finalBytes], []);
     }
 
+    /// <summary>The back pointers of a word's lattice (HF's Viterbi), to read the best path to any node with <see cref="PathInWord"/>.</summary>
+    internal int[] WordBack(byte[] word) => WordLattice.BestBack(_pipeline.Model, word);
+
     /// <summary>
-    /// The best path of a word to each of the <paramref name="ends"/> (character starts, or its end) from
-    /// one lattice: ids (unknowns fused, byte fallback) and the byte start of each lattice edge (a fused run
-    /// or a byte-spelled character counts once).
+    /// The best path of a word to <paramref name="end"/> (a character start, or its end): ids (unknowns
+    /// fused, byte fallback) and the byte start of each lattice edge (a fused run or a byte-spelled
+    /// character counts once).
     /// </summary>
-    internal (int[] Ids, int[] EdgeStarts)[] BestPathsInWord(byte[] word, ReadOnlySpan<int> ends)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="end"/> is not a character boundary of the word.</exception>
+    internal (int[] Ids, int[] EdgeStarts) PathInWord(byte[] word, int[] back, int end)
     {
-        int[] back = WordLattice.BestBack(_pipeline.Model, word);
-        var paths = new (int[], int[])[ends.Length];
+        if ((uint)end > (uint)word.Length || (end < word.Length && (word[end] & 0xC0) == 0x80))
+            throw new ArgumentOutOfRangeException(nameof(end), $"{end} is not a character boundary of the word");
+        var path = WordLattice.ReadPath(_pipeline.Model, back, end);
         var tokens = new List<(int Id, string Value, int Start, int End)>();
-        for (int i = 0; i < ends.Length; i++)
-        {
-            int end = ends[i];
-            if ((uint)end > (uint)word.Length || (end < word.Length && (word[end] & 0xC0) == 0x80))
-                throw new ArgumentOutOfRangeException(nameof(ends), $"{end} is not a character boundary of the word");
-            var path = WordLattice.ReadPath(_pipeline.Model, back, end);
-            tokens.Clear();
-            string prefix = Encoding.UTF8.GetString(word, 0, end);
-            AddWordTokens(AlignedText.FromString(prefix, 0, prefix.Length), word[..end], path, tokens);
-            paths[i] = ([.. tokens.Select(t => t.Id)], [.. path.Select(p => p.Start)]);
-        }
-        return paths;
+        string prefix = Encoding.UTF8.GetString(word, 0, end);
+        AddWordTokens(AlignedText.FromString(prefix, 0, prefix.Length), word[..end], path, tokens, values: false);
+        return ([.. tokens.Select(t => t.Id)], [.. path.Select(p => p.Start)]);
     }
 
     /// <summary>

@@ -122,7 +122,6 @@ public sealed class SentencePieceTokenizer : Tokenizer
             NormalizedBuffer normalized = scratch.Normalized;
             Model.Normalizer.Normalize(Encoding.UTF8.GetBytes(text), normalized);
             if (normalized.Length == 0) return [new Segmentation([], 0)];
-            scratch.EnsureLattice(normalized.Length);
             var result = new List<Segmentation>();
             foreach (var (ids, score) in BytePiece.NBest.Run(LatticeGraph.ForSentencePiece(Model, normalized.Bytes), k))
             {
@@ -381,46 +380,50 @@ public sealed class SentencePieceTokenizer : Tokenizer
         return buffer.Bytes[..cut].ToArray();
     }
 
-    /// <summary>A letter every charsmap keeps as it is and no user-defined symbol contains.</summary>
-    private byte PromptSentinel() => (byte)BytePiece.PromptSentinel.Pick(c =>
+    /// <summary>A letter every charsmap keeps as it is and no user-defined symbol contains (found once: it scans the vocabulary).</summary>
+    private byte PromptSentinel()
     {
-        for (int id = 0; id < Model.VocabSize; id++)
-            if (Model.GetPieceType(id) == SentencePieceType.UserDefined && Model.GetPieceBytes(id).Contains((byte)c)) return true;
-        return false;
-    });
+        if (_promptSentinel < 0)
+            _promptSentinel = BytePiece.PromptSentinel.Pick(c =>
+            {
+                for (int id = 0; id < Model.VocabSize; id++)
+                    if (Model.GetPieceType(id) == SentencePieceType.UserDefined && Model.GetPieceBytes(id).Contains((byte)c)) return true;
+                return false;
+            });
+        return (byte)_promptSentinel;
+    }
+
+    private int _promptSentinel = -1; // -1 until found; an int, so a racing first use writes whole values
 
     /// <summary>
-    /// The Viterbi path to each of the <paramref name="ends"/> (offsets of character starts in the
-    /// <paramref name="normalized"/> text, or its end) from one lattice: its ids after spm's
-    /// post-processing (unknowns merged or spelled as byte pieces) and each token's normalized start.
-    /// By optimal substructure, the path to an end is what the encoding of any longer text holds
-    /// before a token boundary there (the node values depend only on the text before them).
+    /// One lattice over <paramref name="normalized"/> text with the best path to every node: read the path to
+    /// any character start (or the end) with <see cref="PrefixPaths.PathTo"/>. By optimal substructure, the
+    /// path to a node is what the encoding of any longer text holds before a token boundary there (the node
+    /// values depend only on the text before them). For one caller at a time.
     /// </summary>
-    internal (int[] Ids, int[] Starts)[] BestPathsTo(ReadOnlySpan<byte> normalized, ReadOnlySpan<int> ends)
+    internal PrefixPaths SolvePrefixes(ReadOnlySpan<byte> normalized)
     {
-        SentencePieceScratch scratch = SentencePieceScratch.Rent();
-        try
+        var scratch = new SentencePieceScratch();
+        scratch.Normalized.Clear();
+        scratch.Normalized.AddIdentity(normalized, 0);
+        scratch.Normalized.Finish(normalized.Length);
+        if (normalized.Length > 0) SentencePieceViterbi.Solve(Model, scratch.Normalized.Bytes, scratch);
+        return new PrefixPaths(this, scratch);
+    }
+
+    /// <summary>The solved lattice of <see cref="SolvePrefixes"/>.</summary>
+    internal sealed class PrefixPaths(SentencePieceTokenizer tokenizer, SentencePieceScratch scratch)
+    {
+        /// <summary>The path's ids after spm's post-processing (unknowns merged or spelled as byte pieces) and each token's normalized start.</summary>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="end"/> is not a character boundary of the text.</exception>
+        public (int[] Ids, int[] Starts) PathTo(int end)
         {
-            NormalizedBuffer buffer = scratch.Normalized;
-            buffer.Clear();
-            buffer.AddIdentity(normalized, 0);
-            buffer.Finish(normalized.Length);
-            if (normalized.Length > 0) SentencePieceViterbi.Solve(Model, buffer.Bytes, scratch);
-            var paths = new (int[], int[])[ends.Length];
-            for (int i = 0; i < ends.Length; i++)
-            {
-                int end = ends[i];
-                if ((uint)end > (uint)normalized.Length || (end < normalized.Length && (normalized[end] & 0xC0) == 0x80))
-                    throw new ArgumentOutOfRangeException(nameof(ends), $"{end} is not a character boundary of the normalized text");
-                int count = end == 0 ? 0 : SentencePieceLattice.Backtrack(Model, scratch, end);
-                int written = PostProcess(scratch, count, end, buffer.ToOriginal);
-                paths[i] = (scratch.OutIds[..written], scratch.OutNormStarts[..written]);
-            }
-            return paths;
-        }
-        finally
-        {
-            SentencePieceScratch.Return(scratch);
+            ReadOnlySpan<byte> text = scratch.Normalized.Bytes;
+            if ((uint)end > (uint)text.Length || (end < text.Length && (text[end] & 0xC0) == 0x80))
+                throw new ArgumentOutOfRangeException(nameof(end), $"{end} is not a character boundary of the normalized text");
+            int count = end == 0 ? 0 : SentencePieceLattice.Backtrack(tokenizer.Model, scratch, end);
+            int written = tokenizer.PostProcess(scratch, count, end, scratch.Normalized.ToOriginal);
+            return (scratch.OutIds[..written], scratch.OutNormStarts[..written]);
         }
     }
 

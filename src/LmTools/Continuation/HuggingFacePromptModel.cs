@@ -38,11 +38,13 @@ internal sealed class HuggingFacePromptModel(HuggingFaceTokenizer tokenizer) : P
         private readonly HuggingFaceTokenizer _tokenizer;
         private readonly List<int> _finalIds;
         private readonly byte[] _word;
+        private readonly int[] _back; // the open word's lattice, solved once for every cut
 
         public Lattice(HuggingFaceTokenizer tokenizer, string prompt)
         {
             _tokenizer = tokenizer;
             (_finalIds, byte[] finalBytes, _word) = tokenizer.SplitPrompt(prompt);
+            _back = tokenizer.WordBack(_word);
             OpenStart = finalBytes.Length;
             Prompt = [.. finalBytes, .. _word];
         }
@@ -51,9 +53,9 @@ internal sealed class HuggingFacePromptModel(HuggingFaceTokenizer tokenizer) : P
             k >= OpenStart && k <= Prompt.Length && (k == Prompt.Length || (Prompt[k] & 0xC0) != 0x80);
 
         public override IReadOnlyList<int> TokenStarts() =>
-            [.. _tokenizer.BestPathsInWord(_word, [_word.Length])[0].EdgeStarts.Select(s => OpenStart + s)];
+            [.. _tokenizer.PathInWord(_word, _back, _word.Length).EdgeStarts.Select(s => OpenStart + s)];
 
         public override List<int>[] PathIds(IReadOnlyList<int> cuts) =>
-            [.. _tokenizer.BestPathsInWord(_word, [.. cuts.Select(k => k - OpenStart)]).Select(p => (List<int>)[.. _finalIds, .. p.Ids])];
+            [.. cuts.Select(k => (List<int>)[.. _finalIds, .. _tokenizer.PathInWord(_word, _back, k - OpenStart).Ids])];
     }
 }

@@ -21,22 +21,19 @@ internal sealed class SentencePiecePromptModel(SentencePieceTokenizer tokenizer)
 
     private sealed class Lattice : PromptLattice
     {
-        private readonly SentencePieceTokenizer _tokenizer;
-        private readonly byte[] _normalized;
+        private readonly SentencePieceTokenizer.PrefixPaths _paths;
 
         public Lattice(SentencePieceTokenizer tokenizer, byte[] normalized)
         {
-            _tokenizer = tokenizer;
-            _normalized = normalized;
             Prompt = normalized;
             OpenStart = 0;
+            _paths = tokenizer.SolvePrefixes(normalized); // one lattice for every cut
         }
 
-        public override bool IsNode(int k) => k == _normalized.Length || (k >= 0 && k < _normalized.Length && (_normalized[k] & 0xC0) != 0x80);
+        public override bool IsNode(int k) => k == Prompt.Length || (k >= 0 && k < Prompt.Length && (Prompt[k] & 0xC0) != 0x80);
 
-        public override IReadOnlyList<int> TokenStarts() => _tokenizer.BestPathsTo(_normalized, [_normalized.Length])[0].Starts;
+        public override IReadOnlyList<int> TokenStarts() => _paths.PathTo(Prompt.Length).Starts;
 
-        public override List<int>[] PathIds(IReadOnlyList<int> cuts) =>
-            [.. _tokenizer.BestPathsTo(_normalized, cuts.ToArray()).Select(path => path.Ids.ToList())];
+        public override List<int>[] PathIds(IReadOnlyList<int> cuts) => [.. cuts.Select(k => _paths.PathTo(k).Ids.ToList())];
     }
 }
