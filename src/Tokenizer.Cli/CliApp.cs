@@ -23,6 +23,7 @@ public static class CliApp
             InfoCommand.Create(io),
             NBestCommand.Create(io),
             EntropyCommand.Create(io),
+            SampleCommand.Create(io),
             StatsCommand.Create(io),
             TrainCommand.Create(io),
         };

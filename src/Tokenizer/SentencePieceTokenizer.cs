@@ -125,19 +125,114 @@ public sealed class SentencePieceTokenizer : Tokenizer
             var result = new List<Segmentation>();
             foreach (var (ids, score) in BytePiece.NBest.Run(LatticeGraph.ForSentencePiece(Model, normalized.Bytes), k))
             {
-                // Rebuild the path's starts (last first) from its pieces: an unknown spans one character.
-                int position = 0;
-                for (int t = 0; t < ids.Length; t++)
+                // The path's starts from its pieces: an unknown spans one character.
+                var starts = new int[ids.Length];
+                for (int t = 1; t < ids.Length; t++)
                 {
-                    scratch.PathIds[ids.Length - 1 - t] = ids[t];
-                    scratch.PathStarts[ids.Length - 1 - t] = position;
-                    position += ids[t] == Model.UnknownId
+                    int position = starts[t - 1];
+                    starts[t] = position + (ids[t - 1] == Model.UnknownId
                         ? Math.Min(SentencePieceLattice.OneCharLength(normalized.Bytes[position]), normalized.Length - position)
-                        : Model.GetPieceBytes(ids[t]).Length;
+                        : Model.GetPieceBytes(ids[t - 1]).Length);
                 }
-                int outCount = PostProcess(scratch, ids.Length, normalized.Length, normalized.ToOriginal);
-                result.Add(new Segmentation(scratch.OutIds.AsSpan(0, outCount).ToArray(), score));
+                result.Add(new Segmentation(PathToIds(scratch, ids, starts), score));
             }
+            return result;
+        }
+        finally
+        {
+            SentencePieceScratch.Return(scratch);
+        }
+    }
+
+    /// <summary>
+    /// spm's <c>SampleEncode</c> with its <paramref name="nbestSize"/> regimes: below 0, a draw from all
+    /// segmentations (as <see cref="EncodeToIds(string, SamplingOptions, bool, bool)"/>, exactly); 0 or 1,
+    /// the Viterbi result; above 1 (at most 512, as spm clamps it), one of the <paramref name="nbestSize"/>
+    /// best segmentations (<see cref="NBest"/>) drawn with probability proportional to
+    /// <c>exp(alpha * score)</c> among them, not from the full distribution. The draw depends only on the
+    /// seed, <see cref="SamplingOptions.FirstChunk"/> (the sentence's index) and the text.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The options' alpha is negative (Viterbi) or not finite while <paramref name="nbestSize"/> asks for a draw.</exception>
+    public IReadOnlyList<int> SampleEncode(string text, SamplingOptions sampling, int nbestSize)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (nbestSize is 0 or 1) return EncodeToIds(text);
+        CheckAlpha(sampling.Alpha);
+        if (nbestSize < 0) return EncodeToIds(text, sampling);
+        IReadOnlyList<Segmentation> best = NBest(text, Math.Min(nbestSize, 512));
+        double max = best.Max(s => sampling.Alpha * s.LogProb);
+        double total = best.Sum(s => Math.Exp(sampling.Alpha * s.LogProb - max));
+        CounterRng rng = sampling.RngForChunk(0);
+        double u = rng.NextDouble() * total;
+        foreach (Segmentation segmentation in best)
+        {
+            u -= Math.Exp(sampling.Alpha * segmentation.LogProb - max);
+            if (u < 0) return segmentation.Ids;
+        }
+        return best[^1].Ids; // rounding left u at or just above 0
+    }
+
+    /// <summary>
+    /// spm's <c>sample_encode_and_score</c>: <paramref name="numSamples"/> segmentations drawn from
+    /// <c>exp(alpha * S(w)) / Z</c> (S: the sum of the lattice scores), each with a score. With replacement,
+    /// independent draws scored by their log-probability. Without replacement, distinct segmentations
+    /// (successive sampling: each next one drawn from the rest in proportion to its probability), exactly,
+    /// by the Gumbel-top-k trick, scored by spm's estimate of the log probability of being in the sample
+    /// (<c>log(1 - exp(-exp(log p - kappa)))</c>, kappa the first left-out perturbed value), so that
+    /// sum of <c>f(w) * p(w) / exp(score)</c> over the sample estimates <c>E[f]</c> without bias. With
+    /// <paramref name="includeBest"/> (without replacement only) the Viterbi segmentation comes first with
+    /// score 0 and the others are drawn from the rest. A text with no more segmentations than asked for
+    /// returns all of them, each with score 0 (certainly included). Empty normalized text gives no
+    /// samples, as in spm. Draws depend only on the seed, <see cref="SamplingOptions.FirstChunk"/> and the text.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">alpha is negative or not finite, or <paramref name="numSamples"/> is below 1.</exception>
+    /// <exception cref="ArgumentException"><paramref name="includeBest"/> without <paramref name="withoutReplacement"/> (spm refuses it too).</exception>
+    public IReadOnlyList<ScoredSegmentation> SampleEncodeAndScore(string text, SamplingOptions sampling, int numSamples,
+        bool withoutReplacement = false, bool includeBest = false)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        CheckAlpha(sampling.Alpha);
+        ArgumentOutOfRangeException.ThrowIfLessThan(numSamples, 1);
+        if (includeBest && !withoutReplacement)
+            throw new ArgumentException("includeBest needs withoutReplacement (as in spm)", nameof(includeBest));
+        SentencePieceScratch scratch = SentencePieceScratch.Rent();
+        try
+        {
+            NormalizedBuffer normalized = scratch.Normalized;
+            Model.Normalizer.Normalize(Encoding.UTF8.GetBytes(text), normalized);
+            if (normalized.Length == 0) return [];
+            LatticeGraph graph = LatticeGraph.ForSentencePiece(Model, normalized.Bytes);
+            var (_, _, edgeStart) = graph.EdgesByEnd();
+            CounterRng rng = sampling.RngForChunk(0);
+            double alpha = sampling.Alpha;
+            var result = new List<ScoredSegmentation>();
+            int[] Ids(LatticeDraws.Draw draw)
+                => PathToIds(scratch, [.. draw.Edges.Select(k => graph.Piece[k])], [.. draw.Edges.Select(k => edgeStart[k])]);
+            if (!withoutReplacement)
+            {
+                foreach (LatticeDraws.Draw draw in LatticeDraws.WithReplacement(graph, alpha, numSamples, ref rng))
+                    result.Add(new ScoredSegmentation(Ids(draw), draw.LogProb));
+                return result;
+            }
+            List<LatticeDraws.Draw> draws = LatticeDraws.WithoutReplacement(graph, alpha, numSamples + 1, ref rng);
+            int wanted = numSamples;
+            if (includeBest)
+            {
+                int[] best = [.. EncodeToIds(text)];
+                result.Add(new ScoredSegmentation(best, 0));
+                int at = draws.FindIndex(d => Ids(d).AsSpan().SequenceEqual(best));
+                if (at >= 0) draws.RemoveAt(at);
+                wanted--;
+            }
+            if (draws.Count <= wanted)
+            {
+                // Every other segmentation is in the sample: each is included with probability 1.
+                foreach (LatticeDraws.Draw draw in draws) result.Add(new ScoredSegmentation(Ids(draw), 0));
+                return result;
+            }
+            double kappa = draws[wanted].Perturbed;
+            for (int d = 0; d < wanted; d++)
+                result.Add(new ScoredSegmentation(Ids(draws[d]), LatticeDraws.LogInclusion(draws[d].LogProb, kappa)));
             return result;
         }
         finally
@@ -305,6 +400,21 @@ public sealed class SentencePieceTokenizer : Tokenizer
         }
         else count = SentencePieceViterbi.Solve(Model, normalized.Bytes, scratch);
         return PostProcess(scratch, count, normalized.Length, normalized.ToOriginal);
+    }
+
+    /// <summary>One lattice path (ids and normalized starts, in text order) post-processed as the Viterbi result is.</summary>
+    private int[] PathToIds(SentencePieceScratch scratch, ReadOnlySpan<int> ids, ReadOnlySpan<int> starts)
+    {
+        NormalizedBuffer normalized = scratch.Normalized;
+        scratch.EnsureLattice(normalized.Length);
+        int count = ids.Length;
+        for (int t = 0; t < count; t++)
+        {
+            scratch.PathIds[count - 1 - t] = ids[t];
+            scratch.PathStarts[count - 1 - t] = starts[t];
+        }
+        int written = PostProcess(scratch, count, normalized.Length, normalized.ToOriginal);
+        return scratch.OutIds.AsSpan(0, written).ToArray();
     }
 
     /// <summary>

@@ -98,6 +98,22 @@ public class CliSentencePieceTests
     }
 
     [Fact]
+    public void Sample_EqualsTheLibrary_AndRefusesWhatSpmRefuses()
+    {
+        const string text = "吾輩は猫である";
+        var tokenizer = SentencePieceTokenizer.Load(JaModel);
+        var (code, stdout, _) = CliRunner.Run("", "sample", text, "--model", JaModel, "-n", "3", "--alpha", "0.3", "--seed", "9", "--without-replacement", "--include-best");
+        Assert.Equal(0, code);
+        var expected = tokenizer.SampleEncodeAndScore(text, new SamplingOptions(0.3, 9), 3, true, true);
+        Assert.Equal(expected.Select(s => s.Score.ToString("R", System.Globalization.CultureInfo.InvariantCulture) + "\t" + string.Join(" ", s.Ids)), stdout.TrimEnd('\n').Split('\n'));
+        (code, stdout, _) = CliRunner.Run("", "sample", text, "--model", JaModel, "-n", "4", "--alpha", "0.3", "--seed", "9", "--nbest-size", "3");
+        Assert.Equal(0, code);
+        Assert.Equal(Enumerable.Range(0, 4).Select(i => string.Join(" ", tokenizer.SampleEncode(text, new SamplingOptions(0.3, 9, i), 3))), stdout.TrimEnd('\n').Split('\n'));
+        Assert.Equal(1, CliRunner.Run("", "sample", text, "--model", JaModel, "--include-best").Code);
+        Assert.Equal(1, CliRunner.Run("", "sample", text, "--model", JaModel, "-n", "0").Code);
+    }
+
+    [Fact]
     public void Decode_EqualsSpmDecode()
     {
         byte[] input = Input();

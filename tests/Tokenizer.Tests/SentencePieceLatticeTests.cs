@@ -188,7 +188,7 @@ public class SentencePieceLatticeTests(ITestOutputHelper output)
         => SentencePiecePeer.TextLines(perSource).Where(l => !l.Contains('\r') && l.Length < 2000).ToList();
 
     /// <summary>The exact distribution of encodings (paths with unknown runs merged, as the tokenizer reports them).</summary>
-    private static Dictionary<string, double> ExactDistribution(SentencePieceTokenizer tokenizer, string text, double alpha)
+    internal static Dictionary<string, double> ExactDistribution(SentencePieceTokenizer tokenizer, string text, double alpha)
     {
         int unknown = tokenizer.Model.UnknownId;
         var result = new Dictionary<string, double>();
@@ -204,7 +204,7 @@ public class SentencePieceLatticeTests(ITestOutputHelper output)
     /// Every segmentation of the normalized text by brute force (pieces found by PieceToId on every span
     /// between character starts, unknown nodes where no one-character piece exists), with exact probabilities.
     /// </summary>
-    private static List<(List<int> Ids, double Probability)> EnumeratePaths(SentencePieceTokenizer tokenizer, string text, double alpha)
+    internal static List<(List<int> Ids, double Probability)> EnumeratePaths(SentencePieceTokenizer tokenizer, string text, double alpha)
     {
         SentencePieceModel model = tokenizer.Model;
         byte[] normalized = Encoding.UTF8.GetBytes(tokenizer.Normalize(text));

@@ -10,17 +10,24 @@ internal static class ForwardBackward
     public static (double[] Forward, double[] Backward) Run(LatticeGraph g, double alpha)
     {
         int n = g.Length;
-        var forward = new double[n + 1];
+        double[] forward = Forward(g, alpha);
         var backward = new double[n + 1];
-        forward.AsSpan(1).Fill(double.NegativeInfinity);
-        for (int s = 0; s < n; s++)
-            for (int k = g.First[s]; k < g.First[s + 1]; k++)
-                forward[g.End[k]] = Sampler.LogAddExp(forward[g.End[k]], forward[s] + alpha * g.Score[k]);
         backward.AsSpan(0, n).Fill(double.NegativeInfinity);
         for (int s = n - 1; s >= 0; s--)
             for (int k = g.First[s]; k < g.First[s + 1]; k++)
                 backward[s] = Sampler.LogAddExp(backward[s], alpha * g.Score[k] + backward[g.End[k]]);
         return (forward, backward);
+    }
+
+    /// <summary>Forward values alone: <c>log Z[0..e]</c> for every position e (-infinity where no path ends).</summary>
+    public static double[] Forward(LatticeGraph g, double alpha)
+    {
+        var forward = new double[g.Length + 1];
+        forward.AsSpan(1).Fill(double.NegativeInfinity);
+        for (int s = 0; s < g.Length; s++)
+            for (int k = g.First[s]; k < g.First[s + 1]; k++)
+                forward[g.End[k]] = Sampler.LogAddExp(forward[g.End[k]], forward[s] + alpha * g.Score[k]);
+        return forward;
     }
 
     /// <summary>Probability of each edge under <c>P^alpha / Z</c>.</summary>

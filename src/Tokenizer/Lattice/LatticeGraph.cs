@@ -16,6 +16,34 @@ internal sealed class LatticeGraph
     public readonly int[] Piece;
     public readonly double[] Score;
 
+    private (int[] InFirst, int[] InEdges, int[] EdgeStart)? _byEnd;
+
+    /// <summary>
+    /// Edges by end, for the analyses that walk the lattice from its end: those ending at e are
+    /// <c>InEdges[InFirst[e]..InFirst[e + 1]]</c> (edge indices, in index order); <c>EdgeStart[k]</c> is edge
+    /// k's start. Built on first use (not thread-safe: a graph belongs to one call).
+    /// </summary>
+    public (int[] InFirst, int[] InEdges, int[] EdgeStart) EdgesByEnd()
+    {
+        if (_byEnd is { } built) return built;
+        var inFirst = new int[Length + 2];
+        foreach (int e in End) inFirst[e + 1]++;
+        for (int e = 0; e <= Length; e++) inFirst[e + 1] += inFirst[e];
+        var inEdges = new int[End.Length];
+        var edgeStart = new int[End.Length];
+        int[] next = inFirst[..(Length + 1)];
+        for (int s = 0; s < Length; s++)
+        {
+            for (int k = First[s]; k < First[s + 1]; k++)
+            {
+                edgeStart[k] = s;
+                inEdges[next[End[k]]++] = k;
+            }
+        }
+        _byEnd = (inFirst, inEdges, edgeStart);
+        return _byEnd.Value;
+    }
+
     private LatticeGraph(int length, int[] first, int[] end, int[] piece, double[] score)
     {
         Length = length;

@@ -1,0 +1,63 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+
+namespace BytePiece.Cli;
+
+/// <summary>
+/// <c>bytepiece sample</c>: several drawn segmentations of one sentence with their scores, spm's
+/// <c>sample_encode_and_score</c> (and, with <c>--nbest-size</c>, its n-best sampling); SentencePiece models.
+/// </summary>
+internal static class SampleCommand
+{
+    public static Command Create(CliIO io)
+    {
+        var text = CommonOptions.Text("Sentence to segment. Without it, the input is read (as one sentence).");
+        var model = CommonOptions.Model();
+        var input = CommonOptions.Input();
+        var alpha = new Option<double>("--alpha", "-a") { Description = "Inverse temperature (>= 0): draws w with probability exp(alpha * score(w)) / Z.", DefaultValueFactory = _ => 0.1 };
+        var seed = CommonOptions.Seed();
+        var samples = new Option<int>("--samples", "-n") { Description = "How many segmentations.", DefaultValueFactory = _ => 5 };
+        var wor = new Option<bool>("--without-replacement") { Description = "Distinct segmentations (exact Gumbel-top-k); scores are log inclusion probabilities." };
+        var includeBest = new Option<bool>("--include-best") { Description = "With --without-replacement: the Viterbi segmentation first, score 0." };
+        var nbestSize = new Option<int>("--nbest-size") { Description = "spm's SampleEncode instead: each line one draw from the N best (N > 1), tokens only. Default -1: all segmentations.", DefaultValueFactory = _ => -1 };
+        var format = new Option<string>("--format", "-f") { Description = "ids or pieces.", DefaultValueFactory = _ => "ids" };
+        format.AcceptOnlyFromAmong("ids", "pieces");
+        var command = new Command("sample", "Print drawn segmentations of a sentence (SentencePiece .model): score, a tab, the tokens.")
+            { text, model, input, alpha, seed, samples, wor, includeBest, nbestSize, format };
+        command.SetAction(parse =>
+        {
+            double a = parse.GetValue(alpha);
+            if (!(a >= 0) || double.IsInfinity(a)) throw new CliException(ExitCodes.Usage, "--alpha must be finite and >= 0");
+            int n = parse.GetValue(samples);
+            if (n < 1) throw new CliException(ExitCodes.Usage, "--samples must be at least 1");
+            if (parse.GetValue(includeBest) && !parse.GetValue(wor)) throw new CliException(ExitCodes.Usage, "--include-best needs --without-replacement (as in spm)");
+            int nbest = parse.GetValue(nbestSize);
+            if (nbest > 1 && parse.GetValue(wor)) throw new CliException(ExitCodes.Usage, "--nbest-size and --without-replacement are different regimes; choose one");
+            if (SentenceModel.TryLoad(parse.GetValue(model)) is not SentencePieceSentences spm)
+                throw new CliException(ExitCodes.Usage, "sample needs a SentencePiece .model (for BytePiece models, encode --alpha draws; nbest and entropy take any model)");
+            string source = CommonOptions.ReadText(io, parse.GetValue(text), parse.GetValue(input));
+            bool pieces = parse.GetValue(format) == "pieces";
+            var sb = new StringBuilder();
+            void Line(string? score, IReadOnlyList<int> ids)
+            {
+                if (score is not null) sb.Append(score).Append('\t');
+                sb.AppendJoin(' ', pieces ? ids.Select(spm.Vocabulary.PieceText) : ids.Select(id => id.ToString(CultureInfo.InvariantCulture)));
+                sb.Append('\n');
+            }
+            ulong s = parse.GetValue(seed);
+            if (nbest > 1)
+            {
+                for (int i = 0; i < n; i++) Line(null, spm.Tokenizer.SampleEncode(source, new SamplingOptions(a, s, i), nbest));
+            }
+            else
+            {
+                foreach (ScoredSegmentation sample in spm.Tokenizer.SampleEncodeAndScore(source, new SamplingOptions(a, s), n, parse.GetValue(wor), parse.GetValue(includeBest)))
+                    Line(sample.Score.ToString("R", CultureInfo.InvariantCulture), sample.Ids);
+            }
+            io.Stdout.Write(Encoding.UTF8.GetBytes(sb.ToString()));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}
