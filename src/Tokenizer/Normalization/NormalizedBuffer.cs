@@ -51,6 +51,15 @@ internal sealed class NormalizedBuffer
         Length += bytes.Length;
     }
 
+    /// <summary>Appends bytes that all came from the input byte at <paramref name="origin"/>.</summary>
+    public void AddFrom(ReadOnlySpan<byte> bytes, int origin)
+    {
+        Reserve(bytes.Length);
+        bytes.CopyTo(_bytes.AsSpan(Length));
+        _toOriginal.AsSpan(Length, bytes.Length).Fill(origin);
+        Length += bytes.Length;
+    }
+
     public void Truncate(int length) => Length = length;
 
     /// <summary>Records where the end of the normalized text falls in the original.</summary>

@@ -18,11 +18,22 @@ internal sealed class PrecompiledCharsMap
     // ASCII or the end). Derived from the blob, never assumed: this is the fast path for plain text.
     private readonly byte[] _asciiIdentity = new byte[128];
 
+    // One bit per code point U+0080..U+FFFF: set when no key starts with its UTF-8 (so it is copied as
+    // it is, whatever follows). The same fast path for CJK and other non-ASCII text.
+    private readonly ulong[] _bmpIdentity = new ulong[65536 / 64];
+
     private PrecompiledCharsMap(uint[] units, byte[] pool)
     {
         _units = units;
         _pool = pool;
         for (int b = 0; b < 128; b++) _asciiIdentity[b] = ClassifyAscii((byte)b);
+        Span<byte> utf8 = stackalloc byte[4];
+        for (int cp = 0x80; cp < 0x10000; cp++)
+        {
+            if (cp is >= 0xD800 and <= 0xDFFF) continue;
+            int length = new System.Text.Rune(cp).EncodeToUtf8(utf8);
+            if (!AnyKeyStartsWith(utf8[..length])) _bmpIdentity[cp >> 6] |= 1UL << cp;
+        }
     }
 
     /// <summary>Parses the blob (the <c>precompiled_charsmap</c> field), checking what a walk relies on.</summary>
@@ -80,21 +91,65 @@ internal sealed class PrecompiledCharsMap
     }
 
     /// <summary>
-    /// How many leading bytes of <paramref name="input"/> are ASCII other than space that the map
-    /// leaves as they are: a run the normalizer may copy without lookups.
+    /// How many leading bytes of <paramref name="input"/> are characters other than space that the map
+    /// leaves as they are (ASCII, and valid two- and three-byte sequences no key starts with): a run the
+    /// normalizer may copy without lookups. Stops at anything else (a key, a four-byte or malformed sequence).
     /// </summary>
-    public int IdentityAsciiRun(ReadOnlySpan<byte> input)
+    public int IdentityRun(ReadOnlySpan<byte> input)
     {
         byte[] identity = _asciiIdentity;
+        ulong[] bmp = _bmpIdentity;
         int i = 0;
-        for (; i < input.Length; i++)
+        while (i < input.Length)
         {
             byte b = input[i];
-            if (b >= 128 || b == (byte)' ') break;
-            byte kind = identity[b];
-            if (kind == 0 || (kind == 2 && i + 1 < input.Length && input[i + 1] >= 128)) break;
+            if (b < 128)
+            {
+                if (b == (byte)' ') break;
+                byte kind = identity[b];
+                if (kind == 0 || (kind == 2 && i + 1 < input.Length && input[i + 1] >= 128)) break;
+                i++;
+                continue;
+            }
+            int cp;
+            if (b is >= 0xC2 and <= 0xDF && i + 1 < input.Length && (input[i + 1] & 0xC0) == 0x80)
+            {
+                cp = ((b & 0x1F) << 6) | (input[i + 1] & 0x3F);
+                if ((bmp[cp >> 6] & (1UL << cp)) == 0) break;
+                i += 2;
+            }
+            else if ((b & 0xF0) == 0xE0 && i + 2 < input.Length && (input[i + 1] & 0xC0) == 0x80 && (input[i + 2] & 0xC0) == 0x80)
+            {
+                cp = ((b & 0x0F) << 12) | ((input[i + 1] & 0x3F) << 6) | (input[i + 2] & 0x3F);
+                // Overlong forms (below U+0800) and surrogates are malformed: their bits are never set.
+                if (cp < 0x800 || (bmp[cp >> 6] & (1UL << cp)) == 0) break;
+                i += 3;
+            }
+            else break;
         }
         return i;
+    }
+
+    /// <summary>Whether a key equals <paramref name="prefix"/> or continues it.</summary>
+    private bool AnyKeyStartsWith(ReadOnlySpan<byte> prefix)
+    {
+        uint[] units = _units;
+        uint id = Offset(units[0]);
+        foreach (byte c in prefix)
+        {
+            id ^= c;
+            if (id >= (uint)units.Length) return false;
+            uint unit = units[id];
+            if (Label(unit) != c) return false;
+            id ^= Offset(unit);
+            if (HasLeaf(unit)) return true; // a key ends here (a prefix of, or equal to, the character)
+        }
+        for (uint c = 1; c < 256; c++)
+        {
+            uint child = id ^ c;
+            if (child < (uint)units.Length && Label(units[child]) == c) return true;
+        }
+        return false;
     }
 
     /// <summary>

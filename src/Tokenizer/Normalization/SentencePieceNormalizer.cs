@@ -19,6 +19,10 @@ internal sealed class SentencePieceNormalizer
     private readonly PieceTrie? _userDefined;
     private readonly bool _addDummyPrefix, _removeExtraWhitespaces, _escapeWhitespaces, _whitespaceAsSuffix;
 
+    // Whether an ASCII space is left as it is by the rules (no user-defined symbol, no key starts with
+    // it): then the whitespace rules apply to it directly, without a lookup.
+    private readonly bool _plainSpace;
+
     public SentencePieceNormalizer(PrecompiledCharsMap? charsMap, PieceTrie? userDefined, bool addDummyPrefix,
         bool removeExtraWhitespaces, bool escapeWhitespaces, bool whitespaceAsSuffix)
     {
@@ -28,6 +32,7 @@ internal sealed class SentencePieceNormalizer
         _removeExtraWhitespaces = removeExtraWhitespaces;
         _escapeWhitespaces = escapeWhitespaces;
         _whitespaceAsSuffix = whitespaceAsSuffix;
+        _plainSpace = userDefined is null && (charsMap is null || charsMap.LongestMatch(" "u8, out _) == 0);
     }
 
     /// <summary>Normalizes <paramref name="input"/> into <paramref name="output"/> (bytes and the offset map).</summary>
@@ -54,13 +59,21 @@ internal sealed class SentencePieceNormalizer
         bool previousIsSpace = _removeExtraWhitespaces;
         while (consumed < input.Length)
         {
-            // Fast path: a run of ASCII (no space) that no rule touches is copied whole.
-            int run = _userDefined is not null ? 0 : _charsMap?.IdentityAsciiRun(input[consumed..]) ?? PlainAsciiRun(input[consumed..]);
+            // Fast path: a run of characters (no space) that no rule touches is copied whole.
+            int run = _userDefined is not null ? 0 : _charsMap?.IdentityRun(input[consumed..]) ?? PlainRun(input[consumed..]);
             if (run > 0)
             {
                 output.AddIdentity(input.Slice(consumed, run), consumed);
                 consumed += run;
                 previousIsSpace = false;
+                continue;
+            }
+            if (_plainSpace && input[consumed] == (byte)' ')
+            {
+                // What the general path below does with a one-space piece.
+                if (!previousIsSpace) AddSpace(output, consumed);
+                previousIsSpace = _removeExtraWhitespaces;
+                consumed++;
                 continue;
             }
             int length = NextPiece(input[consumed..], out ReadOnlySpan<byte> piece);
@@ -99,10 +112,21 @@ internal sealed class SentencePieceNormalizer
         output.Finish(consumed);
     }
 
-    private static int PlainAsciiRun(ReadOnlySpan<byte> input)
+    /// <summary>Without a charsmap every valid character other than space is copied: the length of such a run.</summary>
+    private static int PlainRun(ReadOnlySpan<byte> input)
     {
         int i = 0;
-        while (i < input.Length && input[i] < 128 && input[i] != (byte)' ') i++;
+        while (i < input.Length)
+        {
+            byte b = input[i];
+            if (b < 128)
+            {
+                if (b == (byte)' ') break;
+                i++;
+            }
+            else if (System.Text.Rune.DecodeFromUtf8(input[i..], out _, out int length) == System.Buffers.OperationStatus.Done) i += length;
+            else break;
+        }
         return i;
     }
 
@@ -134,7 +158,7 @@ internal sealed class SentencePieceNormalizer
 
     private void AddSpace(NormalizedBuffer output, int origin)
     {
-        if (_escapeWhitespaces) foreach (byte b in SpaceSymbol) output.Add(b, origin);
+        if (_escapeWhitespaces) output.AddFrom(SpaceSymbol, origin);
         else output.Add((byte)' ', origin);
     }
 }
