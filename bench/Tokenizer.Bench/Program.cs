@@ -84,7 +84,7 @@ internal static class Program
         long first = sw.ElapsedMilliseconds;
         sw.Restart();
         SentencePieceTokenizer.Load(modelPath);
-        Console.WriteLine($"loaded {Path.GetFileName(modelPath)} in {first} ms (again, warm: {sw.ElapsedMilliseconds} ms)");
+        Console.WriteLine($"loaded {Path.GetFileName(modelPath)} in {first} ms (again, warm: {sw.ElapsedMilliseconds} ms); lattice tries: bytes {tokenizer.Model.Trie.CellCount * 8 / 1024} KiB ({tokenizer.Model.Trie.Nodes.Count(c => c.Check != -1)} used), characters {tokenizer.Model.CharTrie?.CellCount * 8 / 1024} KiB ({tokenizer.Model.CharTrie?.Nodes.Count(c => c.Check != -1)} used, alphabet {tokenizer.Model.Chars?.Size})");
         foreach (string file in files)
         {
             byte[] data = File.ReadAllBytes(file);

@@ -58,12 +58,14 @@ internal sealed class LatticeGraph
     /// start with its lattice score, and the unknown nodes (min score - 10). Starts inside a character have
     /// no edges; a start's edges are ordered by end (its unknown, one character long, comes first).
     /// </summary>
-    public static LatticeGraph ForSentencePiece(SentencePieceModel model, ReadOnlySpan<byte> text)
+    public static LatticeGraph ForSentencePiece(SentencePieceModel model, ReadOnlySpan<byte> text, SentencePieceWalk walk = SentencePieceWalk.Auto)
     {
         var collect = new EdgeList(model, text.Length);
-        SentencePieceLattice.Walk(model, text, collect);
+        int[] pieceAt = SentencePieceLattice.Walk(model, text, collect, walk).PieceAt;
         collect.First.AsSpan(collect.Next).Fill(collect.Ends.Count);
-        return new LatticeGraph(text.Length, collect.First, [.. collect.Ends], [.. collect.Ids], [.. collect.Scores]);
+        // Cells become ids now that the walk has said which trie they belong to (an unknown is already an id).
+        int[] ids = [.. collect.Ids.Select(x => x >= 0 ? model.UnknownId : model.TrieIds[pieceAt[~x]])];
+        return new LatticeGraph(text.Length, collect.First, [.. collect.Ends], ids, [.. collect.Scores]);
     }
 
     /// <summary>HuggingFace's lattice of one word (<see cref="WordLattice"/>) made explicit; <see cref="Piece"/> holds the trie cell, or ~length for an unknown.</summary>
@@ -103,14 +105,14 @@ internal sealed class LatticeGraph
         {
             if (double.IsNegativeInfinity(score)) return;
             Ends.Add(end);
-            Ids.Add(model.TrieIds[model.Trie.PieceAt[cell]]);
+            Ids.Add(~cell);
             Scores.Add(score);
         }
 
         public void Unknown(int end, int length, double here)
         {
             Ends.Insert(_start, end);
-            Ids.Insert(_start, model.UnknownId);
+            Ids.Insert(_start, 0); // an unknown (cells are stored as ~cell)
             Scores.Insert(_start, model.MinScore - 10f);
         }
     }

@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -23,6 +26,9 @@ internal interface ISentencePieceEdges
     void Unknown(int end, int length, double here);
 }
 
+/// <summary>Which walk <see cref="SentencePieceLattice.Walk"/> takes (the same edges either way; for tests and benchmarks).</summary>
+internal enum SentencePieceWalk { Auto, Bytes, Characters }
+
 /// <summary>
 /// spm's lattice over normalized text, walked without being stored (unigram_model.cc): starts only at
 /// character starts (the lead-byte length table), every trie piece from each start by increasing end,
@@ -34,13 +40,97 @@ internal static class SentencePieceLattice
     /// <summary>
     /// Hands every edge to <paramref name="edges"/>. It is taken by value, so that a struct receiver's
     /// fields (refs to its arrays) live in registers instead of being reloaded after every store.
+    /// Valid UTF-8 (all that spm's normalizer writes) is walked a character per step over
+    /// <see cref="SentencePieceModel.CharTrie"/>; anything else byte by byte over <see cref="SentencePieceModel.Trie"/>,
+    /// as spm does. Both meet the same edges in the same order (no piece of a valid-UTF-8 text's lattice
+    /// ends inside a character), so the results are identical.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Walk<TEdges>(SentencePieceModel model, ReadOnlySpan<byte> text, TEdges edges)
+    /// <returns>The trie whose cells the edges named (for <see cref="Backtrack"/>).</returns>
+    [SkipLocalsInit]
+    public static PieceTrie Walk<TEdges>(SentencePieceModel model, ReadOnlySpan<byte> text, TEdges edges, SentencePieceWalk walk = SentencePieceWalk.Auto)
         where TEdges : ISentencePieceEdges, allows ref struct
     {
         int n = text.Length;
-        PieceTrie trie = model.Trie;
+        // The character walk saves the steps inside multi-byte characters but labels the text first; on
+        // text that is mostly ASCII (fewer than one character start in five bytes beginning a multi-byte
+        // character) the labelling costs more than it saves, and the byte walk stays.
+        if (model.CharTrie is { } charTrie && n > 0 && walk != SentencePieceWalk.Bytes && (walk == SentencePieceWalk.Characters || CountLeadBytes(text) * 5 >= n))
+        {
+            int[]? rented = null;
+            Span<int> buffer = n <= 1024 ? stackalloc int[2 * n] : (rented = ArrayPool<int>.Shared.Rent(2 * n));
+            try
+            {
+                Span<int> labels = buffer[..n], ends = buffer.Slice(n, n);
+                if (model.Chars!.TryLabel(text, labels, ends, out int count))
+                {
+                    WalkChars(charTrie, labels[..count], ends, edges);
+                    return charTrie;
+                }
+            }
+            finally
+            {
+                if (rented is not null) ArrayPool<int>.Shared.Return(rented);
+            }
+        }
+        WalkBytes(model.Trie, text, edges);
+        return model.Trie;
+    }
+
+    /// <summary>How many bytes of <paramref name="text"/> are 0xC0 or above (lead bytes of multi-byte characters).</summary>
+    private static int CountLeadBytes(ReadOnlySpan<byte> text)
+    {
+        int count = 0, i = 0;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            Vector128<byte> limit = Vector128.Create((byte)0xBF);
+            for (; i + 16 <= text.Length; i += 16)
+                count += BitOperations.PopCount(Vector128.GreaterThan(Vector128.Create(text.Slice(i, 16)), limit).ExtractMostSignificantBits());
+        }
+        for (; i < text.Length; i++) if (text[i] >= 0xC0) count++;
+        return count;
+    }
+
+    /// <summary>The walk over characters: <paramref name="labels"/> and <paramref name="ends"/> (byte offsets) per character.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WalkChars<TEdges>(PieceTrie trie, ReadOnlySpan<int> labels, ReadOnlySpan<int> ends, TEdges edges)
+        where TEdges : ISentencePieceEdges, allows ref struct
+    {
+        int count = labels.Length;
+        ref TrieNode nodes = ref MemoryMarshal.GetArrayDataReference(trie.Nodes);
+        ref double scores = ref MemoryMarshal.GetArrayDataReference(trie.Scores);
+        ref int labelRef = ref MemoryMarshal.GetReference(labels);
+        ref int endRef = ref MemoryMarshal.GetReference(ends);
+        int start = 0;
+        for (int c = 0; c < count; c++)
+        {
+            double here = edges.Start(start);
+            int charEnd = Unsafe.Add(ref endRef, c);
+            bool hasSingle = false;
+            int node = PieceTrie.Root;
+            int nodeBase = nodes.Base;
+            // Base + label stays inside the padded cell array (labels are below the alphabet's size).
+            for (int d = c; d < count; d++)
+            {
+                int t = nodeBase + Unsafe.Add(ref labelRef, d);
+                ref TrieNode cell = ref Unsafe.Add(ref nodes, t);
+                if (cell.Check != node) break;
+                node = t;
+                nodeBase = cell.Base;
+                double score = Unsafe.Add(ref scores, t);
+                edges.Step(Unsafe.Add(ref endRef, d), t, score, here);
+                if (d == c) hasSingle = score != double.NegativeInfinity;
+            }
+            if (!hasSingle) edges.Unknown(charEnd, charEnd - start, here);
+            start = charEnd;
+        }
+    }
+
+    /// <summary>spm's own walk, a byte per step from every character start.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WalkBytes<TEdges>(PieceTrie trie, ReadOnlySpan<byte> text, TEdges edges)
+        where TEdges : ISentencePieceEdges, allows ref struct
+    {
+        int n = text.Length;
         ref TrieNode nodes = ref MemoryMarshal.GetArrayDataReference(trie.Nodes);
         ref double scores = ref MemoryMarshal.GetArrayDataReference(trie.Scores);
         ref byte textRef = ref MemoryMarshal.GetReference(text);
@@ -72,11 +162,14 @@ internal static class SentencePieceLattice
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int OneCharLength(byte lead) => lead < 0xC0 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
 
-    /// <summary>Follows back[] from <paramref name="n"/> (a trie cell, or ~length for an unknown character) into the scratch's path, last first.</summary>
+    /// <summary>
+    /// Follows back[] from <paramref name="n"/> (a cell of <c>scratch.BackTrie</c>, the trie the walk used,
+    /// or ~length for an unknown character) into the scratch's path, last first.
+    /// </summary>
     public static int Backtrack(SentencePieceModel model, SentencePieceScratch scratch, int n)
     {
         int[] back = scratch.Back, pathIds = scratch.PathIds, pathStarts = scratch.PathStarts;
-        int[] pieceAt = model.Trie.PieceAt, ids = model.TrieIds, lengths = model.TrieLengths;
+        int[] pieceAt = scratch.BackTrie!.PieceAt, ids = model.TrieIds, lengths = model.TrieLengths;
         int count = 0;
         for (int e = n; e > 0;)
         {

@@ -22,7 +22,7 @@ internal static class SentencePieceSampler
         forward.Fill(double.NegativeInfinity);
         forward[0] = 0;
         var draw = new Draw<TChoice>(forward, scratch.Back.AsSpan(0, n + 1), alpha, alpha * (model.MinScore - 10f), ref choice);
-        SentencePieceLattice.Walk(model, text, draw);
+        scratch.BackTrie = SentencePieceLattice.Walk(model, text, draw);
         return SentencePieceLattice.Backtrack(model, scratch, n);
     }
 

@@ -15,6 +15,9 @@ internal sealed class SentencePieceScratch
     public float[] Best = [];
     public int[] Back = [];
     public int[] PathIds = [];
+
+    /// <summary>The trie whose cells <see cref="Back"/> holds (the lattice walks characters or bytes).</summary>
+    public PieceTrie? BackTrie;
     public int[] PathStarts = [];
 
     /// <summary>Output tokens after unknown merging or byte fallback: id, original start and end, normalized start and end.</summary>

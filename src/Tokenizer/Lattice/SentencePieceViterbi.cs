@@ -25,7 +25,7 @@ internal static class SentencePieceViterbi
         Span<float> best = scratch.Best.AsSpan(0, n + 1);
         best.Fill(float.NegativeInfinity);
         best[0] = 0;
-        SentencePieceLattice.Walk(model, text, new Relax(best, scratch.Back.AsSpan(0, n + 1), model.MinScore - UnknownPenalty));
+        scratch.BackTrie = SentencePieceLattice.Walk(model, text, new Relax(best, scratch.Back.AsSpan(0, n + 1), model.MinScore - UnknownPenalty));
         return SentencePieceLattice.Backtrack(model, scratch, n);
     }
 

@@ -51,9 +51,16 @@ internal sealed class PieceTrie
     /// </summary>
     /// <returns>The trie, or null with the indices of two equal pieces in <paramref name="duplicate"/>.</returns>
     public static PieceTrie? Build(byte[] bytes, int[] offsets, double[] scores, out (int First, int Second) duplicate)
+        => Build(Array.ConvertAll(bytes, b => (int)b), offsets, scores, 256, out duplicate);
+
+    /// <summary>
+    /// The same over any alphabet: piece i is the label sequence <c>labels[offsets[i]..offsets[i+1]]</c>, each
+    /// label in [0, <paramref name="alphabet"/>); the cells are padded so that <c>Base + label</c> is always in range.
+    /// </summary>
+    public static PieceTrie? Build(int[] labels, int[] offsets, double[] scores, int alphabet, out (int First, int Second) duplicate)
     {
         int count = offsets.Length - 1;
-        var builder = new Builder(count);
+        var builder = new Builder(count, alphabet);
         int[] order = new int[count];
         for (int i = 0; i < count; i++) order[i] = i;
         int[] scratch = new int[count];
@@ -63,8 +70,8 @@ internal sealed class PieceTrie
         builder.Use(Root);
         builder.Nodes[Root].Check = RootCheck;
         if (count > 0) queue.Enqueue((0, count, 0, Root));
-        Span<int> labels = stackalloc int[256];
-        Span<int> starts = stackalloc int[257];
+        var childLabels = new int[alphabet];
+        var starts = new int[alphabet + 1];
         while (queue.Count > 0)
         {
             var (lo, hi, depth, node) = queue.Dequeue();
@@ -87,25 +94,25 @@ internal sealed class PieceTrie
             }
             if (child == hi) continue;
 
-            SortByByte(bytes, offsets, order.AsSpan(child, hi - child), scratch, depth);
+            SortByLabel(labels, offsets, order.AsSpan(child, hi - child), scratch, depth, alphabet);
             int labelCount = 0;
             for (int k = child; k < hi; k++)
             {
-                int c = bytes[offsets[order[k]] + depth];
-                if (labelCount == 0 || labels[labelCount - 1] != c)
+                int c = labels[offsets[order[k]] + depth];
+                if (labelCount == 0 || childLabels[labelCount - 1] != c)
                 {
-                    labels[labelCount] = c;
+                    childLabels[labelCount] = c;
                     starts[labelCount] = k;
                     labelCount++;
                 }
             }
             starts[labelCount] = hi;
 
-            int b = builder.FindBase(labels[..labelCount]);
+            int b = builder.FindBase(childLabels.AsSpan(0, labelCount));
             builder.Nodes[node].Base = b;
             for (int j = 0; j < labelCount; j++)
             {
-                int t = b + labels[j];
+                int t = b + childLabels[j];
                 builder.Use(t);
                 builder.Nodes[t].Check = node;
                 queue.Enqueue((starts[j], starts[j + 1], depth + 1, t));
@@ -197,17 +204,17 @@ internal sealed class PieceTrie
         return node;
     }
 
-    /// <summary>Sorts piece indices by their byte at <paramref name="depth"/> (all are longer than depth).</summary>
-    private static void SortByByte(byte[] bytes, int[] offsets, Span<int> items, int[] scratch, int depth)
+    /// <summary>Sorts piece indices by their label at <paramref name="depth"/> (all are longer than depth).</summary>
+    private static void SortByLabel(int[] labels, int[] offsets, Span<int> items, int[] scratch, int depth, int alphabet)
     {
         if (items.Length <= 32)
         {
             for (int i = 1; i < items.Length; i++)
             {
                 int p = items[i];
-                int key = bytes[offsets[p] + depth];
+                int key = labels[offsets[p] + depth];
                 int j = i - 1;
-                while (j >= 0 && bytes[offsets[items[j]] + depth] > key)
+                while (j >= 0 && labels[offsets[items[j]] + depth] > key)
                 {
                     items[j + 1] = items[j];
                     j--;
@@ -216,12 +223,21 @@ internal sealed class PieceTrie
             }
             return;
         }
+        if (alphabet > 256)
+        {
+            // Large alphabets (characters): a stable comparison sort, not a count per label per node.
+            var tagged = new (int Label, int Index, int Piece)[items.Length];
+            for (int i = 0; i < items.Length; i++) tagged[i] = (labels[offsets[items[i]] + depth], i, items[i]);
+            Array.Sort(tagged, (x, y) => x.Label != y.Label ? x.Label.CompareTo(y.Label) : x.Index.CompareTo(y.Index));
+            for (int i = 0; i < items.Length; i++) items[i] = tagged[i].Piece;
+            return;
+        }
         Span<int> counts = stackalloc int[257];
         counts.Clear();
-        foreach (int p in items) counts[bytes[offsets[p] + depth] + 1]++;
+        foreach (int p in items) counts[labels[offsets[p] + depth] + 1]++;
         for (int c = 1; c <= 256; c++) counts[c] += counts[c - 1];
         Span<int> tmp = scratch.AsSpan(0, items.Length);
-        foreach (int p in items) tmp[counts[bytes[offsets[p] + depth]]++] = p;
+        foreach (int p in items) tmp[counts[labels[offsets[p] + depth]]++] = p;
         tmp.CopyTo(items);
     }
 
@@ -239,8 +255,11 @@ internal sealed class PieceTrie
         // Below this, free cells can be left over that few bases can use (a base is at least 1, so cell >= label + 1).
         private const int LowCells = 256;
 
-        public Builder(int pieceCount)
+        private readonly int _alphabet;
+
+        public Builder(int pieceCount, int alphabet)
         {
+            _alphabet = alphabet;
             int capacity = Math.Max(1024, pieceCount * 2);
             Nodes = new TrieNode[capacity];
             Scores = new double[capacity];
@@ -314,6 +333,18 @@ internal sealed class PieceTrie
         public int FindBase(ReadOnlySpan<int> labels)
         {
             int first = labels[0];
+            if (_alphabet > 256 && labels.Length > 4)
+            {
+                // Over characters a node's labels spread over thousands of cells: placed after the used
+                // cells, each such node would add that spread to the array. So first a bounded first-fit
+                // search through the holes (bounded, so the build stays linear).
+                int candidate = FirstFreeFrom(Math.Max(_firstFree, first + 1));
+                for (int tries = 0; tries < 4096 && candidate - first + labels[^1] <= _maxUsed; tries++)
+                {
+                    if (Fits(candidate - first, labels)) return candidate - first;
+                    candidate = FirstFreeFrom(candidate + 1);
+                }
+            }
             // Wide nodes rarely fit into the scattered holes of the packed region: searching them there
             // makes the build quadratic, so they start near the end of the used cells.
             int from = labels.Length > 4 ? Math.Max(_firstFree, _maxUsed - 1024) : _firstFree;
@@ -331,10 +362,16 @@ internal sealed class PieceTrie
             }
         }
 
+        private bool Fits(int b, ReadOnlySpan<int> labels)
+        {
+            foreach (int label in labels) if (!IsFree(b + label)) return false;
+            return true;
+        }
+
         public PieceTrie Finish()
         {
-            // Pad so that Base + byte (Base <= _maxUsed, byte <= 255) is always a valid index.
-            int length = _maxUsed + 1 + 256;
+            // Pad so that Base + label (Base <= _maxUsed, label < alphabet) is always a valid index.
+            int length = _maxUsed + 1 + _alphabet;
             if (Nodes.Length < length) Ensure(length - 1);
             Array.Resize(ref Nodes, length);
             Array.Resize(ref Scores, length);

@@ -28,6 +28,17 @@ public sealed class SentencePieceModel
     /// <summary>The byte length of each trie piece.</summary>
     internal int[] TrieLengths { get; }
 
+    /// <summary>
+    /// The lattice's pieces again, over character labels (<see cref="Chars"/>): what the lattice walks on
+    /// valid UTF-8, a character per step. Its <c>PieceAt</c> holds the same piece indices as <see cref="Trie"/>;
+    /// pieces that are not valid UTF-8 are left out (on valid text they never end at a character boundary).
+    /// Null when the vocabulary has too many characters for 16-bit labels.
+    /// </summary>
+    internal PieceTrie? CharTrie { get; }
+
+    /// <summary>The labels of <see cref="CharTrie"/>.</summary>
+    internal CharAlphabet? Chars { get; }
+
     internal SentencePieceNormalizer Normalizer { get; }
 
     /// <summary>What spm applies to decoded text (the model's <c>denormalizer_spec</c>), when it has a charsmap.</summary>
@@ -47,6 +58,7 @@ public sealed class SentencePieceModel
         Trie = trie;
         TrieIds = trieIds;
         TrieLengths = Array.ConvertAll(trieIds, id => offsets[id + 1] - offsets[id]);
+        (CharTrie, Chars) = BuildCharTrie(trie, Array.ConvertAll(trieIds, id => bytes[offsets[id]..offsets[id + 1]]));
         Normalizer = normalizer;
         // As spm: a denormalizer only with a charsmap, built from its spec alone (no user-defined symbols, never as suffix).
         if (spec.Denormalizer is { CharsMap.Length: > 0 } d)
@@ -264,6 +276,28 @@ public sealed class SentencePieceModel
         PieceTrie trie = PieceTrie.Build(subBytes, subOffsets, ids.Select(id => score?.Invoke(id) ?? 0).ToArray(), out var dup)
             ?? throw new ModelFormatException($"piece {Encoding.UTF8.GetString(subBytes.AsSpan(subOffsets[dup.First], subOffsets[dup.First + 1] - subOffsets[dup.First]))} is defined twice (ids {ids[dup.First]} and {ids[dup.Second]})");
         return (trie, ids.ToArray());
+    }
+
+    private static (PieceTrie?, CharAlphabet?) BuildCharTrie(PieceTrie trie, byte[][] pieces)
+    {
+        if (CharAlphabet.Build(pieces) is not var (alphabet, labels)) return (null, null);
+        var kept = new List<int>();
+        var flat = new List<int>();
+        var offsets = new List<int> { 0 };
+        var scores = new List<double>();
+        for (int k = 0; k < pieces.Length; k++)
+        {
+            if (labels[k] is not { } l) continue;
+            kept.Add(k);
+            flat.AddRange(l);
+            offsets.Add(flat.Count);
+            scores.Add(trie.Scores[trie.Walk(PieceTrie.Root, pieces[k])]);
+        }
+        PieceTrie charTrie = PieceTrie.Build([.. flat], [.. offsets], [.. scores], alphabet.Size, out _)
+            ?? throw new InvalidOperationException("two trie pieces spell the same characters"); // they are distinct byte strings
+        int[] pieceAt = charTrie.PieceAt;
+        for (int c = 0; c < pieceAt.Length; c++) if (pieceAt[c] >= 0) pieceAt[c] = kept[pieceAt[c]];
+        return (charTrie, alphabet);
     }
 
     /// <summary>The byte of a <c>&lt;0xHH&gt;</c> piece (upper-case hex, as spm writes them), or -1.</summary>
