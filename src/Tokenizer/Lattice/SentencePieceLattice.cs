@@ -54,7 +54,7 @@ internal static class SentencePieceLattice
         // The character walk saves the steps inside multi-byte characters but labels the text first; on
         // text that is mostly ASCII (fewer than one character start in five bytes beginning a multi-byte
         // character) the labelling costs more than it saves, and the byte walk stays.
-        if (model.CharTrie is { } charTrie && n > 0 && walk != SentencePieceWalk.Bytes && (walk == SentencePieceWalk.Characters || CountLeadBytes(text) * 5 >= n))
+        if (n > 0 && walk != SentencePieceWalk.Bytes && (walk == SentencePieceWalk.Characters || CountLeadBytes(text) * 5 >= n) && model.CharTrie is { } charTrie)
         {
             int[]? rented = null;
             Span<int> buffer = n <= 1024 ? stackalloc int[2 * n] : (rented = ArrayPool<int>.Shared.Rent(2 * n));

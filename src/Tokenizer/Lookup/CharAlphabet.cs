@@ -28,6 +28,7 @@ internal sealed class CharAlphabet
     /// piece that is not valid UTF-8 (such a piece never spans whole characters of valid text). Null
     /// altogether when the pieces hold more characters than 16-bit labels can number.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static (CharAlphabet Alphabet, int[]?[] Labels)? Build(IReadOnlyList<byte[]> pieces)
     {
         var decoded = new int[]?[pieces.Count];

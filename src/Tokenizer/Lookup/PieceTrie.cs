@@ -57,13 +57,14 @@ internal sealed class PieceTrie
     /// The same over any alphabet: piece i is the label sequence <c>labels[offsets[i]..offsets[i+1]]</c>, each
     /// label in [0, <paramref name="alphabet"/>); the cells are padded so that <c>Base + label</c> is always in range.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once per model: no tier-0 pass over every piece
     public static PieceTrie? Build(int[] labels, int[] offsets, double[] scores, int alphabet, out (int First, int Second) duplicate)
     {
         int count = offsets.Length - 1;
         var builder = new Builder(count, alphabet);
         int[] order = new int[count];
         for (int i = 0; i < count; i++) order[i] = i;
-        int[] scratch = new int[count];
+        var scratch = new SortScratch(count);
 
         // Breadth-first: the upper levels, which every lookup touches, end up dense and near the start.
         var queue = new Queue<(int Lo, int Hi, int Depth, int Node)>();
@@ -205,7 +206,7 @@ internal sealed class PieceTrie
     }
 
     /// <summary>Sorts piece indices by their label at <paramref name="depth"/> (all are longer than depth).</summary>
-    private static void SortByLabel(int[] labels, int[] offsets, Span<int> items, int[] scratch, int depth, int alphabet)
+    private static void SortByLabel(int[] labels, int[] offsets, Span<int> items, SortScratch scratch, int depth, int alphabet)
     {
         if (items.Length <= 32)
         {
@@ -225,20 +226,38 @@ internal sealed class PieceTrie
         }
         if (alphabet > 256)
         {
-            // Large alphabets (characters): a stable comparison sort, not a count per label per node.
-            var tagged = new (int Label, int Index, int Piece)[items.Length];
-            for (int i = 0; i < items.Length; i++) tagged[i] = (labels[offsets[items[i]] + depth], i, items[i]);
-            Array.Sort(tagged, (x, y) => x.Label != y.Label ? x.Label.CompareTo(y.Label) : x.Index.CompareTo(y.Index));
-            for (int i = 0; i < items.Length; i++) items[i] = tagged[i].Piece;
+            // Large alphabets (characters): count only the labels present, then place stably.
+            int[] count = scratch.LabelCounts ??= new int[alphabet];
+            var present = new List<int>();
+            foreach (int p in items)
+                if (count[labels[offsets[p] + depth]]++ == 0) present.Add(labels[offsets[p] + depth]);
+            present.Sort();
+            int at = 0;
+            foreach (int label in present)
+            {
+                int c = count[label];
+                count[label] = at; // now the next slot of this label
+                at += c;
+            }
+            Span<int> placed = scratch.Items.AsSpan(0, items.Length);
+            foreach (int p in items) placed[count[labels[offsets[p] + depth]]++] = p;
+            foreach (int label in present) count[label] = 0;
+            placed.CopyTo(items);
             return;
         }
         Span<int> counts = stackalloc int[257];
         counts.Clear();
         foreach (int p in items) counts[labels[offsets[p] + depth] + 1]++;
         for (int c = 1; c <= 256; c++) counts[c] += counts[c - 1];
-        Span<int> tmp = scratch.AsSpan(0, items.Length);
+        Span<int> tmp = scratch.Items.AsSpan(0, items.Length);
         foreach (int p in items) tmp[counts[labels[offsets[p] + depth]]++] = p;
         tmp.CopyTo(items);
+    }
+
+    private sealed class SortScratch(int pieces)
+    {
+        public readonly int[] Items = new int[pieces];
+        public int[]? LabelCounts;
     }
 
     /// <summary>Growable cell arrays plus a bitmap of used cells for fast free-slot search.</summary>
@@ -330,6 +349,7 @@ internal sealed class PieceTrie
         }
 
         /// <summary>The smallest base >= 1 whose child cells for all <paramref name="labels"/> are free.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public int FindBase(ReadOnlySpan<int> labels)
         {
             int first = labels[0];

@@ -32,12 +32,15 @@ public sealed class SentencePieceModel
     /// The lattice's pieces again, over character labels (<see cref="Chars"/>): what the lattice walks on
     /// valid UTF-8, a character per step. Its <c>PieceAt</c> holds the same piece indices as <see cref="Trie"/>;
     /// pieces that are not valid UTF-8 are left out (on valid text they never end at a character boundary).
-    /// Null when the vocabulary has too many characters for 16-bit labels.
+    /// Null when the vocabulary has too many characters for 16-bit labels. Built on first use (a model
+    /// that only ever sees ASCII-heavy text does not pay for it), once, by whichever thread comes first.
     /// </summary>
-    internal PieceTrie? CharTrie { get; }
+    internal PieceTrie? CharTrie => _charLattice.Value.Trie;
 
     /// <summary>The labels of <see cref="CharTrie"/>.</summary>
-    internal CharAlphabet? Chars { get; }
+    internal CharAlphabet? Chars => _charLattice.Value.Chars;
+
+    private readonly Lazy<(PieceTrie? Trie, CharAlphabet? Chars)> _charLattice;
 
     internal SentencePieceNormalizer Normalizer { get; }
 
@@ -58,7 +61,7 @@ public sealed class SentencePieceModel
         Trie = trie;
         TrieIds = trieIds;
         TrieLengths = Array.ConvertAll(trieIds, id => offsets[id + 1] - offsets[id]);
-        (CharTrie, Chars) = BuildCharTrie(trie, Array.ConvertAll(trieIds, id => bytes[offsets[id]..offsets[id + 1]]));
+        _charLattice = new(() => BuildCharTrie(trie, Array.ConvertAll(trieIds, id => bytes[offsets[id]..offsets[id + 1]])), LazyThreadSafetyMode.ExecutionAndPublication);
         Normalizer = normalizer;
         // As spm: a denormalizer only with a charsmap, built from its spec alone (no user-defined symbols, never as suffix).
         if (spec.Denormalizer is { CharsMap.Length: > 0 } d)
