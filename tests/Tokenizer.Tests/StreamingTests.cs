@@ -253,6 +253,30 @@ public class StreamingTests
         Assert.Equal(1000, taken);
     }
 
+    /// <summary>
+    /// The streaming encoder skips normalizing blocks that a quick UTF-8 scan shows to be NFC already: the
+    /// scan may say "not known" for NFC text, never "NFC" for text that is not. And it does say NFC for
+    /// the usual text (the fast path is taken), and for nothing with a mark that could combine.
+    /// </summary>
+    [Fact]
+    public void QuickNfcCheck_NeverPassesTextThatNfcChanges()
+    {
+        string[] atoms = [.. Atoms, "େ", "ା", "ᅡ", "ᆨ", "가", "Å", "̈́", "ཱི", "゙", "か", "が", "ℌ", "ﬁ", "آ", "￾", "￿", "Ω", "Å", "क़"];
+        var gen = Gen.Choose(0, 12).SelectMany(n => Gen.ArrayOf(Gen.Elements(atoms), n)).Select(p => string.Concat(p));
+        TestVocab.Check(gen, text => !NfcBoundary.IsQuickNfc(Encoding.UTF8.GetBytes(text)) || text.IsNormalized(NormalizationForm.FormC), maxTest: 3000);
+        // Every BMP character alone (the table behind the scan), and real text, which takes the fast path.
+        for (int cp = 0; cp < 0x10000; cp++)
+        {
+            if (cp is >= 0xD800 and <= 0xDFFF) continue;
+            string one = char.ConvertFromUtf32(cp);
+            if (!NfcBoundary.IsQuickNfc(Encoding.UTF8.GetBytes(one))) continue;
+            Assert.True(one.IsNormalized(NormalizationForm.FormC), $"U+{cp:X4} passes the quick check but is not NFC");
+            Assert.True(("a" + one).IsNormalized(NormalizationForm.FormC) && ("\u1100" + one).IsNormalized(NormalizationForm.FormC), $"U+{cp:X4} passes the quick check but combines with what precedes it");
+        }
+        foreach (string corpus in new[] { "zh", "en", "code" })
+            Assert.True(NfcBoundary.IsQuickNfc(SharedData.Corpus(corpus, 1 << 16)), $"{corpus}: the fast path is not taken");
+    }
+
     [Fact]
     public void SafeSplitPoints_NeverChangeTheNfcForm()
     {

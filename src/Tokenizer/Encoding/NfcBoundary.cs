@@ -25,6 +25,64 @@ internal static class NfcBoundary
         return -1;
     }
 
+    // One bit per BMP code point: set when the character starts stably (below). Text made only of such
+    // characters is NFC: each is NFC alone, none has a combining class to reorder, and none composes
+    // with what precedes it. Built on first use.
+    private static ulong[]? s_stableBmp;
+
+    private static ulong[] StableBmp => s_stableBmp ??= BuildStableBmp();
+
+    private static ulong[] BuildStableBmp()
+    {
+        var bits = new ulong[65536 / 64];
+        Span<byte> utf8 = stackalloc byte[4];
+        for (int cp = 0; cp < 0x10000; cp++)
+        {
+            if (cp is >= 0xD800 and <= 0xDFFF) continue;
+            int length = new Rune(cp).EncodeToUtf8(utf8);
+            if (StartsStably(utf8[..length])) bits[cp >> 6] |= 1UL << cp;
+        }
+        return bits;
+    }
+
+    /// <summary>
+    /// A quick sufficient test that valid UTF-8 is already NFC, without decoding it to a string: every
+    /// character is a stable BMP starter (ASCII, most letters, CJK, kana, punctuation). False means
+    /// "not known", not "not NFC".
+    /// </summary>
+    public static bool IsQuickNfc(ReadOnlySpan<byte> utf8)
+    {
+        ulong[] stable = StableBmp;
+        int i = utf8.IndexOfAnyInRange((byte)0x80, (byte)0xFF);
+        if (i < 0) return true;
+        while (i < utf8.Length)
+        {
+            byte b = utf8[i];
+            if (b < 0x80)
+            {
+                // Back in ASCII: skip the run at vector speed.
+                int next = utf8[i..].IndexOfAnyInRange((byte)0x80, (byte)0xFF);
+                if (next < 0) return true;
+                i += next;
+                continue;
+            }
+            int cp;
+            if (b < 0xE0 && i + 1 < utf8.Length)
+            {
+                cp = ((b & 0x1F) << 6) | (utf8[i + 1] & 0x3F);
+                i += 2;
+            }
+            else if (b < 0xF0 && i + 2 < utf8.Length)
+            {
+                cp = ((b & 0x0F) << 12) | ((utf8[i + 1] & 0x3F) << 6) | (utf8[i + 2] & 0x3F);
+                i += 3;
+            }
+            else return false; // four-byte characters (or a truncated sequence): take the slow path
+            if ((stable[cp >> 6] & (1UL << cp)) == 0) return false;
+        }
+        return true;
+    }
+
     /// <summary>
     /// Whether the character at the start of <paramref name="text"/> is a normalization boundary: it has
     /// no combining class and no NFC form that could merge it into the preceding character (not a mark,
@@ -37,6 +95,13 @@ internal static class NfcBoundary
         if (rune.Value is >= 0x1160 and <= 0x11FF or >= 0xD7B0 and <= 0xD7FF) return false; // Hangul jamo V and T
         var category = Rune.GetUnicodeCategory(rune);
         if (category is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark) return false;
-        return rune.ToString().IsNormalized(NormalizationForm.FormC);
+        try
+        {
+            return rune.ToString().IsNormalized(NormalizationForm.FormC);
+        }
+        catch (ArgumentException)
+        {
+            return false; // noncharacters (U+FFFE...) are refused by .NET's normalizer: not a known boundary
+        }
     }
 }

@@ -80,6 +80,7 @@ public sealed class StreamingEncoder
         StreamingLattice? longChunk = null;
         long longChunkStart = 0;
         var pending = new List<int>();
+        (Task<List<int[]>> Encoding, byte[] Bytes)? inFlight = null;
         ForcedCuts = 0;
         MaxRetainedBytes = 0;
         try
@@ -88,7 +89,7 @@ public sealed class StreamingEncoder
             {
                 ReadResult result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
                 ReadOnlySequence<byte> buffer = result.Buffer;
-                MaxRetainedBytes = Math.Max(MaxRetainedBytes, buffer.Length + (longChunk?.Retained ?? 0));
+                MaxRetainedBytes = Math.Max(MaxRetainedBytes, buffer.Length + (longChunk?.Retained ?? 0) + (inFlight?.Bytes.Length ?? 0));
                 if (longChunk is not null)
                 {
                     // Inside a long chunk: feed it up to its end, or up to a point where text can be cut.
@@ -119,6 +120,39 @@ public sealed class StreamingEncoder
                     continue;
                 }
                 long commit = result.IsCompleted ? buffer.Length : LastCommitPoint(buffer, scanned);
+                if (commit > 0 && Threads > 1 && commit >= ParallelBlockMinimum && commit <= Array.MaxLength)
+                {
+                    // Pipelined: this block encodes on the pool (from its own copy of the bytes) while the
+                    // previous one is handed out and the next is read. Blocks finish in input order, and
+                    // an error in a block surfaces after the ids of every block before it.
+                    byte[] owned = ArrayPool<byte>.Shared.Rent((int)commit);
+                    buffer.Slice(0, commit).CopyTo(owned);
+                    long blockOffset = offset, firstChunk = chunks;
+                    if (Sampling is not null) chunks += Chunker.CountChunks(owned.AsSpan(0, (int)commit)); // the next block's streams follow
+                    int length = (int)commit;
+                    var next = (Task.Run(() => EncodeBlock(owned.AsMemory(0, length), blockOffset, firstChunk), cancellationToken), owned);
+                    offset += commit;
+                    scanned = 0;
+                    reader.AdvanceTo(buffer.GetPosition(commit), buffer.End);
+                    var previous = inFlight;
+                    inFlight = next; // from here on, the finally block waits for it if the run stops
+                    if (previous is { } done)
+                    {
+                        List<int[]> encoded = await Finish(done).ConfigureAwait(false);
+                        if (Sampling is null) chunks += encoded.Count;
+                        foreach (int[] ids in encoded) yield return new EncodedPart(ids, EndsChunk: true);
+                    }
+                    if (result.IsCompleted) break;
+                    continue;
+                }
+                if (inFlight is { } pendingBlock)
+                {
+                    // Anything else comes after the block in flight: hand it out first.
+                    inFlight = null;
+                    List<int[]> done = await Finish(pendingBlock).ConfigureAwait(false);
+                    if (Sampling is null) chunks += done.Count;
+                    foreach (int[] ids in done) yield return new EncodedPart(ids, EndsChunk: true);
+                }
                 if (commit > 0)
                 {
                     List<int[]> encoded = EncodeBlock(buffer.Slice(0, commit), ref scratch, offset, ref chunks);
@@ -142,11 +176,38 @@ public sealed class StreamingEncoder
                 }
                 if (result.IsCompleted) break;
             }
+            if (inFlight is { } last)
+            {
+                inFlight = null;
+                List<int[]> done = await Finish(last).ConfigureAwait(false);
+                foreach (int[] ids in done) yield return new EncodedPart(ids, EndsChunk: true);
+            }
             await reader.CompleteAsync().ConfigureAwait(false);
         }
         finally
         {
+            if (inFlight is { } abandoned)
+            {
+                // The consumer left early or an error stopped the run: the block's task still reads its
+                // bytes, so wait for it before its buffer goes back to the pool.
+                try { await abandoned.Encoding.ConfigureAwait(false); }
+                catch (Exception) { } // its error is not the one being reported
+                ArrayPool<byte>.Shared.Return(abandoned.Bytes);
+            }
             if (scratch.Length > 0) ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    /// <summary>The ids of a pipelined block, once it is done; its bytes go back to the pool.</summary>
+    private static async Task<List<int[]>> Finish((Task<List<int[]>> Encoding, byte[] Bytes) block)
+    {
+        try
+        {
+            return await block.Encoding.ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(block.Bytes);
         }
     }
 
@@ -197,19 +258,26 @@ public sealed class StreamingEncoder
     /// </summary>
     internal static long LastCommitPoint(in ReadOnlySequence<byte> buffer, long from)
     {
-        long last = 0, position = from;
-        int previous = from > 0 ? buffer.Slice(from - 1, 1).FirstSpan[0] : -1;
-        foreach (ReadOnlyMemory<byte> segment in buffer.Slice(from))
+        // Backwards, segment by segment, with vectorized searches: the answer is usually near the end.
+        var segments = new List<(long Start, ReadOnlyMemory<byte> Memory)>();
+        long start = 0;
+        foreach (ReadOnlyMemory<byte> segment in buffer)
         {
-            ReadOnlySpan<byte> span = segment.Span;
-            for (int i = 0; i < span.Length; i++)
-            {
-                if (previous == '\n' && span[i] != '\n') last = position + i;
-                previous = span[i];
-            }
-            position += span.Length;
+            if (!segment.IsEmpty) segments.Add((start, segment));
+            start += segment.Length;
         }
-        return last;
+        for (int k = segments.Count - 1; k >= 0; k--)
+        {
+            var (segmentStart, memory) = segments[k];
+            if (segmentStart + memory.Length <= from) break;
+            ReadOnlySpan<byte> span = memory.Span;
+            int end = Chunker.LastCompleteChunkEnd(span);
+            if (end > 0) return segmentStart + end >= from ? segmentStart + end : 0;
+            // A commit point at the segment's start: the previous segment ends with a newline.
+            if (k > 0 && span[0] != (byte)'\n' && segments[k - 1].Memory.Span[^1] == (byte)'\n')
+                return segmentStart >= from ? segmentStart : 0;
+        }
+        return 0;
     }
 
     /// <summary>The ids of the whole input, one at a time.</summary>
@@ -250,7 +318,19 @@ public sealed class StreamingEncoder
     /// <summary>Encodes a block of whole chunks, one chunk at a time (each with its own random stream).</summary>
     private List<int[]> EncodeBlock(in ReadOnlySequence<byte> sequence, ref byte[] scratch, long offset, ref long chunks)
     {
-        ReadOnlyMemory<byte> block = ContiguousMemory(sequence, ref scratch);
+        List<int[]> encoded = EncodeBlock(ContiguousMemory(sequence, ref scratch), offset, chunks);
+        chunks += encoded.Count;
+        return encoded;
+    }
+
+    /// <summary>
+    /// Encodes a block of whole chunks whose first chunk has index <paramref name="firstChunk"/> in the input
+    /// (its random streams follow from it) and which starts at input byte <paramref name="offset"/>
+    /// (for errors): on all threads, batches of whole chunks joined in input order, identical to the
+    /// sequential result, sampling included.
+    /// </summary>
+    private List<int[]> EncodeBlock(ReadOnlyMemory<byte> block, long offset, long firstChunk)
+    {
         ReadOnlySpan<byte> span = block.Span;
         if (MaxChunkLength < span.Length)
             for (int start = 0, end; start < span.Length; start = end)
@@ -260,15 +340,8 @@ public sealed class StreamingEncoder
             }
         if (!Raw && !Utf8.IsValid(span)) Utf8Text.Decode(span, new StringBuilder(), DecodePolicy.Strict, isFinal: true, offset); // throws with the offset
         int threads = Math.Max(1, Threads);
-        if (threads == 1 || block.Length < ParallelBlockMinimum)
-        {
-            var single = EncodeChunks(Normalized(block), chunks);
-            chunks += single.Count;
-            return single;
-        }
-        // Batches of whole chunks, each with its first chunk's index, encoded on all threads and joined
-        // in input order: identical to the sequential result, sampling included.
-        int parts = threads * 4;
+        if (threads == 1 || block.Length < ParallelBlockMinimum) return EncodeChunks(Normalized(block), firstChunk);
+        int parts = threads * 8;
         var bounds = new List<int> { 0 };
         for (int k = 1; k < parts; k++)
         {
@@ -278,17 +351,17 @@ public sealed class StreamingEncoder
             if (end > bounds[^1] && end < block.Length) bounds.Add(end);
         }
         bounds.Add(block.Length);
-        var firstChunk = new long[bounds.Count - 1];
-        long count = chunks;
-        for (int k = 0; k < firstChunk.Length; k++)
+        // A batch's first chunk index seeds its random streams; Viterbi does not need it.
+        var first = new long[bounds.Count - 1];
+        long count = firstChunk;
+        for (int k = 0; k < first.Length && Sampling is not null; k++)
         {
-            firstChunk[k] = count;
+            first[k] = count;
             count += Chunker.CountChunks(span[bounds[k]..bounds[k + 1]]);
         }
-        var results = new List<int[]>[firstChunk.Length];
+        var results = new List<int[]>[first.Length];
         Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = threads },
-            k => results[k] = EncodeChunks(Normalized(block[bounds[k]..bounds[k + 1]]), firstChunk[k]));
-        chunks = count;
+            k => results[k] = EncodeChunks(Normalized(block[bounds[k]..bounds[k + 1]]), first[k]));
         return [.. results.SelectMany(r => r)];
     }
 
@@ -301,7 +374,7 @@ public sealed class StreamingEncoder
     private ReadOnlyMemory<byte> Normalized(ReadOnlyMemory<byte> block)
     {
         ReadOnlySpan<byte> span = block.Span;
-        if (Raw || Ascii.IsValid(span) || _tokenizer.Model.Normalization == TextNormalization.None) return block; // ASCII is already NFC
+        if (Raw || _tokenizer.Model.Normalization == TextNormalization.None || NfcBoundary.IsQuickNfc(span)) return block; // most text is NFC already
         string text = Encoding.UTF8.GetString(span);
         return text.IsNormalized(NormalizationForm.FormC) ? block : Encoding.UTF8.GetBytes(text.Normalize(NormalizationForm.FormC));
     }
