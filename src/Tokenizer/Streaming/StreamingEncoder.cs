@@ -14,8 +14,9 @@ namespace BytePiece;
 /// or <see cref="BytePieceTokenizer.EncodeBytes(ReadOnlySpan{byte}, bool, bool, SamplingOptions?)"/> in raw mode),
 /// sampling included. Chunk boundaries (a <c>\n</c> run followed by another byte) are the commit points:
 /// chunks encode independently, NFC never reaches across them, and a chunk's random stream depends only
-/// on (seed, chunk index). Memory holds the current incomplete chunk; a single line without
-/// <c>\n</c> is held whole (bounded commits inside a line are still to come).
+/// on (seed, chunk index). Memory holds the current incomplete chunk, or, for a chunk longer than
+/// <see cref="LongChunkThreshold"/>, the window of its lattice that is not yet certain (at most <see cref="MaxWindow"/>); with
+/// <see cref="Threads"/> above 1, also up to that many blocks in flight.
 /// </summary>
 public sealed class StreamingEncoder
 {
@@ -39,7 +40,10 @@ public sealed class StreamingEncoder
     /// <summary>Sampling options, or null for Viterbi.</summary>
     public SamplingOptions? Sampling { get; }
 
-    /// <summary>Threads that encode a block of chunks in parallel (1: sequential). The result never depends on it.</summary>
+    /// <summary>
+    /// How many blocks of whole chunks encode at once, each on a pool thread, while finished blocks are
+    /// handed out in order (1: sequential, on the caller's thread). The result never depends on it.
+    /// </summary>
     public int Threads { get; init; } = 1;
 
     /// <summary>Blocks smaller than this are encoded on one thread.</summary>
@@ -80,7 +84,7 @@ public sealed class StreamingEncoder
         StreamingLattice? longChunk = null;
         long longChunkStart = 0;
         var pending = new List<int>();
-        (Task<List<int[]>> Encoding, byte[] Bytes)? inFlight = null;
+        var inFlight = new Queue<(Task<List<int[]>> Encoding, byte[] Bytes)>();
         ForcedCuts = 0;
         MaxRetainedBytes = 0;
         try
@@ -89,7 +93,7 @@ public sealed class StreamingEncoder
             {
                 ReadResult result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
                 ReadOnlySequence<byte> buffer = result.Buffer;
-                MaxRetainedBytes = Math.Max(MaxRetainedBytes, buffer.Length + (longChunk?.Retained ?? 0) + (inFlight?.Bytes.Length ?? 0));
+                MaxRetainedBytes = Math.Max(MaxRetainedBytes, buffer.Length + (longChunk?.Retained ?? 0) + inFlight.Sum(b => (long)b.Bytes.Length));
                 if (longChunk is not null)
                 {
                     // Inside a long chunk: feed it up to its end, or up to a point where text can be cut.
@@ -130,26 +134,27 @@ public sealed class StreamingEncoder
                     long blockOffset = offset, firstChunk = chunks;
                     if (Sampling is not null) chunks += Chunker.CountChunks(owned.AsSpan(0, (int)commit)); // the next block's streams follow
                     int length = (int)commit;
-                    var next = (Task.Run(() => EncodeBlock(owned.AsMemory(0, length), blockOffset, firstChunk), cancellationToken), owned);
+                    // Each block is encoded whole by one pool thread, up to Threads blocks at once: no barrier
+                    // inside a block, and the threads never wait for each other.
+                    inFlight.Enqueue((Task.Run(() => EncodeBlock(owned.AsMemory(0, length), blockOffset, firstChunk, threads: 1), cancellationToken), owned));
                     offset += commit;
                     scanned = 0;
                     reader.AdvanceTo(buffer.GetPosition(commit), buffer.End);
-                    var previous = inFlight;
-                    inFlight = next; // from here on, the finally block waits for it if the run stops
-                    if (previous is { } done)
+                    if (inFlight.Count > Threads)
                     {
-                        List<int[]> encoded = await Finish(done).ConfigureAwait(false);
+                        List<int[]> encoded = await Finish(inFlight.Peek()).ConfigureAwait(false);
+                        inFlight.Dequeue();
                         if (Sampling is null) chunks += encoded.Count;
                         foreach (int[] ids in encoded) yield return new EncodedPart(ids, EndsChunk: true);
                     }
                     if (result.IsCompleted) break;
                     continue;
                 }
-                if (inFlight is { } pendingBlock)
+                while (inFlight.Count > 0)
                 {
-                    // Anything else comes after the block in flight: hand it out first.
-                    inFlight = null;
-                    List<int[]> done = await Finish(pendingBlock).ConfigureAwait(false);
+                    // Anything else comes after the blocks in flight: hand them out first.
+                    List<int[]> done = await Finish(inFlight.Peek()).ConfigureAwait(false);
+                    inFlight.Dequeue();
                     if (Sampling is null) chunks += done.Count;
                     foreach (int[] ids in done) yield return new EncodedPart(ids, EndsChunk: true);
                 }
@@ -176,23 +181,22 @@ public sealed class StreamingEncoder
                 }
                 if (result.IsCompleted) break;
             }
-            if (inFlight is { } last)
+            while (inFlight.Count > 0)
             {
-                inFlight = null;
-                List<int[]> done = await Finish(last).ConfigureAwait(false);
+                List<int[]> done = await Finish(inFlight.Peek()).ConfigureAwait(false);
+                inFlight.Dequeue();
                 foreach (int[] ids in done) yield return new EncodedPart(ids, EndsChunk: true);
             }
             await reader.CompleteAsync().ConfigureAwait(false);
         }
         finally
         {
-            if (inFlight is { } abandoned)
+            while (inFlight.TryDequeue(out var abandoned))
             {
-                // The consumer left early or an error stopped the run: the block's task still reads its
+                // The consumer left early or an error stopped the run: a block's task may still read its
                 // bytes, so wait for it before its buffer goes back to the pool.
-                try { await abandoned.Encoding.ConfigureAwait(false); }
+                try { await Finish(abandoned).ConfigureAwait(false); }
                 catch (Exception) { } // its error is not the one being reported
-                ArrayPool<byte>.Shared.Return(abandoned.Bytes);
             }
             if (scratch.Length > 0) ArrayPool<byte>.Shared.Return(scratch);
         }
@@ -318,7 +322,7 @@ public sealed class StreamingEncoder
     /// <summary>Encodes a block of whole chunks, one chunk at a time (each with its own random stream).</summary>
     private List<int[]> EncodeBlock(in ReadOnlySequence<byte> sequence, ref byte[] scratch, long offset, ref long chunks)
     {
-        List<int[]> encoded = EncodeBlock(ContiguousMemory(sequence, ref scratch), offset, chunks);
+        List<int[]> encoded = EncodeBlock(ContiguousMemory(sequence, ref scratch), offset, chunks, Math.Max(1, Threads));
         chunks += encoded.Count;
         return encoded;
     }
@@ -329,7 +333,7 @@ public sealed class StreamingEncoder
     /// (for errors): on all threads, batches of whole chunks joined in input order, identical to the
     /// sequential result, sampling included.
     /// </summary>
-    private List<int[]> EncodeBlock(ReadOnlyMemory<byte> block, long offset, long firstChunk)
+    private List<int[]> EncodeBlock(ReadOnlyMemory<byte> block, long offset, long firstChunk, int threads)
     {
         ReadOnlySpan<byte> span = block.Span;
         if (MaxChunkLength < span.Length)
@@ -339,7 +343,6 @@ public sealed class StreamingEncoder
                 CheckChunkLength(end - start, offset + start);
             }
         if (!Raw && !Utf8.IsValid(span)) Utf8Text.Decode(span, new StringBuilder(), DecodePolicy.Strict, isFinal: true, offset); // throws with the offset
-        int threads = Math.Max(1, Threads);
         if (threads == 1 || block.Length < ParallelBlockMinimum) return EncodeChunks(Normalized(block), firstChunk);
         int parts = threads * 8;
         var bounds = new List<int> { 0 };
