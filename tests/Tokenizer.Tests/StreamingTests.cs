@@ -197,7 +197,10 @@ public class StreamingTests
         {
             // Large read buffers, as the CLI uses, so that blocks are big enough to be split across threads.
             int[] ids = Collect(new StreamingEncoder(tokenizer, sampling: sampling) { Threads = threads }, Feed(text, [1 << 20, 300_000], bufferSize: 1 << 20));
-            Assert.Equal(tokenizer.EncodeToIds(whole, sampling: sampling), ids);
+            IReadOnlyList<int> expected = tokenizer.EncodeToIds(whole, sampling: sampling);
+            Assert.Equal(expected, ids);
+            // All of it in one read: the encoder cuts the block into pieces of whole chunks itself.
+            Assert.Equal(expected, Collect(new StreamingEncoder(tokenizer, sampling: sampling) { Threads = threads }, Feed(text, [text.Length], bufferSize: text.Length)));
         }
     }
 

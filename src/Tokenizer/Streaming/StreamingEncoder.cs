@@ -46,8 +46,11 @@ public sealed class StreamingEncoder
     /// </summary>
     public int Threads { get; init; } = 1;
 
-    /// <summary>Blocks smaller than this are encoded on one thread.</summary>
+    /// <summary>Input committed in less than this at once is encoded on the caller's thread.</summary>
     private const int ParallelBlockMinimum = 1 << 16;
+
+    /// <summary>The size of the blocks (whole chunks) that encode on the pool, one thread each.</summary>
+    private const int BlockSize = 1 << 20;
 
     /// <summary>A pending chunk longer than this is encoded as it arrives (bounded memory) instead of held whole.</summary>
     public int LongChunkThreshold { get; init; } = 1 << 16;
@@ -124,29 +127,39 @@ public sealed class StreamingEncoder
                     continue;
                 }
                 long commit = result.IsCompleted ? buffer.Length : LastCommitPoint(buffer, scanned);
-                if (commit > 0 && Threads > 1 && commit >= ParallelBlockMinimum && commit <= Array.MaxLength)
+                if (commit > 0 && Threads > 1 && commit >= ParallelBlockMinimum)
                 {
-                    // Pipelined: this block encodes on the pool (from its own copy of the bytes) while the
-                    // previous one is handed out and the next is read. Blocks finish in input order, and
-                    // an error in a block surfaces after the ids of every block before it.
-                    byte[] owned = ArrayPool<byte>.Shared.Rent((int)commit);
-                    buffer.Slice(0, commit).CopyTo(owned);
-                    long blockOffset = offset, firstChunk = chunks;
-                    if (Sampling is not null) chunks += Chunker.CountChunks(owned.AsSpan(0, (int)commit)); // the next block's streams follow
-                    int length = (int)commit;
-                    // Each block is encoded whole by one pool thread, up to Threads blocks at once: no barrier
-                    // inside a block, and the threads never wait for each other.
-                    inFlight.Enqueue((Task.Run(() => EncodeBlock(owned.AsMemory(0, length), blockOffset, firstChunk, threads: 1), cancellationToken), owned));
+                    // Pipelined: blocks of about BlockSize bytes (whole chunks) encode on the pool, each whole
+                    // on one thread from its own copy of the bytes, up to Threads + 1 at once, while finished
+                    // ones are handed out in input order and the next input is read. No barrier inside a
+                    // block; an error in a block surfaces after the ids of every block before it.
+                    for (long pos = 0; pos < commit;)
+                    {
+                        long end = commit - pos < 2 * BlockSize ? commit : pos + BlockSize; // no small leftover block
+                        if (end < commit)
+                        {
+                            // Cut after the last chunk that ends by then, or after the first chunk if it is longer.
+                            long first = FirstCommitPoint(buffer.Slice(pos, commit - pos));
+                            end = first == 0 ? commit : Math.Max(pos + first, pos + LastCommitPoint(buffer.Slice(pos, end - pos), 0));
+                        }
+                        int length = checked((int)(end - pos));
+                        byte[] owned = ArrayPool<byte>.Shared.Rent(length);
+                        buffer.Slice(pos, length).CopyTo(owned);
+                        long blockOffset = offset + pos, firstChunk = chunks;
+                        if (Sampling is not null) chunks += Chunker.CountChunks(owned.AsSpan(0, length)); // the next block's streams follow
+                        inFlight.Enqueue((Task.Run(() => EncodeBlock(owned.AsMemory(0, length), blockOffset, firstChunk), cancellationToken), owned));
+                        pos = end;
+                        if (inFlight.Count > Threads)
+                        {
+                            List<int[]> encoded = await Finish(inFlight.Peek()).ConfigureAwait(false);
+                            inFlight.Dequeue();
+                            if (Sampling is null) chunks += encoded.Count;
+                            foreach (int[] ids in encoded) yield return new EncodedPart(ids, EndsChunk: true);
+                        }
+                    }
                     offset += commit;
                     scanned = 0;
                     reader.AdvanceTo(buffer.GetPosition(commit), buffer.End);
-                    if (inFlight.Count > Threads)
-                    {
-                        List<int[]> encoded = await Finish(inFlight.Peek()).ConfigureAwait(false);
-                        inFlight.Dequeue();
-                        if (Sampling is null) chunks += encoded.Count;
-                        foreach (int[] ids in encoded) yield return new EncodedPart(ids, EndsChunk: true);
-                    }
                     if (result.IsCompleted) break;
                     continue;
                 }
@@ -315,25 +328,27 @@ public sealed class StreamingEncoder
         return count;
     }
 
-    /// <summary>The ids of a stream's content, one at a time (the stream is left open).</summary>
+    /// <summary>
+    /// The ids of a stream's content, one at a time (the stream is left open). With several threads it is
+    /// read in large blocks, so that blocks can encode in parallel (a <see cref="PipeReader"/> of your own
+    /// should do the same: input committed in small reads is encoded on the caller's thread).
+    /// </summary>
     public IAsyncEnumerable<int> EncodeAsync(Stream stream, CancellationToken cancellationToken = default)
-        => EncodeAsync(PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true)), cancellationToken);
+        => EncodeAsync(PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: Threads > 1 ? BlockSize : -1, leaveOpen: true)), cancellationToken);
 
     /// <summary>Encodes a block of whole chunks, one chunk at a time (each with its own random stream).</summary>
     private List<int[]> EncodeBlock(in ReadOnlySequence<byte> sequence, ref byte[] scratch, long offset, ref long chunks)
     {
-        List<int[]> encoded = EncodeBlock(ContiguousMemory(sequence, ref scratch), offset, chunks, Math.Max(1, Threads));
+        List<int[]> encoded = EncodeBlock(ContiguousMemory(sequence, ref scratch), offset, chunks);
         chunks += encoded.Count;
         return encoded;
     }
 
     /// <summary>
     /// Encodes a block of whole chunks whose first chunk has index <paramref name="firstChunk"/> in the input
-    /// (its random streams follow from it) and which starts at input byte <paramref name="offset"/>
-    /// (for errors): on all threads, batches of whole chunks joined in input order, identical to the
-    /// sequential result, sampling included.
+    /// (its random streams follow from it) and which starts at input byte <paramref name="offset"/> (for errors).
     /// </summary>
-    private List<int[]> EncodeBlock(ReadOnlyMemory<byte> block, long offset, long firstChunk, int threads)
+    private List<int[]> EncodeBlock(ReadOnlyMemory<byte> block, long offset, long firstChunk)
     {
         ReadOnlySpan<byte> span = block.Span;
         if (MaxChunkLength < span.Length)
@@ -343,29 +358,7 @@ public sealed class StreamingEncoder
                 CheckChunkLength(end - start, offset + start);
             }
         if (!Raw && !Utf8.IsValid(span)) Utf8Text.Decode(span, new StringBuilder(), DecodePolicy.Strict, isFinal: true, offset); // throws with the offset
-        if (threads == 1 || block.Length < ParallelBlockMinimum) return EncodeChunks(Normalized(block), firstChunk);
-        int parts = threads * 8;
-        var bounds = new List<int> { 0 };
-        for (int k = 1; k < parts; k++)
-        {
-            int target = (int)((long)block.Length * k / parts);
-            if (target <= bounds[^1]) continue;
-            int end = Chunker.ChunkEnd(span, target - 1 < bounds[^1] ? bounds[^1] : target - 1);
-            if (end > bounds[^1] && end < block.Length) bounds.Add(end);
-        }
-        bounds.Add(block.Length);
-        // A batch's first chunk index seeds its random streams; Viterbi does not need it.
-        var first = new long[bounds.Count - 1];
-        long count = firstChunk;
-        for (int k = 0; k < first.Length && Sampling is not null; k++)
-        {
-            first[k] = count;
-            count += Chunker.CountChunks(span[bounds[k]..bounds[k + 1]]);
-        }
-        var results = new List<int[]>[first.Length];
-        Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = threads },
-            k => results[k] = EncodeChunks(Normalized(block[bounds[k]..bounds[k + 1]]), first[k]));
-        return [.. results.SelectMany(r => r)];
+        return EncodeChunks(Normalized(block), firstChunk);
     }
 
     /// <summary>
