@@ -27,22 +27,29 @@ internal static class NfcBoundary
 
     // One bit per BMP code point: set when the character starts stably (below). Text made only of such
     // characters is NFC: each is NFC alone, none has a combining class to reorder, and none composes
-    // with what precedes it. Built on first use.
-    private static ulong[]? s_stableBmp;
+    // with what precedes it. Filled 64 code points at a time as text meets them (asking ICU about the
+    // whole BMP up front costs 60 ms and 7 MB of its data); racing threads compute the same bits.
+    private static readonly ulong[] s_stable = new ulong[65536 / 64];
+    private static readonly bool[] s_known = new bool[65536 / 64];
 
-    private static ulong[] StableBmp => s_stableBmp ??= BuildStableBmp();
-
-    private static ulong[] BuildStableBmp()
+    private static bool IsStableBmp(int cp)
     {
-        var bits = new ulong[65536 / 64];
-        Span<byte> utf8 = stackalloc byte[4];
-        for (int cp = 0; cp < 0x10000; cp++)
+        int word = cp >> 6;
+        if (!Volatile.Read(ref s_known[word]))
         {
-            if (cp is >= 0xD800 and <= 0xDFFF) continue;
-            int length = new Rune(cp).EncodeToUtf8(utf8);
-            if (StartsStably(utf8[..length])) bits[cp >> 6] |= 1UL << cp;
+            ulong bits = 0;
+            Span<byte> utf8 = stackalloc byte[4];
+            for (int k = 0; k < 64; k++)
+            {
+                int c = (word << 6) + k;
+                if (c is >= 0xD800 and <= 0xDFFF) continue;
+                if (c < 0x300) bits |= 1UL << k; // below the first combining mark every character is stable
+                else if (StartsStably(utf8[..new Rune(c).EncodeToUtf8(utf8)])) bits |= 1UL << k;
+            }
+            s_stable[word] = bits;
+            Volatile.Write(ref s_known[word], true);
         }
-        return bits;
+        return (s_stable[word] & (1UL << cp)) != 0;
     }
 
     /// <summary>
@@ -52,7 +59,6 @@ internal static class NfcBoundary
     /// </summary>
     public static bool IsQuickNfc(ReadOnlySpan<byte> utf8)
     {
-        ulong[] stable = StableBmp;
         int i = utf8.IndexOfAnyInRange((byte)0x80, (byte)0xFF);
         if (i < 0) return true;
         while (i < utf8.Length)
@@ -78,7 +84,7 @@ internal static class NfcBoundary
                 i += 3;
             }
             else return false; // four-byte characters (or a truncated sequence): take the slow path
-            if ((stable[cp >> 6] & (1UL << cp)) == 0) return false;
+            if (!IsStableBmp(cp)) return false;
         }
         return true;
     }
@@ -95,9 +101,11 @@ internal static class NfcBoundary
         if (rune.Value is >= 0x1160 and <= 0x11FF or >= 0xD7B0 and <= 0xD7FF) return false; // Hangul jamo V and T
         var category = Rune.GetUnicodeCategory(rune);
         if (category is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark) return false;
+        Span<char> utf16 = stackalloc char[2];
+        int length = rune.EncodeToUtf16(utf16);
         try
         {
-            return rune.ToString().IsNormalized(NormalizationForm.FormC);
+            return ((ReadOnlySpan<char>)utf16[..length]).IsNormalized(NormalizationForm.FormC);
         }
         catch (ArgumentException)
         {
