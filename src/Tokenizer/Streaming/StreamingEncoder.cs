@@ -130,7 +130,7 @@ public sealed class StreamingEncoder
                 if (commit > 0 && Threads > 1 && commit >= ParallelBlockMinimum)
                 {
                     // Pipelined: blocks of about BlockSize bytes (whole chunks) encode on the pool, each whole
-                    // on one thread from its own copy of the bytes, up to Threads + 1 at once, while finished
+                    // on one thread from its own copy of the bytes, up to Threads at once, while finished
                     // ones are handed out in input order and the next input is read. No barrier inside a
                     // block; an error in a block surfaces after the ids of every block before it.
                     for (long pos = 0; pos < commit;)
@@ -149,7 +149,7 @@ public sealed class StreamingEncoder
                         if (Sampling is not null) chunks += Chunker.CountChunks(owned.AsSpan(0, length)); // the next block's streams follow
                         inFlight.Enqueue((Task.Run(() => EncodeBlock(owned.AsMemory(0, length), blockOffset, firstChunk), cancellationToken), owned));
                         pos = end;
-                        if (inFlight.Count > Threads)
+                        if (inFlight.Count >= Threads)
                         {
                             List<int[]> encoded = await Finish(inFlight.Peek()).ConfigureAwait(false);
                             inFlight.Dequeue();
