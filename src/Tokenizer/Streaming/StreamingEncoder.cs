@@ -151,8 +151,7 @@ public sealed class StreamingEncoder
                         pos = end;
                         if (inFlight.Count >= Threads)
                         {
-                            List<int[]> encoded = await Finish(inFlight.Peek()).ConfigureAwait(false);
-                            inFlight.Dequeue();
+                            List<int[]> encoded = await Finish(inFlight.Dequeue()).ConfigureAwait(false); // out of the queue first: Finish returns its bytes even when it throws
                             if (Sampling is null) chunks += encoded.Count;
                             foreach (int[] ids in encoded) yield return new EncodedPart(ids, EndsChunk: true);
                         }
@@ -166,8 +165,7 @@ public sealed class StreamingEncoder
                 while (inFlight.Count > 0)
                 {
                     // Anything else comes after the blocks in flight: hand them out first.
-                    List<int[]> done = await Finish(inFlight.Peek()).ConfigureAwait(false);
-                    inFlight.Dequeue();
+                    List<int[]> done = await Finish(inFlight.Dequeue()).ConfigureAwait(false);
                     if (Sampling is null) chunks += done.Count;
                     foreach (int[] ids in done) yield return new EncodedPart(ids, EndsChunk: true);
                 }
@@ -196,8 +194,7 @@ public sealed class StreamingEncoder
             }
             while (inFlight.Count > 0)
             {
-                List<int[]> done = await Finish(inFlight.Peek()).ConfigureAwait(false);
-                inFlight.Dequeue();
+                List<int[]> done = await Finish(inFlight.Dequeue()).ConfigureAwait(false);
                 foreach (int[] ids in done) yield return new EncodedPart(ids, EndsChunk: true);
             }
             await reader.CompleteAsync().ConfigureAwait(false);
