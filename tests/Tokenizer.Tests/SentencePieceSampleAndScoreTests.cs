@@ -145,6 +145,29 @@ public class SentencePieceSampleAndScoreTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// n-best and the draws as the first call on a thread (its cached scratch still empty): n-best used to
+    /// write into scratch arrays it had not sized (the CLI's `nbest` failed with IndexOutOfRange).
+    /// </summary>
+    [Fact]
+    public void NBestAndDraws_WorkAsAThreadsFirstCall()
+    {
+        var tokenizer = Tokenizer("test_model.model");
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Assert.Equal(3, tokenizer.NBest("hello world", 3).Count);
+                Assert.Equal(2, tokenizer.SampleEncodeAndScore("hello world", new SamplingOptions(0.5, 1), 2, true).Count);
+            }
+            catch (Exception e) { failure = e; }
+        });
+        thread.Start();
+        thread.Join();
+        Assert.Null(failure);
+    }
+
     [Fact]
     public void Arguments_AreChecked_AndEmptyTextHasNoSamples()
     {
