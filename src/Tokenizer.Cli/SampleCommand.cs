@@ -6,7 +6,8 @@ namespace BytePiece.Cli;
 
 /// <summary>
 /// <c>bytepiece sample</c>: several drawn segmentations of one sentence with their scores, spm's
-/// <c>sample_encode_and_score</c> (and, with <c>--nbest-size</c>, its n-best sampling); SentencePiece models.
+/// <c>sample_encode_and_score</c> (and, with <c>--nbest-size</c>, its n-best sampling, SentencePiece models only);
+/// SentencePiece and BytePiece models.
 /// </summary>
 internal static class SampleCommand
 {
@@ -23,7 +24,7 @@ internal static class SampleCommand
         var nbestSize = new Option<int>("--nbest-size") { Description = "spm's SampleEncode instead: each line one draw from the N best (N > 1), tokens only. Default -1: all segmentations.", DefaultValueFactory = _ => -1 };
         var format = new Option<string>("--format", "-f") { Description = "ids or pieces.", DefaultValueFactory = _ => "ids" };
         format.AcceptOnlyFromAmong("ids", "pieces");
-        var command = new Command("sample", "Print drawn segmentations of a sentence (SentencePiece .model): score, a tab, the tokens.")
+        var command = new Command("sample", "Print drawn segmentations of a text (SentencePiece .model or BytePiece model): score, a tab, the tokens.")
             { text, model, input, alpha, seed, samples, wor, includeBest, nbestSize, format };
         command.SetAction(parse =>
         {
@@ -34,26 +35,33 @@ internal static class SampleCommand
             if (parse.GetValue(includeBest) && !parse.GetValue(wor)) throw new CliException(ExitCodes.Usage, "--include-best needs --without-replacement (as in spm)");
             int nbest = parse.GetValue(nbestSize);
             if (nbest > 1 && parse.GetValue(wor)) throw new CliException(ExitCodes.Usage, "--nbest-size and --without-replacement are different regimes; choose one");
-            if (SentenceModel.TryLoad(parse.GetValue(model)) is not SentencePieceSentences spm)
-                throw new CliException(ExitCodes.Usage, "sample needs a SentencePiece .model (for BytePiece models, encode --alpha draws; nbest and entropy take any model)");
+            SentenceModel? sentences = SentenceModel.TryLoad(parse.GetValue(model));
+            if (sentences is HuggingFaceSentences) throw new CliException(ExitCodes.Usage, "sample takes a SentencePiece .model or a BytePiece model, not a tokenizer.json");
+            var spm = sentences as SentencePieceSentences;
+            BytePieceTokenizer? bytePiece = spm is null ? new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model))) : null;
+            if (bytePiece is not null && nbest > 1) throw new CliException(ExitCodes.Usage, "--nbest-size is SentencePiece's regime; it needs a .model");
             string source = CommonOptions.ReadText(io, parse.GetValue(text), parse.GetValue(input));
             bool pieces = parse.GetValue(format) == "pieces";
+            Func<int, string> show = spm is not null ? spm.Vocabulary.PieceText : id => PieceText.FormatForListing(bytePiece!.Model.GetPieceBytes(id));
             var sb = new StringBuilder();
             void Line(string? score, IReadOnlyList<int> ids)
             {
                 if (score is not null) sb.Append(score).Append('\t');
-                sb.AppendJoin(' ', pieces ? ids.Select(spm.Vocabulary.PieceText) : ids.Select(id => id.ToString(CultureInfo.InvariantCulture)));
+                sb.AppendJoin(' ', pieces ? ids.Select(show) : ids.Select(id => id.ToString(CultureInfo.InvariantCulture)));
                 sb.Append('\n');
             }
             ulong s = parse.GetValue(seed);
             if (nbest > 1)
             {
-                for (int i = 0; i < n; i++) Line(null, spm.Tokenizer.SampleEncode(source, new SamplingOptions(a, s, i), nbest));
+                for (int i = 0; i < n; i++) Line(null, spm!.Tokenizer.SampleEncode(source, new SamplingOptions(a, s, i), nbest));
             }
             else
             {
-                foreach (ScoredSegmentation sample in spm.Tokenizer.SampleEncodeAndScore(source, new SamplingOptions(a, s), n, parse.GetValue(wor), parse.GetValue(includeBest)))
-                    Line(sample.Score.ToString("R", CultureInfo.InvariantCulture), sample.Ids);
+                var options = new SamplingOptions(a, s);
+                IReadOnlyList<ScoredSegmentation> samples = spm is not null
+                    ? spm.Tokenizer.SampleEncodeAndScore(source, options, n, parse.GetValue(wor), parse.GetValue(includeBest))
+                    : bytePiece!.SampleEncodeAndScore(source, options, n, parse.GetValue(wor), parse.GetValue(includeBest));
+                foreach (ScoredSegmentation sample in samples) Line(sample.Score.ToString("R", CultureInfo.InvariantCulture), sample.Ids);
             }
             io.Stdout.Write(Encoding.UTF8.GetBytes(sb.ToString()));
             return ExitCodes.Success;

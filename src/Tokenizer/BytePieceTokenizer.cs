@@ -284,6 +284,38 @@ public sealed class BytePieceTokenizer : Tokenizer
     }
 
     /// <summary>
+    /// Several segmentations of the text drawn from <c>P^alpha / Z</c>, each with a score, with SentencePiece's
+    /// meaning (<see cref="SentencePieceTokenizer.SampleEncodeAndScore"/>): with replacement, independent
+    /// draws scored by their log-probability; without replacement, distinct segmentations (exact
+    /// Gumbel-top-k), scored by the log of their estimated inclusion probability; <paramref name="includeBest"/>
+    /// puts the Viterbi result first with score 0. The whole text is one lattice (chunks are independent,
+    /// so a segmentation is one per chunk); the draws depend only on the seed, <see cref="SamplingOptions.FirstChunk"/>
+    /// and the text.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">alpha is negative or not finite, or <paramref name="numSamples"/> is below 1.</exception>
+    /// <exception cref="ArgumentException"><paramref name="includeBest"/> without <paramref name="withoutReplacement"/>.</exception>
+    public IReadOnlyList<ScoredSegmentation> SampleEncodeAndScore(string text, SamplingOptions sampling, int numSamples,
+        bool withoutReplacement = false, bool includeBest = false)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        CheckAlpha(sampling.Alpha);
+        ArgumentOutOfRangeException.ThrowIfLessThan(numSamples, 1);
+        if (includeBest && !withoutReplacement)
+            throw new ArgumentException("includeBest needs withoutReplacement (as in SentencePiece)", nameof(includeBest));
+        using var input = new PreparedText(text, Model.Normalization, wantOffsets: false);
+        if (input.Bytes.IsEmpty) return [];
+        var graph = new LatticeGraph(Model, input.Bytes);
+        int[] Ids(int[] edges) => Array.ConvertAll(edges, k => Model.IdOfPiece(graph.Piece[k]));
+        int[]? best = includeBest ? EncodeBytes(input.Bytes) : null;
+        CounterRng rng = sampling.RngForChunk(0);
+        var result = new List<ScoredSegmentation>();
+        foreach (var (edges, score) in LatticeDraws.SampleAndScore(graph, sampling.Alpha, numSamples, withoutReplacement, includeBest,
+            e => Ids(e).AsSpan().SequenceEqual(best), ref rng))
+            result.Add(new ScoredSegmentation(edges is null ? best! : Ids(edges), score));
+        return result;
+    }
+
+    /// <summary>
     /// The Shannon entropy (in nats) of the segmentation distribution <c>P^alpha / Z</c> of the text,
     /// exactly, from one forward-backward pass. Chunks are independent, so their entropies add.
     /// </summary>

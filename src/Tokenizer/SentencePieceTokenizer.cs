@@ -206,33 +206,11 @@ public sealed class SentencePieceTokenizer : Tokenizer
             CounterRng rng = sampling.RngForChunk(0);
             double alpha = sampling.Alpha;
             var result = new List<ScoredSegmentation>();
-            int[] Ids(LatticeDraws.Draw draw)
-                => PathToIds(scratch, [.. draw.Edges.Select(k => graph.Piece[k])], [.. draw.Edges.Select(k => edgeStart[k])]);
-            if (!withoutReplacement)
-            {
-                foreach (LatticeDraws.Draw draw in LatticeDraws.WithReplacement(graph, alpha, numSamples, ref rng))
-                    result.Add(new ScoredSegmentation(Ids(draw), draw.LogProb));
-                return result;
-            }
-            List<LatticeDraws.Draw> draws = LatticeDraws.WithoutReplacement(graph, alpha, numSamples + 1, ref rng);
-            int wanted = numSamples;
-            if (includeBest)
-            {
-                int[] best = [.. EncodeToIds(text)];
-                result.Add(new ScoredSegmentation(best, 0));
-                int at = draws.FindIndex(d => Ids(d).AsSpan().SequenceEqual(best));
-                if (at >= 0) draws.RemoveAt(at);
-                wanted--;
-            }
-            if (draws.Count <= wanted)
-            {
-                // Every other segmentation is in the sample: each is included with probability 1.
-                foreach (LatticeDraws.Draw draw in draws) result.Add(new ScoredSegmentation(Ids(draw), 0));
-                return result;
-            }
-            double kappa = draws[wanted].Perturbed;
-            for (int d = 0; d < wanted; d++)
-                result.Add(new ScoredSegmentation(Ids(draws[d]), LatticeDraws.LogInclusion(draws[d].LogProb, kappa)));
+            int[] Ids(int[] edges) => PathToIds(scratch, [.. edges.Select(k => graph.Piece[k])], [.. edges.Select(k => edgeStart[k])]);
+            int[]? best = includeBest ? [.. EncodeToIds(text)] : null;
+            foreach (var (edges, score) in LatticeDraws.SampleAndScore(graph, alpha, numSamples, withoutReplacement, includeBest,
+                e => Ids(e).AsSpan().SequenceEqual(best), ref rng))
+                result.Add(new ScoredSegmentation(edges is null ? best! : Ids(edges), score));
             return result;
         }
         finally

@@ -208,6 +208,17 @@ public class CliSamplingTests
         double nats = double.Parse(entropy.Stdout.Split('\t')[0], System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal(Math.Log(SharedData.Tokenizer("bytepiece.eu.plus.40k.model").NBest("watching", 1000).Count), nats, 9);
     }
+
+    [Fact]
+    public void Sample_WithABytePieceModel_EqualsTheLibrary_AndRefusesTheNBestRegime()
+    {
+        var (code, stdout, _) = Run([], "sample", "watching", "--model", Model40k, "-n", "4", "--alpha", "0.2", "--seed", "3", "--without-replacement");
+        Assert.Equal(0, code);
+        var expected = SharedData.Tokenizer("bytepiece.eu.plus.40k.model").SampleEncodeAndScore("watching", new SamplingOptions(0.2, 3), 4, withoutReplacement: true);
+        Assert.Equal(expected.Select(s => s.Score.ToString("R", System.Globalization.CultureInfo.InvariantCulture) + "\t" + string.Join(" ", s.Ids)), stdout.TrimEnd('\n').Split('\n'));
+        Assert.Equal(4, expected.Select(s => string.Join(" ", s.Ids)).Distinct().Count());
+        Assert.Equal(1, Run([], "sample", "watching", "--model", Model40k, "--nbest-size", "3").Code);
+    }
 }
 
 /// <summary>Output formats and threads of <c>bytepiece encode</c>.</summary>

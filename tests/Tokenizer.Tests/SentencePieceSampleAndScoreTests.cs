@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using BytePiece.Testing;
 using Xunit;
 using Xunit.Abstractions;
@@ -6,7 +7,7 @@ using Xunit.Abstractions;
 namespace BytePiece.Tests;
 
 /// <summary>
-/// spm's other sampling regimes: <c>SampleEncode</c> with nbest_size &gt; 1 and <c>sample_encode_and_score</c>
+/// spm's other sampling regimes (and the same draws for BytePiece models): <c>SampleEncode</c> with nbest_size &gt; 1 and <c>sample_encode_and_score</c>
 /// with and without replacement. Each is measured against the exact law computed by brute force over all
 /// segmentations (<see cref="SentencePieceLatticeTests.ExactDistribution"/>): chi-square at significance
 /// 1e-3, and mean checks at 4.5 standard errors (two-sided, about 7e-6), all with fixed seeds.
@@ -18,21 +19,50 @@ public class SentencePieceSampleAndScoreTests(ITestOutputHelper output)
 
     private static SentencePieceTokenizer Tokenizer(string model) => SentencePieceTokenizer.Load(SentencePiecePeer.SharedModelPath(model));
 
+    /// <summary>
+    /// What the distribution tests run on: a SentencePiece model from ../shared, or (a name starting with
+    /// "bytepiece.") an upstream BytePiece model with the same API; its exact law enumerated by brute force.
+    /// </summary>
+    private sealed record Subject(
+        Func<string, SamplingOptions, int, bool, bool, IReadOnlyList<ScoredSegmentation>> Sample,
+        Func<string, double, Dictionary<string, double>> Exact,
+        Func<string, string> Best);
+
+    private static Subject For(string model)
+    {
+        if (!model.StartsWith("bytepiece.", StringComparison.Ordinal))
+        {
+            var spm = Tokenizer(model);
+            return new((t, o, k, wor, best) => spm.SampleEncodeAndScore(t, o, k, wor, best),
+                (t, a) => SentencePieceLatticeTests.ExactDistribution(spm, t, a), t => Key(spm.EncodeToIds(t)));
+        }
+        var bp = SharedData.Tokenizer(model);
+        return new((t, o, k, wor, best) => bp.SampleEncodeAndScore(t, o, k, wor, best), (t, a) =>
+        {
+            // Chunk-free ASCII texts: the lattice is the bytes' (no normalization changes them).
+            byte[] bytes = Encoding.UTF8.GetBytes(t);
+            var paths = BruteForce.All(bp.Model, bytes).Select(p => (Key(p), a * BruteForce.Score(bp.Model, p, p.Count))).ToList();
+            double max = paths.Max(x => x.Item2), z = paths.Sum(x => Math.Exp(x.Item2 - max));
+            return paths.ToDictionary(x => x.Item1, x => Math.Exp(x.Item2 - max) / z);
+        }, t => Key(bp.EncodeToIds(t)));
+    }
+
     private static string Key(IReadOnlyList<int> ids) => string.Join(" ", ids);
 
     [Theory]
     [InlineData("test_model.model", "hello world", 0.5)]
     [InlineData("test_ja_model.model", "名前はまだ無い。", 0.2)]
+    [InlineData("bytepiece.eu.plus.40k.model", "hello", 0.3)]
     public void WithReplacement_FollowsExactDistribution_ScoredByLogProbability(string model, string text, double alpha)
     {
-        var tokenizer = Tokenizer(model);
-        Dictionary<string, double> exact = SentencePieceLatticeTests.ExactDistribution(tokenizer, text, alpha);
+        Subject subject = For(model);
+        Dictionary<string, double> exact = subject.Exact(text, alpha);
         Assert.True(exact.Count >= 4, $"only {exact.Count} segmentations");
         const int calls = 5_000, perCall = 8;
         var counts = new Dictionary<string, long>();
         for (int i = 0; i < calls; i++)
         {
-            IReadOnlyList<ScoredSegmentation> samples = tokenizer.SampleEncodeAndScore(text, new SamplingOptions(alpha, 7, i), perCall);
+            IReadOnlyList<ScoredSegmentation> samples = subject.Sample(text, new SamplingOptions(alpha, 7, i), perCall, false, false);
             Assert.Equal(perCall, samples.Count);
             foreach (ScoredSegmentation s in samples)
             {
@@ -51,16 +81,17 @@ public class SentencePieceSampleAndScoreTests(ITestOutputHelper output)
     [InlineData("test_model.model", "hello world", 0.5)]
     [InlineData("test_model.model", "telescope", 1.0)]
     [InlineData("test_ja_model.model", "名前はまだ無い。", 0.2)]
+    [InlineData("bytepiece.eu.plus.40k.model", "cats", 0.2)]
     public void WithoutReplacement_OrderedPairs_FollowSuccessiveSampling(string model, string text, double alpha)
     {
-        var tokenizer = Tokenizer(model);
-        Dictionary<string, double> exact = SentencePieceLatticeTests.ExactDistribution(tokenizer, text, alpha);
+        Subject subject = For(model);
+        Dictionary<string, double> exact = subject.Exact(text, alpha);
         Assert.True(exact.Count >= 4, $"only {exact.Count} segmentations");
         const int calls = 40_000;
         var counts = new Dictionary<(string, string), long>();
         for (int i = 0; i < calls; i++)
         {
-            IReadOnlyList<ScoredSegmentation> samples = tokenizer.SampleEncodeAndScore(text, new SamplingOptions(alpha, 11, i), 2, withoutReplacement: true);
+            IReadOnlyList<ScoredSegmentation> samples = subject.Sample(text, new SamplingOptions(alpha, 11, i), 2, true, false);
             Assert.Equal(2, samples.Count);
             var pair = (Key(samples[0].Ids), Key(samples[1].Ids));
             Assert.NotEqual(pair.Item1, pair.Item2);
@@ -87,19 +118,20 @@ public class SentencePieceSampleAndScoreTests(ITestOutputHelper output)
     [InlineData("test_model.model", "telescope", 1.0, 2, false)]
     [InlineData("test_model.model", "hello world", 0.5, 3, true)]
     [InlineData("test_ja_model.model", "名前はまだ無い。", 0.2, 4, true)]
+    [InlineData("bytepiece.eu.plus.40k.model", "hello", 0.3, 3, true)]
     public void WithoutReplacement_InclusionScores_GiveUnbiasedWeights(string model, string text, double alpha, int k, bool includeBest)
     {
-        var tokenizer = Tokenizer(model);
-        Dictionary<string, double> exact = SentencePieceLatticeTests.ExactDistribution(tokenizer, text, alpha);
+        Subject subject = For(model);
+        Dictionary<string, double> exact = subject.Exact(text, alpha);
         Assert.True(exact.Count > k + 1, $"only {exact.Count} segmentations");
-        string best = Key(tokenizer.EncodeToIds(text));
+        string best = subject.Best(text);
         string[] watched = [.. exact.OrderByDescending(e => e.Value).Select(e => e.Key).Where(w => !includeBest || w != best).Take(3)];
         const int calls = 40_000;
         var totals = new double[calls];
         var singles = new double[watched.Length, calls];
         for (int i = 0; i < calls; i++)
         {
-            IReadOnlyList<ScoredSegmentation> samples = tokenizer.SampleEncodeAndScore(text, new SamplingOptions(alpha, 13, i), k, true, includeBest);
+            IReadOnlyList<ScoredSegmentation> samples = subject.Sample(text, new SamplingOptions(alpha, 13, i), k, true, includeBest);
             Assert.Equal(k, samples.Count);
             Assert.Equal(k, samples.Select(s => Key(s.Ids)).Distinct().Count());
             if (includeBest)

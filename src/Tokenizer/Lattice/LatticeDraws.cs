@@ -107,6 +107,43 @@ internal static class LatticeDraws
     }
 
     /// <summary>
+    /// spm's <c>sample_encode_and_score</c> over a lattice: <paramref name="count"/> draws, with replacement
+    /// scored by <c>log p</c>, or without it scored by <see cref="LogInclusion"/> against the first left-out
+    /// perturbed value; with <paramref name="includeBest"/> (without replacement only) the best segmentation
+    /// comes first with score 0, as an entry whose edges are null (the caller spells it with its own
+    /// Viterbi result; <paramref name="isBest"/> recognizes it among the draws), and the others are drawn
+    /// from the rest. When the lattice has no more paths than wanted, all come back with score 0.
+    /// </summary>
+    public static List<(int[]? Edges, double Score)> SampleAndScore(LatticeGraph g, double alpha, int count, bool withoutReplacement,
+        bool includeBest, Func<int[], bool> isBest, ref CounterRng rng)
+    {
+        var result = new List<(int[]?, double)>();
+        if (!withoutReplacement)
+        {
+            foreach (Draw draw in WithReplacement(g, alpha, count, ref rng)) result.Add((draw.Edges, draw.LogProb));
+            return result;
+        }
+        List<Draw> draws = WithoutReplacement(g, alpha, count + 1, ref rng);
+        int wanted = count;
+        if (includeBest)
+        {
+            result.Add((null, 0));
+            int at = draws.FindIndex(d => isBest(d.Edges));
+            if (at >= 0) draws.RemoveAt(at);
+            wanted--;
+        }
+        if (draws.Count <= wanted)
+        {
+            // Every other segmentation is in the sample: each is included with probability 1.
+            foreach (Draw draw in draws) result.Add((draw.Edges, 0));
+            return result;
+        }
+        double kappa = draws[wanted].Perturbed;
+        for (int d = 0; d < wanted; d++) result.Add((draws[d].Edges, LogInclusion(draws[d].LogProb, kappa)));
+        return result;
+    }
+
+    /// <summary>
     /// spm's log inclusion probability of a path with log-probability <paramref name="logProb"/> in a
     /// without-replacement sample whose threshold is the first left-out perturbed value
     /// <paramref name="kappa"/>: <c>log(1 - exp(-exp(logProb - kappa)))</c>, by series below -10.
