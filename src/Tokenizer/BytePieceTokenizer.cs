@@ -299,20 +299,14 @@ public sealed class BytePieceTokenizer : Tokenizer
     {
         ArgumentNullException.ThrowIfNull(text);
         CheckAlpha(sampling.Alpha);
-        ArgumentOutOfRangeException.ThrowIfLessThan(numSamples, 1);
-        if (includeBest && !withoutReplacement)
-            throw new ArgumentException("includeBest needs withoutReplacement (as in SentencePiece)", nameof(includeBest));
+        LatticeDraws.CheckSampleArguments(numSamples, withoutReplacement, includeBest);
         using var input = new PreparedText(text, Model.Normalization, wantOffsets: false);
         if (input.Bytes.IsEmpty) return [];
         var graph = new LatticeGraph(Model, input.Bytes);
         int[] Ids(int[] edges) => Array.ConvertAll(edges, k => Model.IdOfPiece(graph.Piece[k]));
-        int[]? best = includeBest ? EncodeBytes(input.Bytes) : null;
         CounterRng rng = sampling.RngForChunk(0);
-        var result = new List<ScoredSegmentation>();
-        foreach (var (edges, score) in LatticeDraws.SampleAndScore(graph, sampling.Alpha, numSamples, withoutReplacement, includeBest,
-            e => Ids(e).AsSpan().SequenceEqual(best), ref rng))
-            result.Add(new ScoredSegmentation(edges is null ? best! : Ids(edges), score));
-        return result;
+        return LatticeDraws.SampleAndScore(graph, sampling.Alpha, numSamples, withoutReplacement,
+            includeBest ? EncodeBytes(input.Bytes) : null, Ids, ref rng);
     }
 
     /// <summary>

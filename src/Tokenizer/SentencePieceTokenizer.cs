@@ -192,9 +192,7 @@ public sealed class SentencePieceTokenizer : Tokenizer
     {
         ArgumentNullException.ThrowIfNull(text);
         CheckAlpha(sampling.Alpha);
-        ArgumentOutOfRangeException.ThrowIfLessThan(numSamples, 1);
-        if (includeBest && !withoutReplacement)
-            throw new ArgumentException("includeBest needs withoutReplacement (as in spm)", nameof(includeBest));
+        LatticeDraws.CheckSampleArguments(numSamples, withoutReplacement, includeBest);
         SentencePieceScratch scratch = SentencePieceScratch.Rent();
         try
         {
@@ -204,14 +202,9 @@ public sealed class SentencePieceTokenizer : Tokenizer
             LatticeGraph graph = LatticeGraph.ForSentencePiece(Model, normalized.Bytes);
             var (_, _, edgeStart) = graph.EdgesByEnd();
             CounterRng rng = sampling.RngForChunk(0);
-            double alpha = sampling.Alpha;
-            var result = new List<ScoredSegmentation>();
             int[] Ids(int[] edges) => PathToIds(scratch, [.. edges.Select(k => graph.Piece[k])], [.. edges.Select(k => edgeStart[k])]);
-            int[]? best = includeBest ? [.. EncodeToIds(text)] : null;
-            foreach (var (edges, score) in LatticeDraws.SampleAndScore(graph, alpha, numSamples, withoutReplacement, includeBest,
-                e => Ids(e).AsSpan().SequenceEqual(best), ref rng))
-                result.Add(new ScoredSegmentation(edges is null ? best! : Ids(edges), score));
-            return result;
+            return LatticeDraws.SampleAndScore(graph, sampling.Alpha, numSamples, withoutReplacement,
+                includeBest ? [.. EncodeToIds(text)] : null, Ids, ref rng);
         }
         finally
         {

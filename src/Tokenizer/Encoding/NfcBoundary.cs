@@ -72,18 +72,9 @@ internal static class NfcBoundary
                 i += next;
                 continue;
             }
-            int cp;
-            if (b < 0xE0 && i + 1 < utf8.Length)
-            {
-                cp = ((b & 0x1F) << 6) | (utf8[i + 1] & 0x3F);
-                i += 2;
-            }
-            else if (b < 0xF0 && i + 2 < utf8.Length)
-            {
-                cp = ((b & 0x0F) << 12) | ((utf8[i + 1] & 0x3F) << 6) | (utf8[i + 2] & 0x3F);
-                i += 3;
-            }
-            else return false; // four-byte characters (or a truncated sequence): take the slow path
+            // Four-byte characters (and anything malformed) take the slow path.
+            if (!Utf8Text.TryDecodeAt(utf8, i, out int cp, out int length) || cp >= 0x10000) return false;
+            i += length;
             if (!IsStableBmp(cp)) return false;
         }
         return true;

@@ -106,40 +106,50 @@ internal static class LatticeDraws
         return draws;
     }
 
+    /// <summary>The arguments <see cref="SampleAndScore"/> refuses, checked before any work (alpha is the caller's to check).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is below 1.</exception>
+    /// <exception cref="ArgumentException"><paramref name="includeBest"/> without <paramref name="withoutReplacement"/> (SentencePiece refuses it too).</exception>
+    public static void CheckSampleArguments(int count, bool withoutReplacement, bool includeBest)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1, "numSamples");
+        if (includeBest && !withoutReplacement)
+            throw new ArgumentException("includeBest needs withoutReplacement (as in SentencePiece)", nameof(includeBest));
+    }
+
     /// <summary>
     /// spm's <c>sample_encode_and_score</c> over a lattice: <paramref name="count"/> draws, with replacement
     /// scored by <c>log p</c>, or without it scored by <see cref="LogInclusion"/> against the first left-out
-    /// perturbed value; with <paramref name="includeBest"/> (without replacement only) the best segmentation
-    /// comes first with score 0, as an entry whose edges are null (the caller spells it with its own
-    /// Viterbi result; <paramref name="isBest"/> recognizes it among the draws), and the others are drawn
-    /// from the rest. When the lattice has no more paths than wanted, all come back with score 0.
+    /// perturbed value. With a <paramref name="best"/> segmentation (the caller's Viterbi result; without
+    /// replacement only) it comes first with score 0 and the others are drawn from the rest. When the
+    /// lattice has no more paths than wanted, all come back with score 0. <paramref name="idsOf"/> spells
+    /// a path (its edges) as the caller's ids.
     /// </summary>
-    public static List<(int[]? Edges, double Score)> SampleAndScore(LatticeGraph g, double alpha, int count, bool withoutReplacement,
-        bool includeBest, Func<int[], bool> isBest, ref CounterRng rng)
+    public static List<ScoredSegmentation> SampleAndScore(LatticeGraph g, double alpha, int count, bool withoutReplacement,
+        int[]? best, Func<int[], int[]> idsOf, ref CounterRng rng)
     {
-        var result = new List<(int[]?, double)>();
+        var result = new List<ScoredSegmentation>();
         if (!withoutReplacement)
         {
-            foreach (Draw draw in WithReplacement(g, alpha, count, ref rng)) result.Add((draw.Edges, draw.LogProb));
+            foreach (Draw draw in WithReplacement(g, alpha, count, ref rng)) result.Add(new(idsOf(draw.Edges), draw.LogProb));
             return result;
         }
         List<Draw> draws = WithoutReplacement(g, alpha, count + 1, ref rng);
         int wanted = count;
-        if (includeBest)
+        if (best is not null)
         {
-            result.Add((null, 0));
-            int at = draws.FindIndex(d => isBest(d.Edges));
+            result.Add(new(best, 0));
+            int at = draws.FindIndex(d => idsOf(d.Edges).AsSpan().SequenceEqual(best));
             if (at >= 0) draws.RemoveAt(at);
             wanted--;
         }
         if (draws.Count <= wanted)
         {
             // Every other segmentation is in the sample: each is included with probability 1.
-            foreach (Draw draw in draws) result.Add((draw.Edges, 0));
+            foreach (Draw draw in draws) result.Add(new(idsOf(draw.Edges), 0));
             return result;
         }
         double kappa = draws[wanted].Perturbed;
-        for (int d = 0; d < wanted; d++) result.Add((draws[d].Edges, LogInclusion(draws[d].LogProb, kappa)));
+        for (int d = 0; d < wanted; d++) result.Add(new(idsOf(draws[d].Edges), LogInclusion(draws[d].LogProb, kappa)));
         return result;
     }
 

@@ -87,30 +87,14 @@ internal sealed class CharAlphabet
         while (i < n)
         {
             byte b = text[i];
-            int cp;
             if (b < 0x80)
             {
                 labels[count] = b + 1;
                 ends[count++] = ++i;
                 continue;
             }
-            else if (b is >= 0xC2 and <= 0xDF && i + 1 < n && (text[i + 1] & 0xC0) == 0x80)
-            {
-                cp = ((b & 0x1F) << 6) | (text[i + 1] & 0x3F);
-                i += 2;
-            }
-            else if ((b & 0xF0) == 0xE0 && i + 2 < n && (text[i + 1] & 0xC0) == 0x80 && (text[i + 2] & 0xC0) == 0x80)
-            {
-                cp = ((b & 0x0F) << 12) | ((text[i + 1] & 0x3F) << 6) | (text[i + 2] & 0x3F);
-                if (cp < 0x800 || cp is >= 0xD800 and <= 0xDFFF) return false;
-                i += 3;
-            }
-            else if (Rune.DecodeFromUtf8(text[i..], out Rune rune, out int length) == System.Buffers.OperationStatus.Done && length == 4)
-            {
-                cp = rune.Value;
-                i += 4;
-            }
-            else return false;
+            if (!Utf8Text.TryDecodeAt(text, i, out int cp, out int length)) return false;
+            i += length;
             labels[count] = cp < 65536 ? bmp[cp] : _supplementary.GetValueOrDefault(cp);
             ends[count] = i;
             count++;

@@ -111,21 +111,9 @@ internal sealed class PrecompiledCharsMap
                 i++;
                 continue;
             }
-            int cp;
-            if (b is >= 0xC2 and <= 0xDF && i + 1 < input.Length && (input[i + 1] & 0xC0) == 0x80)
-            {
-                cp = ((b & 0x1F) << 6) | (input[i + 1] & 0x3F);
-                if ((bmp[cp >> 6] & (1UL << cp)) == 0) break;
-                i += 2;
-            }
-            else if ((b & 0xF0) == 0xE0 && i + 2 < input.Length && (input[i + 1] & 0xC0) == 0x80 && (input[i + 2] & 0xC0) == 0x80)
-            {
-                cp = ((b & 0x0F) << 12) | ((input[i + 1] & 0x3F) << 6) | (input[i + 2] & 0x3F);
-                // Overlong forms (below U+0800) and surrogates are malformed: their bits are never set.
-                if (cp < 0x800 || (bmp[cp >> 6] & (1UL << cp)) == 0) break;
-                i += 3;
-            }
-            else break;
+            // Malformed sequences, surrogates and four-byte characters end the run (their bits are never set).
+            if (!Utf8Text.TryDecodeAt(input, i, out int cp, out int length) || cp >= 0x10000 || (bmp[cp >> 6] & (1UL << cp)) == 0) break;
+            i += length;
         }
         return i;
     }
