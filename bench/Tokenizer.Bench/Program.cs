@@ -23,6 +23,11 @@ internal static class Program
             SentencePiece(model, files);
             return;
         }
+        if (args is ["--spm-encode", string spmModel, string spmFile, .. var rest])
+        {
+            SentencePieceEncodeOnly(spmModel, spmFile, rest.Length > 0 ? int.Parse(rest[0]) : 20);
+            return;
+        }
         if (args is ["--texts", string dir])
         {
             BenchData.WriteTexts(dir, EncodeBenchmarks.TextBytes);
@@ -88,14 +93,7 @@ internal static class Program
         foreach (string file in files)
         {
             byte[] data = File.ReadAllBytes(file);
-            var lines = new List<(int Start, int Length)>();
-            for (int start = 0; start <= data.Length;)
-            {
-                int end = data.AsSpan(start).IndexOf((byte)'\n');
-                int length = end < 0 ? data.Length - start : end;
-                lines.Add((start, length));
-                start += length + 1;
-            }
+            List<(int Start, int Length)> lines = Lines(data);
             var ids = new int[lines.Max(l => l.Length) * 4 + 8];
             long tokens = 0;
             double best = double.MaxValue;
@@ -142,6 +140,35 @@ internal static class Program
             Console.WriteLine($"{Path.GetFileNameWithoutExtension(file),-6} {data.Length / 1e6 / best,7:F2} MB/s  {tokens} tokens  {(double)data.Length / tokens:F2} bytes/token"
                 + $"  sampling {data.Length / 1e6 / bestSample:F2} MB/s  (alone: normalizer {data.Length / 1e6 / bestNormalize:F1} MB/s, lattice {data.Length / 1e6 / bestViterbi:F1} MB/s of input)");
         }
+    }
+
+    private static List<(int Start, int Length)> Lines(byte[] data)
+    {
+        var lines = new List<(int Start, int Length)>();
+        for (int start = 0; start <= data.Length;)
+        {
+            int end = data.AsSpan(start).IndexOf((byte)'\n');
+            int length = end < 0 ? data.Length - start : end;
+            lines.Add((start, length));
+            start += length + 1;
+        }
+        return lines;
+    }
+
+    /// <summary>Only spm's encode of each line, <paramref name="runs"/> times (to profile: nothing else runs); prints each run's MB/s.</summary>
+    private static void SentencePieceEncodeOnly(string modelPath, string file, int runs)
+    {
+        var tokenizer = SentencePieceTokenizer.Load(modelPath);
+        byte[] data = File.ReadAllBytes(file);
+        List<(int Start, int Length)> lines = Lines(data);
+        var ids = new int[lines.Max(l => l.Length) * 4 + 8];
+        for (int run = 0; run < runs; run++)
+        {
+            var sw = Stopwatch.StartNew();
+            foreach (var (start, length) in lines) tokenizer.EncodeToIds(data.AsSpan(start, length), ids, out _);
+            Console.Write($" {data.Length / 1e6 / sw.Elapsed.TotalSeconds:F1}");
+        }
+        Console.WriteLine(" MB/s");
     }
 
     /// <summary>Only Viterbi on bytes, best of <paramref name="runs"/>: the engine's figure, for comparing two builds of the hot loop.</summary>

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace BytePiece;
@@ -320,9 +321,13 @@ public sealed class SentencePieceTokenizer : Tokenizer
         SentencePieceScratch scratch = SentencePieceScratch.Rent();
         try
         {
-            int count = EncodeCore(utf8, scratch);
+            int count = EncodeCore(utf8, scratch, withOffsets: TSink.NeedsOffsets);
             if (!sink.BeginChunk(count)) return false;
-            for (int k = 0; k < count; k++) sink.Add(scratch.OutIds[k], scratch.OutStarts[k], scratch.OutEnds[k]);
+            int[] ids = scratch.OutIds;
+            if (TSink.NeedsOffsets)
+                for (int k = 0; k < count; k++) sink.Add(ids[k], scratch.OutStarts[k], scratch.OutEnds[k]);
+            else
+                for (int k = 0; k < count; k++) sink.Add(ids[k], 0, 0);
             return true;
         }
         finally
@@ -357,8 +362,11 @@ public sealed class SentencePieceTokenizer : Tokenizer
             ? Encoding.UTF8.GetString(scratch.Normalized.Bytes[scratch.OutNormStarts[k]..scratch.OutNormEnds[k]])
             : Model.IdToPiece(scratch.OutIds[k]);
 
-    /// <summary>Normalizes and solves the lattice (Viterbi, or a draw); the output tokens are left in the scratch.</summary>
-    private int EncodeCore(ReadOnlySpan<byte> utf8, SentencePieceScratch scratch, SamplingOptions? sampling = null)
+    /// <summary>
+    /// Normalizes and solves the lattice (Viterbi, or a draw); the output tokens are left in the scratch
+    /// (ids only, unless <paramref name="withOffsets"/>).
+    /// </summary>
+    private int EncodeCore(ReadOnlySpan<byte> utf8, SentencePieceScratch scratch, SamplingOptions? sampling = null, bool withOffsets = true)
     {
         NormalizedBuffer normalized = scratch.Normalized;
         Model.Normalizer.Normalize(utf8, normalized);
@@ -370,7 +378,7 @@ public sealed class SentencePieceTokenizer : Tokenizer
             count = SentencePieceSampler.Solve(Model, normalized.Bytes, scratch, options.Alpha, ref rng);
         }
         else count = SentencePieceViterbi.Solve(Model, normalized.Bytes, scratch);
-        return PostProcess(scratch, count, normalized.Length, normalized.ToOriginal);
+        return withOffsets ? PostProcess(scratch, count, normalized.Length, normalized.ToOriginal) : PostProcess(scratch, count, normalized.Length, default, withOffsets: false);
     }
 
     /// <summary>One lattice path (ids and normalized starts, in text order) post-processed as the Viterbi result is.</summary>
@@ -391,21 +399,30 @@ public sealed class SentencePieceTokenizer : Tokenizer
     /// <summary>
     /// spm's <c>PopulateSentencePieceText</c>: maps each token to the original text, merges runs of
     /// unknowns into one, or spells unknowns as byte pieces (the last byte piece carries the span).
+    /// Without <paramref name="withOffsets"/> (a constant at each call, so the JIT drops the other arrays)
+    /// only the ids are written.
     /// </summary>
-    private int PostProcess(SentencePieceScratch scratch, int count, int normalizedLength, ReadOnlySpan<int> toOriginal)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int PostProcess(SentencePieceScratch scratch, int count, int normalizedLength, ReadOnlySpan<int> toOriginal, bool withOffsets = true)
     {
         scratch.EnsureOutput(Model.ByteFallback ? 4 * count : count);
         int[] ids = scratch.OutIds, starts = scratch.OutStarts, ends = scratch.OutEnds, normStarts = scratch.OutNormStarts, normEnds = scratch.OutNormEnds;
+        int[] pathIds = scratch.PathIds, pathStarts = scratch.PathStarts;
         int unknown = Model.UnknownId;
         int written = 0;
         bool previousUnknown = false;
-        int end = 0;
         for (int k = count - 1; k >= 0; k--)
         {
-            int id = scratch.PathIds[k];
-            int start = scratch.PathStarts[k];
-            end = k == 0 ? normalizedLength : scratch.PathStarts[k - 1];
-            int origStart = toOriginal[start], origEnd = toOriginal[end];
+            int id = pathIds[k];
+            if (id != unknown && !withOffsets)
+            {
+                ids[written++] = id;
+                previousUnknown = false;
+                continue;
+            }
+            int start = pathStarts[k];
+            int end = k == 0 ? normalizedLength : pathStarts[k - 1];
+            int origStart = withOffsets ? toOriginal[start] : 0, origEnd = withOffsets ? toOriginal[end] : 0;
             bool isUnknown = id == unknown;
             if (isUnknown && Model.ByteFallback)
             {
@@ -413,25 +430,34 @@ public sealed class SentencePieceTokenizer : Tokenizer
                 for (int b = 0; b < bytes.Length; b++)
                 {
                     ids[written] = Model.ByteId(bytes[b]);
-                    starts[written] = origStart;
-                    ends[written] = b == bytes.Length - 1 ? origEnd : origStart;
-                    normStarts[written] = start + b;
-                    normEnds[written] = start + b + 1;
+                    if (withOffsets)
+                    {
+                        starts[written] = origStart;
+                        ends[written] = b == bytes.Length - 1 ? origEnd : origStart;
+                        normStarts[written] = start + b;
+                        normEnds[written] = start + b + 1;
+                    }
                     written++;
                 }
             }
             else if (isUnknown && previousUnknown)
             {
-                ends[written - 1] = origEnd;
-                normEnds[written - 1] = end;
+                if (withOffsets)
+                {
+                    ends[written - 1] = origEnd;
+                    normEnds[written - 1] = end;
+                }
             }
             else
             {
                 ids[written] = id;
-                starts[written] = origStart;
-                ends[written] = origEnd;
-                normStarts[written] = start;
-                normEnds[written] = end;
+                if (withOffsets)
+                {
+                    starts[written] = origStart;
+                    ends[written] = origEnd;
+                    normStarts[written] = start;
+                    normEnds[written] = end;
+                }
                 written++;
             }
             previousUnknown = isUnknown;

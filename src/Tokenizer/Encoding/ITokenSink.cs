@@ -8,11 +8,15 @@ internal interface ITokenSink
 
     /// <summary>One token: its id and its byte range in the encoded input.</summary>
     void Add(int id, int byteStart, int byteEnd);
+
+    /// <summary>Whether <see cref="Add"/> reads the byte ranges (a constant per sink type: the encoder skips the offset map when not).</summary>
+    static virtual bool NeedsOffsets => true;
 }
 
 /// <summary>Collects ids into a list.</summary>
 internal struct IdListSink(List<int> ids) : ITokenSink
 {
+    public static bool NeedsOffsets => false;
     public readonly List<int> Ids = ids;
     public readonly bool BeginChunk(int tokenCount) => true;
     public readonly void Add(int id, int byteStart, int byteEnd) => Ids.Add(id);
@@ -21,6 +25,7 @@ internal struct IdListSink(List<int> ids) : ITokenSink
 /// <summary>Counts tokens.</summary>
 internal struct CountSink : ITokenSink
 {
+    public static bool NeedsOffsets => false;
     public int Count;
     public bool BeginChunk(int tokenCount)
     {
@@ -33,6 +38,7 @@ internal struct CountSink : ITokenSink
 /// <summary>Writes ids into a caller's span, whole chunks only, so a caller can resume at a chunk boundary.</summary>
 internal ref struct SpanSink(Span<int> destination, int written) : ITokenSink
 {
+    public static bool NeedsOffsets => false;
     private readonly Span<int> _destination = destination;
     public int Written = written;
 

@@ -101,7 +101,7 @@ internal sealed class LatticeGraph
             return 0;
         }
 
-        public void Step(int end, int cell, double score, double here)
+        public void Step(int start, int end, int cell, double score, double here)
         {
             if (double.IsNegativeInfinity(score)) return;
             Ends.Add(end);
@@ -109,7 +109,7 @@ internal sealed class LatticeGraph
             Scores.Add(score);
         }
 
-        public void Unknown(int end, int length, double here)
+        public void Unknown(int start, int end, double here)
         {
             Ends.Insert(_start, end);
             Ids.Insert(_start, 0); // an unknown (cells are stored as ~cell)

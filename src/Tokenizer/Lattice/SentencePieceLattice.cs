@@ -16,14 +16,14 @@ internal interface ISentencePieceEdges
     double Start(int start);
 
     /// <summary>
-    /// A trie step from the current start to <paramref name="end"/>: <paramref name="score"/> is the lattice
+    /// A trie step from <paramref name="start"/> to <paramref name="end"/>: <paramref name="score"/> is the lattice
     /// score of the piece ending at <paramref name="cell"/>, or -infinity where no piece ends (reported too,
     /// so that a receiver can relax without a branch).
     /// </summary>
-    void Step(int end, int cell, double score, double here);
+    void Step(int start, int end, int cell, double score, double here);
 
-    /// <summary>The unknown node of one character (<paramref name="length"/> bytes), where no one-character piece starts.</summary>
-    void Unknown(int end, int length, double here);
+    /// <summary>The unknown node of one character (<paramref name="start"/> to <paramref name="end"/>), where no one-character piece starts.</summary>
+    void Unknown(int start, int end, double here);
 }
 
 /// <summary>Which walk <see cref="SentencePieceLattice.Walk"/> takes (the same edges either way; for tests and benchmarks).</summary>
@@ -117,10 +117,10 @@ internal static class SentencePieceLattice
                 node = t;
                 nodeBase = cell.Base;
                 double score = Unsafe.Add(ref scores, t);
-                edges.Step(Unsafe.Add(ref endRef, d), t, score, here);
+                edges.Step(start, Unsafe.Add(ref endRef, d), t, score, here);
                 if (d == c) hasSingle = score != double.NegativeInfinity;
             }
-            if (!hasSingle) edges.Unknown(charEnd, charEnd - start, here);
+            if (!hasSingle) edges.Unknown(start, charEnd, here);
             start = charEnd;
         }
     }
@@ -150,10 +150,10 @@ internal static class SentencePieceLattice
                 node = t;
                 nodeBase = cell.Base;
                 double score = Unsafe.Add(ref scores, t);
-                edges.Step(j + 1, t, score, here);
+                edges.Step(i, j + 1, t, score, here);
                 if (j + 1 - i == charLength) hasSingle = score != double.NegativeInfinity;
             }
-            if (!hasSingle) edges.Unknown(i + charLength, charLength, here);
+            if (!hasSingle) edges.Unknown(i, i + charLength, here);
             i += charLength;
         }
     }
@@ -162,30 +162,27 @@ internal static class SentencePieceLattice
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int OneCharLength(byte lead) => lead < 0xC0 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
 
+    /// <summary>What back[end] holds for the edge that won it: its start (high half) and its trie cell, or -1 for an unknown.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static long BackEntry(int start, int cell) => ((long)start << 32) | (uint)cell;
+
     /// <summary>
-    /// Follows back[] from <paramref name="n"/> (a cell of <c>scratch.BackTrie</c>, the trie the walk used,
-    /// or ~length for an unknown character) into the scratch's path, last first.
+    /// Follows back[] (<see cref="BackEntry"/>s; the cells are of <c>scratch.BackTrie</c>, the trie the walk
+    /// used) from <paramref name="n"/> into the scratch's path, last first. Each step needs only the entry's
+    /// start, so the chain of dependent loads is one per token; the piece lookups overlap it.
     /// </summary>
     public static int Backtrack(SentencePieceModel model, SentencePieceScratch scratch, int n)
     {
-        int[] back = scratch.Back, pathIds = scratch.PathIds, pathStarts = scratch.PathStarts;
-        int[] pieceAt = scratch.BackTrie!.PieceAt, ids = model.TrieIds, lengths = model.TrieLengths;
+        long[] back = scratch.Back;
+        int[] pathIds = scratch.PathIds, pathStarts = scratch.PathStarts;
+        int[] pieceAt = scratch.BackTrie!.PieceAt, ids = model.TrieIds;
+        int unknown = model.UnknownId;
         int count = 0;
         for (int e = n; e > 0;)
         {
-            int b = back[e];
-            int start;
-            if (b >= 0)
-            {
-                int p = pieceAt[b];
-                pathIds[count] = ids[p];
-                start = e - lengths[p];
-            }
-            else
-            {
-                pathIds[count] = model.UnknownId;
-                start = e - ~b;
-            }
+            long b = back[e];
+            int start = (int)(b >> 32), cell = (int)b;
+            pathIds[count] = cell >= 0 ? ids[pieceAt[cell]] : unknown;
             pathStarts[count++] = start;
             e = start;
         }

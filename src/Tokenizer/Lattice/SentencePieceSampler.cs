@@ -26,28 +26,29 @@ internal static class SentencePieceSampler
         return SentencePieceLattice.Backtrack(model, scratch, n);
     }
 
-    private ref struct Draw<TChoice>(Span<double> forward, Span<int> back, double alpha, double unknownWeight, ref TChoice choice) : ISentencePieceEdges
+    private ref struct Draw<TChoice>(Span<double> forward, Span<long> back, double alpha, double unknownWeight, ref TChoice choice) : ISentencePieceEdges
         where TChoice : IReservoirChoice
     {
         private readonly Span<double> _forward = forward;
-        private readonly Span<int> _back = back;
+        private readonly Span<long> _back = back;
         private ref TChoice _choice = ref choice;
 
         public readonly double Start(int start) => _forward[start];
 
-        public void Step(int end, int cell, double score, double here)
+        public void Step(int start, int end, int cell, double score, double here)
         {
-            if (!double.IsNegativeInfinity(score)) Add(end, here + alpha * score, cell);
+            if (!double.IsNegativeInfinity(score)) Add(start, end, here + alpha * score, cell);
         }
 
-        public void Unknown(int end, int length, double here) => Add(end, here + unknownWeight, ~length);
+        // The reservoir sees an unknown as ~length (a cell is never negative), back[] as -1.
+        public void Unknown(int start, int end, double here) => Add(start, end, here + unknownWeight, ~(end - start));
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void Add(int end, double w, int edge)
+        private void Add(int start, int end, double w, int edge)
         {
             double total = Sampler.LogAddExp(_forward[end], w);
             _forward[end] = total;
-            if (_choice.Accept(end, edge, Math.Exp(w - total), 1.0)) _back[end] = edge;
+            if (_choice.Accept(end, edge, Math.Exp(w - total), 1.0)) _back[end] = SentencePieceLattice.BackEntry(start, edge >= 0 ? edge : -1);
         }
     }
 }

@@ -13,7 +13,8 @@ internal sealed class SentencePieceScratch
 
     public readonly NormalizedBuffer Normalized = new();
     public float[] Best = [];
-    public int[] Back = [];
+    /// <summary>Per end position, the winning edge as <see cref="SentencePieceLattice.BackEntry"/>.</summary>
+    public long[] Back = [];
     public int[] PathIds = [];
 
     /// <summary>The trie whose cells <see cref="Back"/> holds (the lattice walks characters or bytes).</summary>
@@ -45,7 +46,8 @@ internal sealed class SentencePieceScratch
         {
             scratch.Best = [];
             scratch._forward = [];
-            scratch.Back = scratch.PathIds = scratch.PathStarts = [];
+            scratch.Back = [];
+            scratch.PathIds = scratch.PathStarts = [];
             scratch.OutIds = scratch.OutStarts = scratch.OutEnds = scratch.OutNormStarts = scratch.OutNormEnds = [];
         }
         scratch.Normalized.Trim();
@@ -57,7 +59,7 @@ internal sealed class SentencePieceScratch
         if (Best.Length >= n + 1) return;
         int size = Math.Max(n + 1, Math.Min(Array.MaxLength, 2 * Best.Length));
         Best = new float[size];
-        Back = new int[size];
+        Back = new long[size];
         PathIds = new int[size];
         PathStarts = new int[size];
     }

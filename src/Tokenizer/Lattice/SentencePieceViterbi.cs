@@ -29,36 +29,36 @@ internal static class SentencePieceViterbi
         return SentencePieceLattice.Backtrack(model, scratch, n);
     }
 
-    private ref struct Relax(Span<float> best, Span<int> back, float unknownScore) : ISentencePieceEdges
+    private ref struct Relax(Span<float> best, Span<long> back, float unknownScore) : ISentencePieceEdges
     {
         private readonly ref float _best = ref MemoryMarshal.GetReference(best);
-        private readonly ref int _back = ref MemoryMarshal.GetReference(back);
+        private readonly ref long _back = ref MemoryMarshal.GetReference(back);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly double Start(int start) => Unsafe.Add(ref _best, start);
 
         /// <summary>Branch-free (the outcome is data-dependent and mispredicts): a -inf score never beats a holder.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly void Step(int end, int cell, double score, double here)
+        public readonly void Step(int start, int end, int cell, double score, double here)
         {
             double candidate = score + here;
             ref float holder = ref Unsafe.Add(ref _best, end);
-            ref int holderBack = ref Unsafe.Add(ref _back, end);
+            ref long holderBack = ref Unsafe.Add(ref _back, end);
             bool wins = candidate > holder;
-            int mask = -Unsafe.As<bool, byte>(ref wins);
-            holderBack = (cell & mask) | (holderBack & ~mask);
+            long mask = -(long)Unsafe.As<bool, byte>(ref wins);
+            holderBack = (SentencePieceLattice.BackEntry(start, cell) & mask) | (holderBack & ~mask);
             holder = (float)double.MaxNative(candidate, holder);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly void Unknown(int end, int length, double here)
+        public readonly void Unknown(int start, int end, double here)
         {
             float candidate = unknownScore + (float)here; // float + float in spm: a float sum (here is a float's value)
             ref float holder = ref Unsafe.Add(ref _best, end);
             if (candidate > holder)
             {
                 holder = candidate;
-                Unsafe.Add(ref _back, end) = ~length;
+                Unsafe.Add(ref _back, end) = SentencePieceLattice.BackEntry(start, -1);
             }
         }
     }

@@ -25,9 +25,6 @@ public sealed class SentencePieceModel
     /// <summary>The id of each trie piece.</summary>
     internal int[] TrieIds { get; }
 
-    /// <summary>The byte length of each trie piece.</summary>
-    internal int[] TrieLengths { get; }
-
     /// <summary>
     /// The lattice's pieces again, over character labels (<see cref="Chars"/>): what the lattice walks on
     /// valid UTF-8, a character per step. Its <c>PieceAt</c> holds the same piece indices as <see cref="Trie"/>;
@@ -60,7 +57,6 @@ public sealed class SentencePieceModel
         _lookupIds = lookupIds;
         Trie = trie;
         TrieIds = trieIds;
-        TrieLengths = Array.ConvertAll(trieIds, id => offsets[id + 1] - offsets[id]);
         _charLattice = new(() => BuildCharTrie(trie, Array.ConvertAll(trieIds, id => bytes[offsets[id]..offsets[id + 1]])), LazyThreadSafetyMode.ExecutionAndPublication);
         Normalizer = normalizer;
         // As spm: a denormalizer only with a charsmap, built from its spec alone (no user-defined symbols, never as suffix).

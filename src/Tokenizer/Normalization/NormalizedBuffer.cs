@@ -60,6 +60,17 @@ internal sealed class NormalizedBuffer
         Length += bytes.Length;
     }
 
+    /// <summary>Room for <paramref name="more"/> bytes past the end, to write directly; <see cref="Advance"/> then counts what was written.</summary>
+    public void GetTail(int more, out Span<byte> bytes, out Span<int> toOriginal)
+    {
+        Reserve(more);
+        bytes = _bytes.AsSpan(Length, more);
+        toOriginal = _toOriginal.AsSpan(Length, more);
+    }
+
+    /// <summary>Counts <paramref name="count"/> bytes written through <see cref="GetTail"/>.</summary>
+    public void Advance(int count) => Length += count;
+
     public void Truncate(int length) => Length = length;
 
     /// <summary>Records where the end of the normalized text falls in the original.</summary>

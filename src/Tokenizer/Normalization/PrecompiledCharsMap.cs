@@ -36,6 +36,9 @@ internal sealed class PrecompiledCharsMap
         }
     }
 
+    /// <summary>For each ASCII byte: 1 when no key starts with it, 2 when keys starting with it continue with non-ASCII bytes only, else 0.</summary>
+    public ReadOnlySpan<byte> AsciiIdentity => _asciiIdentity;
+
     /// <summary>Parses the blob (the <c>precompiled_charsmap</c> field), checking what a walk relies on.</summary>
     /// <exception cref="ModelFormatException">The blob is malformed.</exception>
     public static PrecompiledCharsMap Parse(ReadOnlySpan<byte> blob)

@@ -23,6 +23,10 @@ internal sealed class SentencePieceNormalizer
     // it): then the whitespace rules apply to it directly, without a lookup.
     private readonly bool _plainSpace;
 
+    // What the fast path does with each ASCII byte: 1 copy it, 2 copy it unless a non-ASCII byte follows,
+    // 3 a plain space, 0 leave it to the general path. Null with user-defined symbols (they may start anywhere).
+    private readonly byte[]? _asciiKinds;
+
     public SentencePieceNormalizer(PrecompiledCharsMap? charsMap, PieceTrie? userDefined, bool addDummyPrefix,
         bool removeExtraWhitespaces, bool escapeWhitespaces, bool whitespaceAsSuffix)
     {
@@ -33,6 +37,13 @@ internal sealed class SentencePieceNormalizer
         _escapeWhitespaces = escapeWhitespaces;
         _whitespaceAsSuffix = whitespaceAsSuffix;
         _plainSpace = userDefined is null && (charsMap is null || charsMap.LongestMatch(" "u8, out _) == 0);
+        if (userDefined is null)
+        {
+            _asciiKinds = new byte[128];
+            if (charsMap is null) _asciiKinds.AsSpan().Fill(1);
+            else charsMap.AsciiIdentity.CopyTo(_asciiKinds);
+            _asciiKinds[' '] = (byte)(_plainSpace ? 3 : 0);
+        }
     }
 
     /// <summary>Normalizes <paramref name="input"/> into <paramref name="output"/> (bytes and the offset map).</summary>
@@ -59,6 +70,11 @@ internal sealed class SentencePieceNormalizer
         bool previousIsSpace = _removeExtraWhitespaces;
         while (consumed < input.Length)
         {
+            if (_asciiKinds is not null)
+            {
+                consumed = AddAsciiRun(input, consumed, output, ref previousIsSpace);
+                if (consumed == input.Length) break;
+            }
             // Fast path: a run of characters (no space) that no rule touches is copied whole.
             int run = _userDefined is not null ? 0 : _charsMap?.IdentityRun(input[consumed..]) ?? PlainRun(input[consumed..]);
             if (run > 0)
@@ -110,6 +126,61 @@ internal sealed class SentencePieceNormalizer
 
         if (_whitespaceAsSuffix && _addDummyPrefix) AddSpace(output, consumed);
         output.Finish(consumed);
+    }
+
+    /// <summary>
+    /// From <paramref name="i"/>, the ASCII that no rule touches and plain spaces (the whitespace rules
+    /// applied as the general path applies them to a one-space piece), in one loop straight into the
+    /// buffer: the fast path for Latin text. Returns where it stopped (at anything else).
+    /// </summary>
+    private int AddAsciiRun(ReadOnlySpan<byte> input, int i, NormalizedBuffer output, ref bool previousIsSpace)
+    {
+        byte[] kinds = _asciiKinds!;
+        bool previous = previousIsSpace, collapse = _removeExtraWhitespaces, escape = _escapeWhitespaces;
+        while (i < input.Length)
+        {
+            // At most three output bytes per input byte (an escaped space); blocks bound the reservation.
+            int limit = Math.Min(input.Length, i + 4096);
+            output.GetTail(3 * (limit - i), out Span<byte> bytes, out Span<int> map);
+            int w = 0;
+            for (; i < limit; i++)
+            {
+                byte b = input[i];
+                if (b >= 128) break;
+                byte kind = kinds[b];
+                if (kind == 1 || (kind == 2 && (i + 1 == input.Length || input[i + 1] < 128)))
+                {
+                    bytes[w] = b;
+                    map[w++] = i;
+                    previous = false;
+                }
+                else if (kind == 3)
+                {
+                    if (!previous)
+                    {
+                        if (escape)
+                        {
+                            bytes[w] = 0xE2;
+                            bytes[w + 1] = 0x96;
+                            bytes[w + 2] = 0x81;
+                            map[w] = map[w + 1] = map[w + 2] = i;
+                            w += 3;
+                        }
+                        else
+                        {
+                            bytes[w] = (byte)' ';
+                            map[w++] = i;
+                        }
+                    }
+                    previous = collapse;
+                }
+                else break;
+            }
+            output.Advance(w);
+            if (i < limit) break;
+        }
+        previousIsSpace = previous;
+        return i;
     }
 
     /// <summary>Without a charsmap every valid character other than space is copied: the length of such a run.</summary>
