@@ -28,6 +28,11 @@ internal static class Program
             SentencePieceEncodeOnly(spmModel, spmFile, rest.Length > 0 ? int.Parse(rest[0]) : 20);
             return;
         }
+        if (args is ["--spm-steps", string stepsModel, .. var stepsFiles])
+        {
+            SentencePieceSteps(stepsModel, stepsFiles);
+            return;
+        }
         if (args is ["--texts", string dir])
         {
             BenchData.WriteTexts(dir, EncodeBenchmarks.TextBytes);
@@ -169,6 +174,39 @@ internal static class Program
             Console.Write($" {data.Length / 1e6 / sw.Elapsed.TotalSeconds:F1}");
         }
         Console.WriteLine(" MB/s");
+    }
+
+    private struct StepCounter : ISentencePieceEdges
+    {
+        public long[] Counts; // starts, steps, piece ends, unknowns
+        public readonly double Start(int start) { Counts[0]++; return 0; }
+        public readonly void Step(int start, int end, int cell, double score, double here)
+        {
+            Counts[1]++;
+            if (score != double.NegativeInfinity) Counts[2]++;
+        }
+        public readonly void Unknown(int start, int end, double here) => Counts[3]++;
+    }
+
+    /// <summary>The lattice walk's work per character start on each file (steps, piece ends), to see where the time goes.</summary>
+    private static void SentencePieceSteps(string modelPath, string[] files)
+    {
+        var tokenizer = SentencePieceTokenizer.Load(modelPath);
+        var normalized = new NormalizedBuffer();
+        foreach (string file in files)
+        {
+            byte[] data = File.ReadAllBytes(file);
+            var counter = new StepCounter { Counts = new long[4] };
+            long bytes = 0;
+            foreach (var (start, length) in Lines(data))
+            {
+                tokenizer.Model.Normalizer.Normalize(data.AsSpan(start, length), normalized);
+                bytes += normalized.Length;
+                SentencePieceLattice.Walk(tokenizer.Model, normalized.Bytes, counter, SentencePieceWalk.Bytes);
+            }
+            long[] c = counter.Counts;
+            Console.WriteLine($"{Path.GetFileName(file)}: normalized {bytes} bytes, {c[0]} starts, steps/start {(double)c[1] / c[0]:F2}, piece ends/start {(double)c[2] / c[0]:F2}, unknowns {c[3]}");
+        }
     }
 
     /// <summary>Only Viterbi on bytes, best of <paramref name="runs"/>: the engine's figure, for comparing two builds of the hot loop.</summary>
