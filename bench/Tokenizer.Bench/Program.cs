@@ -188,6 +188,13 @@ internal static class Program
         public readonly void Unknown(int start, int end, double here) => Counts[3]++;
     }
 
+    private readonly struct NoEdges : ISentencePieceEdges
+    {
+        public double Start(int start) => 0;
+        public void Step(int start, int end, int cell, double score, double here) { }
+        public void Unknown(int start, int end, double here) { }
+    }
+
     /// <summary>The lattice walk's work per character start on each file (steps, piece ends), to see where the time goes.</summary>
     private static void SentencePieceSteps(string modelPath, string[] files)
     {
@@ -205,6 +212,21 @@ internal static class Program
                 SentencePieceLattice.Walk(tokenizer.Model, normalized.Bytes, counter, SentencePieceWalk.Bytes);
             }
             long[] c = counter.Counts;
+            var lines = Lines(data).Select(l => { tokenizer.Model.Normalizer.Normalize(data.AsSpan(l.Start, l.Length), normalized); return normalized.Bytes.ToArray(); }).ToList();
+            double bestWalk = double.MaxValue, bestViterbi = double.MaxValue;
+            var scratch = new SentencePieceScratch();
+            for (int run = 0; run < 5; run++)
+            {
+                var sw = Stopwatch.StartNew();
+                foreach (byte[] line in lines) SentencePieceLattice.Walk(tokenizer.Model, line, new NoEdges());
+                bestWalk = Math.Min(bestWalk, sw.Elapsed.TotalNanoseconds);
+                sw.Restart();
+                foreach (byte[] line in lines) if (line.Length > 0) SentencePieceViterbi.Solve(tokenizer.Model, line, scratch);
+                bestViterbi = Math.Min(bestViterbi, sw.Elapsed.TotalNanoseconds);
+            }
+            Console.WriteLine($"  walk alone {bestWalk / c[0]:F1} ns/start, Viterbi {bestViterbi / c[0]:F1} ns/start");
+            if (tokenizer.Model.Normalizer.CharsMap is { } map)
+                Console.WriteLine("ASCII not copied as is: " + string.Join(" ", Enumerable.Range(0, 128).Where(b => map.AsciiIdentity[b] != 1).Select(b => $"{b:X2}:{map.AsciiIdentity[b]}")));
             Console.WriteLine($"{Path.GetFileName(file)}: normalized {bytes} bytes, {c[0]} starts, steps/start {(double)c[1] / c[0]:F2}, piece ends/start {(double)c[2] / c[0]:F2}, unknowns {c[3]}");
         }
     }

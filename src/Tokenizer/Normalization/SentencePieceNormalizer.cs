@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace BytePiece;
 
 /// <summary>
@@ -16,6 +20,9 @@ internal sealed class SentencePieceNormalizer
     private static ReadOnlySpan<byte> Replacement => "\uFFFD"u8;
 
     private readonly PrecompiledCharsMap? _charsMap;
+
+    /// <summary>The precompiled character map, if the model has one.</summary>
+    internal PrecompiledCharsMap? CharsMap => _charsMap;
     private readonly PieceTrie? _userDefined;
     private readonly bool _addDummyPrefix, _removeExtraWhitespaces, _escapeWhitespaces, _whitespaceAsSuffix;
 
@@ -133,53 +140,44 @@ internal sealed class SentencePieceNormalizer
     /// applied as the general path applies them to a one-space piece), in one loop straight into the
     /// buffer: the fast path for Latin text. Returns where it stopped (at anything else).
     /// </summary>
+    /// <remarks>
+    /// Without a branch on letter-or-space (it would mispredict at every word): each byte writes four
+    /// output bytes (itself, or the escaped space) and four offsets, and the output advances by 1, the
+    /// space's width, or 0 for a collapsed space.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)] // its own register allocation: inlined, the loop's state spilled to the stack
     private int AddAsciiRun(ReadOnlySpan<byte> input, int i, NormalizedBuffer output, ref bool previousIsSpace)
     {
-        byte[] kinds = _asciiKinds!;
-        bool previous = previousIsSpace, collapse = _removeExtraWhitespaces, escape = _escapeWhitespaces;
+        ref byte kinds = ref MemoryMarshal.GetArrayDataReference(_asciiKinds!);
+        ref byte source = ref MemoryMarshal.GetReference(input);
+        uint spaceBytes = _escapeWhitespaces ? 0x8196E2u : ' '; // U+2581 as little-endian UTF-8
+        int spaceWidth = _escapeWhitespaces ? 3 : 1;
+        int collapse = _removeExtraWhitespaces ? -1 : 0;
+        int previous = previousIsSpace ? -1 : 0;
         while (i < input.Length)
         {
-            // At most three output bytes per input byte (an escaped space); blocks bound the reservation.
+            // Up to three output bytes per input byte plus the slack of the four-wide stores; blocks bound the reservation.
             int limit = Math.Min(input.Length, i + 4096);
-            output.GetTail(3 * (limit - i), out Span<byte> bytes, out Span<int> map);
+            output.GetTail(3 * (limit - i) + 1, out Span<byte> bytes, out Span<int> map);
+            ref byte target = ref MemoryMarshal.GetReference(bytes);
+            ref int origins = ref MemoryMarshal.GetReference(map);
             int w = 0;
             for (; i < limit; i++)
             {
-                byte b = input[i];
+                uint b = Unsafe.Add(ref source, i);
                 if (b >= 128) break;
-                byte kind = kinds[b];
-                if (kind == 1 || (kind == 2 && (i + 1 == input.Length || input[i + 1] < 128)))
-                {
-                    bytes[w] = b;
-                    map[w++] = i;
-                    previous = false;
-                }
-                else if (kind == 3)
-                {
-                    if (!previous)
-                    {
-                        if (escape)
-                        {
-                            bytes[w] = 0xE2;
-                            bytes[w + 1] = 0x96;
-                            bytes[w + 2] = 0x81;
-                            map[w] = map[w + 1] = map[w + 2] = i;
-                            w += 3;
-                        }
-                        else
-                        {
-                            bytes[w] = (byte)' ';
-                            map[w++] = i;
-                        }
-                    }
-                    previous = collapse;
-                }
-                else break;
+                uint kind = Unsafe.Add(ref kinds, b);
+                if ((kind & 1) == 0 && (kind == 0 || (i + 1 < input.Length && Unsafe.Add(ref source, i + 1) >= 128))) break;
+                int space = ((int)(kind ^ 3) - 1) >> 31; // -1 for a space (kind 3), else 0 (kinds 1 and 2)
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref target, w), (spaceBytes & (uint)space) | (b & ~(uint)space));
+                Vector128.Create(i).StoreUnsafe(ref origins, (nuint)w);
+                w += (~space & 1) | (space & ~previous & spaceWidth);
+                previous = space & collapse;
             }
             output.Advance(w);
             if (i < limit) break;
         }
-        previousIsSpace = previous;
+        previousIsSpace = previous != 0;
         return i;
     }
 
