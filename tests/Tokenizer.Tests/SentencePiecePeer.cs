@@ -106,6 +106,30 @@ internal static class SentencePiecePeer
         }
     }
 
+    /// <summary>spm_normalize's output for each line, with the model's own normalizer spec as spm_encode uses it.</summary>
+    public static List<byte[]> Normalize(string modelPath, IReadOnlyList<byte[]> lines)
+    {
+        Directory.CreateDirectory(s_folder);
+        string input = Path.Combine(s_folder, $"input-{Guid.NewGuid():N}.txt");
+        using (var file = File.Create(input))
+            foreach (byte[] line in lines)
+            {
+                file.Write(line);
+                file.WriteByte((byte)'\n');
+            }
+        try
+        {
+            string output = Run("spm_normalize", $"--model={modelPath} --use_internal_normalization --input={input}", stdin: null);
+            var result = output.Split('\n').SkipLast(1).Select(Encoding.UTF8.GetBytes).ToList();
+            if (result.Count != lines.Count) throw new InvalidOperationException($"spm_normalize printed {result.Count} lines for {lines.Count}");
+            return result;
+        }
+        finally
+        {
+            File.Delete(input);
+        }
+    }
+
     /// <summary>Real lines for parity runs: zh, en and code from the shared corpora, ja and en from the spm novels.</summary>
     public static List<byte[]> RealLines(int perSource)
     {

@@ -107,18 +107,25 @@ internal static class SentencePieceLattice
             int charEnd = Unsafe.Add(ref endRef, c);
             bool hasSingle = false;
             int node = PieceTrie.Root;
-            int nodeBase = nodes.Base;
             // Base + label stays inside the padded cell array (labels are below the alphabet's size).
-            for (int d = c; d < count; d++)
+            int t = nodes.Base + Unsafe.Add(ref labelRef, c);
+            if (Unsafe.Add(ref nodes, t).Check == node)
             {
-                int t = nodeBase + Unsafe.Add(ref labelRef, d);
-                ref TrieNode cell = ref Unsafe.Add(ref nodes, t);
-                if (cell.Check != node) break;
+                // The first step is the character itself: whether a piece ends there decides the unknown node.
+                double single = Unsafe.Add(ref scores, t);
+                edges.Step(start, charEnd, t, single, here);
+                hasSingle = single != double.NegativeInfinity;
                 node = t;
-                nodeBase = cell.Base;
-                double score = Unsafe.Add(ref scores, t);
-                edges.Step(start, Unsafe.Add(ref endRef, d), t, score, here);
-                if (d == c) hasSingle = score != double.NegativeInfinity;
+                int nodeBase = Unsafe.Add(ref nodes, t).Base;
+                for (int d = c + 1; d < count; d++)
+                {
+                    t = nodeBase + Unsafe.Add(ref labelRef, d);
+                    ref TrieNode cell = ref Unsafe.Add(ref nodes, t);
+                    if (cell.Check != node) break;
+                    node = t;
+                    nodeBase = cell.Base;
+                    edges.Step(start, Unsafe.Add(ref endRef, d), t, Unsafe.Add(ref scores, t), here);
+                }
             }
             if (!hasSingle) edges.Unknown(start, charEnd, here);
             start = charEnd;
@@ -137,24 +144,37 @@ internal static class SentencePieceLattice
         for (int i = 0; i < n;)
         {
             double here = edges.Start(i);
-            int charLength = Math.Min(OneCharLength(Unsafe.Add(ref textRef, i)), n - i);
+            int charEnd = Math.Min(i + OneCharLength(Unsafe.Add(ref textRef, i)), n);
             bool hasSingle = false;
             int node = PieceTrie.Root;
             int nodeBase = nodes.Base;
+            int j = i;
             // Base + byte stays inside the padded cell array (PieceTrie guarantees it) and j + 1 <= n.
-            for (int j = i; j < n; j++)
+            // The character's own bytes first: whether a piece ends with them decides the unknown node,
+            // so the rest of the walk need not ask at every step.
+            do
+            {
+                int t = nodeBase + Unsafe.Add(ref textRef, j);
+                ref TrieNode cell = ref Unsafe.Add(ref nodes, t);
+                if (cell.Check != node) goto Done;
+                node = t;
+                nodeBase = cell.Base;
+                edges.Step(i, ++j, t, Unsafe.Add(ref scores, t), here);
+            }
+            while (j < charEnd);
+            hasSingle = Unsafe.Add(ref scores, node) != double.NegativeInfinity;
+            for (; j < n; j++)
             {
                 int t = nodeBase + Unsafe.Add(ref textRef, j);
                 ref TrieNode cell = ref Unsafe.Add(ref nodes, t);
                 if (cell.Check != node) break;
                 node = t;
                 nodeBase = cell.Base;
-                double score = Unsafe.Add(ref scores, t);
-                edges.Step(i, j + 1, t, score, here);
-                if (j + 1 - i == charLength) hasSingle = score != double.NegativeInfinity;
+                edges.Step(i, j + 1, t, Unsafe.Add(ref scores, t), here);
             }
-            if (!hasSingle) edges.Unknown(i, i + charLength, here);
-            i += charLength;
+        Done:
+            if (!hasSingle) edges.Unknown(i, charEnd, here);
+            i = charEnd;
         }
     }
 

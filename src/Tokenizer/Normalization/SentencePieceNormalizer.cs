@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Numerics;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace BytePiece;
 
@@ -34,24 +36,37 @@ internal sealed class SentencePieceNormalizer
     // 3 a plain space, 0 leave it to the general path. Null with user-defined symbols (they may start anywhere).
     private readonly byte[]? _asciiKinds;
 
+    // Whether every printable ASCII byte (0x20..0x7E) is copied (kinds 1 and 2) or a plain space: then
+    // the fast path takes sixteen of them at a time.
+    private readonly bool _asciiBlocks;
+
+    // False only in tests: every position takes the general rule-by-rule path (the reference the fast paths must equal).
+    private readonly bool _fastPaths;
+
     public SentencePieceNormalizer(PrecompiledCharsMap? charsMap, PieceTrie? userDefined, bool addDummyPrefix,
-        bool removeExtraWhitespaces, bool escapeWhitespaces, bool whitespaceAsSuffix)
+        bool removeExtraWhitespaces, bool escapeWhitespaces, bool whitespaceAsSuffix, bool fastPaths = true)
     {
+        _fastPaths = fastPaths;
         _charsMap = charsMap;
         _userDefined = userDefined;
         _addDummyPrefix = addDummyPrefix;
         _removeExtraWhitespaces = removeExtraWhitespaces;
         _escapeWhitespaces = escapeWhitespaces;
         _whitespaceAsSuffix = whitespaceAsSuffix;
-        _plainSpace = userDefined is null && (charsMap is null || charsMap.LongestMatch(" "u8, out _) == 0);
-        if (userDefined is null)
+        _plainSpace = fastPaths && userDefined is null && (charsMap is null || charsMap.LongestMatch(" "u8, out _) == 0);
+        if (fastPaths && userDefined is null)
         {
             _asciiKinds = new byte[128];
             if (charsMap is null) _asciiKinds.AsSpan().Fill(1);
             else charsMap.AsciiIdentity.CopyTo(_asciiKinds);
             _asciiKinds[' '] = (byte)(_plainSpace ? 3 : 0);
+            _asciiBlocks = _asciiKinds.AsSpan(0x20, 0x5F).IndexOf((byte)0) < 0;
         }
     }
+
+    /// <summary>The same rules without any fast path (for tests: what the fast paths must reproduce exactly).</summary>
+    internal SentencePieceNormalizer WithoutFastPaths()
+        => new(_charsMap, _userDefined, _addDummyPrefix, _removeExtraWhitespaces, _escapeWhitespaces, _whitespaceAsSuffix, fastPaths: false);
 
     /// <summary>Normalizes <paramref name="input"/> into <paramref name="output"/> (bytes and the offset map).</summary>
     public void Normalize(ReadOnlySpan<byte> input, NormalizedBuffer output)
@@ -83,7 +98,7 @@ internal sealed class SentencePieceNormalizer
                 if (consumed == input.Length) break;
             }
             // Fast path: a run of characters (no space) that no rule touches is copied whole.
-            int run = _userDefined is not null ? 0 : _charsMap?.IdentityRun(input[consumed..]) ?? PlainRun(input[consumed..]);
+            int run = _userDefined is not null || !_fastPaths ? 0 : _charsMap?.IdentityRun(input[consumed..]) ?? PlainRun(input[consumed..]);
             if (run > 0)
             {
                 output.AddIdentity(input.Slice(consumed, run), consumed);
@@ -154,16 +169,49 @@ internal sealed class SentencePieceNormalizer
         int spaceWidth = _escapeWhitespaces ? 3 : 1;
         int collapse = _removeExtraWhitespaces ? -1 : 0;
         int previous = previousIsSpace ? -1 : 0;
+        bool blocks = _asciiBlocks && Vector128.IsHardwareAccelerated;
         while (i < input.Length)
         {
-            // Up to three output bytes per input byte plus the slack of the four-wide stores; blocks bound the reservation.
+            // Up to three output bytes per input byte plus the slack of the sixteen-wide stores; chunks bound the reservation.
             int limit = Math.Min(input.Length, i + 4096);
-            output.GetTail(3 * (limit - i) + 1, out Span<byte> bytes, out Span<int> map);
+            output.GetTail(3 * (limit - i) + 16, out Span<byte> bytes, out Span<int> map);
             ref byte target = ref MemoryMarshal.GetReference(bytes);
             ref int origins = ref MemoryMarshal.GetReference(map);
             int w = 0;
-            for (; i < limit; i++)
+            while (i < limit)
             {
+                // Sixteen printable ASCII bytes (and an ASCII byte or the end after them, for kind 2) at once:
+                // the runs between spaces are shifted into place, each space written or collapsed.
+                if (blocks && i + 16 <= limit && (i + 16 == input.Length || Unsafe.Add(ref source, i + 16) < 128))
+                {
+                    Vector128<byte> v = Vector128.LoadUnsafe(ref source, (nuint)i);
+                    if (Vector128.LessThanAll(v - Vector128.Create((byte)0x20), Vector128.Create((byte)0x5F)))
+                    {
+                        uint spaces = Vector128.Equals(v, Vector128.Create((byte)' ')).ExtractMostSignificantBits();
+                        int p = 0;
+                        while (true)
+                        {
+                            int q = spaces == 0 ? 16 : BitOperations.TrailingZeroCount(spaces);
+                            ShiftDown(v, p).StoreUnsafe(ref target, (nuint)w);
+                            Vector128<int> origin = Vector128.Create(i + p) + Vector128.Create(0, 1, 2, 3);
+                            origin.StoreUnsafe(ref origins, (nuint)w);
+                            (origin + Vector128.Create(4)).StoreUnsafe(ref origins, (nuint)w + 4);
+                            (origin + Vector128.Create(8)).StoreUnsafe(ref origins, (nuint)w + 8);
+                            (origin + Vector128.Create(12)).StoreUnsafe(ref origins, (nuint)w + 12);
+                            w += q - p;
+                            previous &= ~((p - q) >> 31); // a run of letters ends a run of spaces
+                            if (q == 16) break;
+                            Unsafe.WriteUnaligned(ref Unsafe.Add(ref target, w), spaceBytes);
+                            Vector128.Create(i + q).StoreUnsafe(ref origins, (nuint)w);
+                            w += ~previous & spaceWidth;
+                            previous = collapse;
+                            spaces &= spaces - 1;
+                            p = q + 1;
+                        }
+                        i += 16;
+                        continue;
+                    }
+                }
                 uint b = Unsafe.Add(ref source, i);
                 if (b >= 128) break;
                 uint kind = Unsafe.Add(ref kinds, b);
@@ -173,12 +221,21 @@ internal sealed class SentencePieceNormalizer
                 Vector128.Create(i).StoreUnsafe(ref origins, (nuint)w);
                 w += (~space & 1) | (space & ~previous & spaceWidth);
                 previous = space & collapse;
+                i++;
             }
             output.Advance(w);
             if (i < limit) break;
         }
         previousIsSpace = previous != 0;
         return i;
+    }
+
+    /// <summary>Byte k of the result is byte p + k of <paramref name="v"/> (what lies past the end does not matter).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<byte> ShiftDown(Vector128<byte> v, int p)
+    {
+        Vector128<byte> indices = Vector128.Create((byte)0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) + Vector128.Create((byte)p);
+        return Ssse3.IsSupported ? Ssse3.Shuffle(v, indices) : Vector128.Shuffle(v, indices);
     }
 
     /// <summary>Without a charsmap every valid character other than space is copied: the length of such a run.</summary>
