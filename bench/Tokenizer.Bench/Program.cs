@@ -161,6 +161,8 @@ internal static class Program
     }
 
     /// <summary>Only spm's encode of each line, <paramref name="runs"/> times (to profile: nothing else runs); prints each run's MB/s.</summary>
+    private static readonly int ProbeCalls = int.TryParse(Environment.GetEnvironmentVariable("BENCH_PROBE_CALLS"), out int calls) ? calls : 1_000_000;
+
     private static void SentencePieceEncodeOnly(string modelPath, string file, int runs)
     {
         var tokenizer = SentencePieceTokenizer.Load(modelPath);
@@ -174,6 +176,19 @@ internal static class Program
             Console.Write($" {data.Length / 1e6 / sw.Elapsed.TotalSeconds:F1}");
         }
         Console.WriteLine(" MB/s");
+        // The fixed cost of a call, and how it grows with the line.
+        foreach (string probe in new[] { "a", "hello", "hello world, this is a line of forty bytes" })
+        {
+            byte[] line = Encoding.UTF8.GetBytes(probe);
+            double bestProbe = double.MaxValue;
+            for (int run = 0; run < 5; run++)
+            {
+                var sw = Stopwatch.StartNew();
+                for (int k = 0; k < ProbeCalls; k++) tokenizer.EncodeToIds(line, ids, out _);
+                bestProbe = Math.Min(bestProbe, sw.Elapsed.TotalNanoseconds / ProbeCalls);
+            }
+            Console.WriteLine($"  \"{probe}\": {bestProbe:F0} ns per call");
+        }
     }
 
     private struct StepCounter : ISentencePieceEdges

@@ -22,6 +22,13 @@ public sealed class SentencePieceModel
     /// <summary>The lattice's pieces (NORMAL and USER_DEFINED; the trie's cell scores are spm's lattice scores, as doubles).</summary>
     internal PieceTrie Trie { get; }
 
+    /// <summary>
+    /// The cell of <see cref="Trie"/> that U+2581 (E2 96 81, the escaped space every word starts with) leads
+    /// to from the root, when the two cells on the way end no piece (so a walk may jump there without
+    /// missing an edge); else -1.
+    /// </summary>
+    internal int SpaceCell { get; }
+
     /// <summary>The id of each trie piece.</summary>
     internal int[] TrieIds { get; }
 
@@ -57,6 +64,9 @@ public sealed class SentencePieceModel
         _lookupIds = lookupIds;
         Trie = trie;
         TrieIds = trieIds;
+        int e2 = trie.Walk(PieceTrie.Root, [0xE2]), e296 = trie.Walk(PieceTrie.Root, [0xE2, 0x96]);
+        SpaceCell = e296 >= 0 && double.IsNegativeInfinity(trie.Scores[e2]) && double.IsNegativeInfinity(trie.Scores[e296])
+            ? trie.Walk(e296, [0x81]) : -1;
         _charLattice = new(() => BuildCharTrie(trie, Array.ConvertAll(trieIds, id => bytes[offsets[id]..offsets[id + 1]])), LazyThreadSafetyMode.ExecutionAndPublication);
         Normalizer = normalizer;
         // As spm: a denormalizer only with a charsmap, built from its spec alone (no user-defined symbols, never as suffix).
