@@ -79,6 +79,13 @@ internal sealed class SentencePieceNormalizer
         {
             while (consumed < input.Length)
             {
+                // ASCII the rules copy is not a space; a plain space is one (as the general test below finds).
+                if (_asciiKinds is { } kinds && input[consumed] < 128 && kinds[input[consumed]] != 0)
+                {
+                    if (kinds[input[consumed]] != 3) break;
+                    consumed++;
+                    continue;
+                }
                 int length = NextPiece(input[consumed..], out ReadOnlySpan<byte> piece);
                 if (!(piece.Length == 1 && piece[0] == (byte)' ')) break;
                 consumed += length;
@@ -138,7 +145,7 @@ internal sealed class SentencePieceNormalizer
         if (_removeExtraWhitespaces)
         {
             ReadOnlySpan<byte> space = _escapeWhitespaces ? SpaceSymbol : " "u8;
-            while (output.Bytes.EndsWith(space))
+            while (output.Length >= space.Length && output.Bytes[output.Length - 1] == space[^1] && output.Bytes.EndsWith(space))
             {
                 int length = output.Length - space.Length;
                 consumed = output.ToOriginal[length];
