@@ -199,20 +199,20 @@ internal static class SentencePieceLattice
     public static long BackEntry(int start, int cell) => ((long)start << 32) | (uint)cell;
 
     /// <summary>
-    /// Follows back[] (<see cref="BackEntry"/>s; the cells are of <c>scratch.BackTrie</c>, the trie the walk
+    /// Follows the positions' back entries (<see cref="BackEntry"/>s; the cells are of <c>scratch.BackTrie</c>, the trie the walk
     /// used) from <paramref name="n"/> into the scratch's path, last first. Each step needs only the entry's
     /// start, so the chain of dependent loads is one per token; the piece lookups overlap it.
     /// </summary>
     public static int Backtrack(SentencePieceModel model, SentencePieceScratch scratch, int n)
     {
-        long[] back = scratch.Back;
+        LatticePosition[] positions = scratch.Positions;
         int[] pathIds = scratch.PathIds, pathStarts = scratch.PathStarts;
         int[] pieceAt = scratch.BackTrie!.PieceAt, ids = model.TrieIds;
         int unknown = model.UnknownId;
         int count = 0;
         for (int e = n; e > 0;)
         {
-            long b = back[e];
+            long b = positions[e].Back;
             int start = (int)(b >> 32), cell = (int)b;
             pathIds[count] = cell >= 0 ? ids[pieceAt[cell]] : unknown;
             pathStarts[count++] = start;

@@ -18,22 +18,22 @@ internal static class SentencePieceSampler
     {
         int n = text.Length;
         scratch.EnsureLattice(n);
-        Span<double> forward = scratch.ForwardFor(n + 1);
-        forward.Fill(double.NegativeInfinity);
-        forward[0] = 0;
-        var draw = new Draw<TChoice>(forward, scratch.Back.AsSpan(0, n + 1), alpha, alpha * (model.MinScore - 10f), ref choice);
+        Span<LatticePosition> positions = scratch.Positions.AsSpan(0, n + 1);
+        positions.Fill(new LatticePosition { Value = double.NegativeInfinity });
+        positions[0].Value = 0;
+        var draw = new Draw<TChoice>(positions, alpha, alpha * (model.MinScore - 10f), ref choice);
         scratch.BackTrie = SentencePieceLattice.Walk(model, text, draw);
         return SentencePieceLattice.Backtrack(model, scratch, n);
     }
 
-    private ref struct Draw<TChoice>(Span<double> forward, Span<long> back, double alpha, double unknownWeight, ref TChoice choice) : ISentencePieceEdges
+    /// <summary>Values are the forward log partition values.</summary>
+    private ref struct Draw<TChoice>(Span<LatticePosition> positions, double alpha, double unknownWeight, ref TChoice choice) : ISentencePieceEdges
         where TChoice : IReservoirChoice
     {
-        private readonly Span<double> _forward = forward;
-        private readonly Span<long> _back = back;
+        private readonly Span<LatticePosition> _positions = positions;
         private ref TChoice _choice = ref choice;
 
-        public readonly double Start(int start) => _forward[start];
+        public readonly double Start(int start) => _positions[start].Value;
 
         public void Step(int start, int end, int cell, double score, double here)
         {
@@ -46,9 +46,10 @@ internal static class SentencePieceSampler
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private void Add(int start, int end, double w, int edge)
         {
-            double total = Sampler.LogAddExp(_forward[end], w);
-            _forward[end] = total;
-            if (_choice.Accept(end, edge, Math.Exp(w - total), 1.0)) _back[end] = SentencePieceLattice.BackEntry(start, edge >= 0 ? edge : -1);
+            ref LatticePosition position = ref _positions[end];
+            double total = Sampler.LogAddExp(position.Value, w);
+            position.Value = total;
+            if (_choice.Accept(end, edge, Math.Exp(w - total), 1.0)) position.Back = SentencePieceLattice.BackEntry(start, edge >= 0 ? edge : -1);
         }
     }
 }

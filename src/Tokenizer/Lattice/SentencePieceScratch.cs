@@ -12,26 +12,18 @@ internal sealed class SentencePieceScratch
     [ThreadStatic] private static SentencePieceScratch? t_cached;
 
     public readonly NormalizedBuffer Normalized = new();
-    public float[] Best = [];
-    /// <summary>Per end position, the winning edge as <see cref="SentencePieceLattice.BackEntry"/>.</summary>
-    public long[] Back = [];
+
+    /// <summary>Per position of the normalized text: the value there (Viterbi's best score, or the sampler's forward value) and the winning edge.</summary>
+    public LatticePosition[] Positions = [];
     public int[] PathIds = [];
 
-    /// <summary>The trie whose cells <see cref="Back"/> holds (the lattice walks characters or bytes).</summary>
+    /// <summary>The trie whose cells the back entries of <see cref="Positions"/> name (the lattice walks characters or bytes).</summary>
     public PieceTrie? BackTrie;
     public int[] PathStarts = [];
 
     /// <summary>Output tokens after unknown merging or byte fallback: id, original start and end, normalized start and end.</summary>
     public int[] OutIds = [], OutStarts = [], OutEnds = [], OutNormStarts = [], OutNormEnds = [];
 
-    private double[] _forward = [];
-
-    /// <summary>The sampler's forward values, allocated only when sampling needs them.</summary>
-    public Span<double> ForwardFor(int size)
-    {
-        if (_forward.Length < size) _forward = new double[Math.Max(size, Best.Length)];
-        return _forward.AsSpan(0, size);
-    }
 
     public static SentencePieceScratch Rent()
     {
@@ -42,11 +34,9 @@ internal sealed class SentencePieceScratch
 
     public static void Return(SentencePieceScratch scratch)
     {
-        if (scratch.Best.Length > KeepLimit)
+        if (scratch.Positions.Length > KeepLimit)
         {
-            scratch.Best = [];
-            scratch._forward = [];
-            scratch.Back = [];
+            scratch.Positions = [];
             scratch.PathIds = scratch.PathStarts = [];
             scratch.OutIds = scratch.OutStarts = scratch.OutEnds = scratch.OutNormStarts = scratch.OutNormEnds = [];
         }
@@ -56,10 +46,9 @@ internal sealed class SentencePieceScratch
 
     public void EnsureLattice(int n)
     {
-        if (Best.Length >= n + 1) return;
-        int size = Math.Max(n + 1, Math.Min(Array.MaxLength, 2 * Best.Length));
-        Best = new float[size];
-        Back = new long[size];
+        if (Positions.Length >= n + 1) return;
+        int size = Math.Max(n + 1, Math.Min(Array.MaxLength, 2 * Positions.Length));
+        Positions = new LatticePosition[size];
         PathIds = new int[size];
         PathStarts = new int[size];
     }
@@ -74,4 +63,14 @@ internal sealed class SentencePieceScratch
         OutNormStarts = new int[size];
         OutNormEnds = new int[size];
     }
+}
+
+/// <summary>
+/// One position of spm's lattice: the value there and the edge that won it (<see cref="SentencePieceLattice.BackEntry"/>),
+/// side by side, so that a relaxation reads and writes one 16-byte cell through one register.
+/// </summary>
+internal struct LatticePosition
+{
+    public double Value;
+    public long Back;
 }

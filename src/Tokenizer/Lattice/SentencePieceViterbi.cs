@@ -21,44 +21,44 @@ internal static class SentencePieceViterbi
     {
         int n = text.Length;
         scratch.EnsureLattice(n);
-        // best[e] starts at -inf, so the first (finite) candidate always wins, as spm's `starts_at == -1` test does.
-        Span<float> best = scratch.Best.AsSpan(0, n + 1);
-        best.Fill(float.NegativeInfinity);
-        best[0] = 0;
-        scratch.BackTrie = SentencePieceLattice.Walk(model, text, new Relax(best, scratch.Back.AsSpan(0, n + 1), model.MinScore - UnknownPenalty));
+        // Every value starts at -inf, so the first (finite) candidate always wins, as spm's `starts_at == -1` test does.
+        Span<LatticePosition> positions = scratch.Positions.AsSpan(0, n + 1);
+        positions.Fill(new LatticePosition { Value = double.NegativeInfinity });
+        positions[0].Value = 0;
+        scratch.BackTrie = SentencePieceLattice.Walk(model, text, new Relax(positions, model.MinScore - UnknownPenalty));
         return SentencePieceLattice.Backtrack(model, scratch, n);
     }
 
-    private ref struct Relax(Span<float> best, Span<long> back, float unknownScore) : ISentencePieceEdges
+    /// <summary>Values are spm's float32 best scores, held in doubles (converted when stored, so reads need no conversion).</summary>
+    private ref struct Relax(Span<LatticePosition> positions, float unknownScore) : ISentencePieceEdges
     {
-        private readonly ref float _best = ref MemoryMarshal.GetReference(best);
-        private readonly ref long _back = ref MemoryMarshal.GetReference(back);
+        private readonly ref LatticePosition _positions = ref MemoryMarshal.GetReference(positions);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly double Start(int start) => Unsafe.Add(ref _best, start);
+        public readonly double Start(int start) => Unsafe.Add(ref _positions, start).Value;
 
         /// <summary>Branch-free (the outcome is data-dependent and mispredicts): a -inf score never beats a holder.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly void Step(int start, int end, int cell, double score, double here)
         {
             double candidate = score + here;
-            ref float holder = ref Unsafe.Add(ref _best, end);
-            ref long holderBack = ref Unsafe.Add(ref _back, end);
-            bool wins = candidate > holder;
+            ref LatticePosition holder = ref Unsafe.Add(ref _positions, end);
+            double held = holder.Value;
+            bool wins = candidate > held;
             long mask = -(long)Unsafe.As<bool, byte>(ref wins);
-            holderBack = (SentencePieceLattice.BackEntry(start, cell) & mask) | (holderBack & ~mask);
-            holder = (float)double.MaxNative(candidate, holder);
+            holder.Back = (SentencePieceLattice.BackEntry(start, cell) & mask) | (holder.Back & ~mask);
+            holder.Value = (float)double.MaxNative(candidate, held);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly void Unknown(int start, int end, double here)
         {
             float candidate = unknownScore + (float)here; // float + float in spm: a float sum (here is a float's value)
-            ref float holder = ref Unsafe.Add(ref _best, end);
-            if (candidate > holder)
+            ref LatticePosition holder = ref Unsafe.Add(ref _positions, end);
+            if (candidate > holder.Value)
             {
-                holder = candidate;
-                Unsafe.Add(ref _back, end) = SentencePieceLattice.BackEntry(start, -1);
+                holder.Value = candidate;
+                holder.Back = SentencePieceLattice.BackEntry(start, -1);
             }
         }
     }
