@@ -24,7 +24,7 @@ internal static class SampleCommand
         var nbestSize = new Option<int>("--nbest-size") { Description = "spm's SampleEncode instead: each line one draw from the N best (N > 1), tokens only. Default -1: all segmentations.", DefaultValueFactory = _ => -1 };
         var format = new Option<string>("--format", "-f") { Description = "ids or pieces.", DefaultValueFactory = _ => "ids" };
         format.AcceptOnlyFromAmong("ids", "pieces");
-        var command = new Command("sample", "Print drawn segmentations of a text (SentencePiece .model or BytePiece model): score, a tab, the tokens.")
+        var command = new Command("sample", "Print drawn segmentations of a text (SentencePiece .model, tokenizer.json or BytePiece model): score, a tab, the tokens.")
             { text, model, input, alpha, seed, samples, wor, includeBest, nbestSize, format };
         command.SetAction(parse =>
         {
@@ -36,13 +36,13 @@ internal static class SampleCommand
             int nbest = parse.GetValue(nbestSize);
             if (nbest > 1 && parse.GetValue(wor)) throw new CliException(ExitCodes.Usage, "--nbest-size and --without-replacement are different regimes; choose one");
             SentenceModel? sentences = SentenceModel.TryLoad(parse.GetValue(model));
-            if (sentences is HuggingFaceSentences) throw new CliException(ExitCodes.Usage, "sample takes a SentencePiece .model or a BytePiece model, not a tokenizer.json");
             var spm = sentences as SentencePieceSentences;
-            BytePieceTokenizer? bytePiece = spm is null ? new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model))) : null;
-            if (bytePiece is not null && nbest > 1) throw new CliException(ExitCodes.Usage, "--nbest-size is SentencePiece's regime; it needs a .model");
+            var hf = sentences as HuggingFaceSentences;
+            BytePieceTokenizer? bytePiece = sentences is null ? new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model))) : null;
+            if (spm is null && nbest > 1) throw new CliException(ExitCodes.Usage, "--nbest-size is SentencePiece's regime; it needs a .model");
             string source = CommonOptions.ReadText(io, parse.GetValue(text), parse.GetValue(input));
             bool pieces = parse.GetValue(format) == "pieces";
-            Func<int, string> show = spm is not null ? spm.Vocabulary.PieceText : id => PieceText.FormatForListing(bytePiece!.Model.GetPieceBytes(id));
+            Func<int, string> show = sentences is not null ? sentences.Vocabulary.PieceText : id => PieceText.FormatForListing(bytePiece!.Model.GetPieceBytes(id));
             var sb = new StringBuilder();
             void Line(string? score, IReadOnlyList<int> ids)
             {
@@ -58,9 +58,10 @@ internal static class SampleCommand
             else
             {
                 var options = new SamplingOptions(a, s);
-                IReadOnlyList<ScoredSegmentation> samples = spm is not null
-                    ? spm.Tokenizer.SampleEncodeAndScore(source, options, n, parse.GetValue(wor), parse.GetValue(includeBest))
-                    : bytePiece!.SampleEncodeAndScore(source, options, n, parse.GetValue(wor), parse.GetValue(includeBest));
+                bool withoutReplacement = parse.GetValue(wor), best = parse.GetValue(includeBest);
+                IReadOnlyList<ScoredSegmentation> samples = spm is not null ? spm.Tokenizer.SampleEncodeAndScore(source, options, n, withoutReplacement, best)
+                    : hf is not null ? hf.Tokenizer.SampleEncodeAndScore(source, options, n, withoutReplacement, best)
+                    : bytePiece!.SampleEncodeAndScore(source, options, n, withoutReplacement, best);
                 foreach (ScoredSegmentation sample in samples) Line(sample.Score.ToString("R", CultureInfo.InvariantCulture), sample.Ids);
             }
             io.Stdout.Write(Encoding.UTF8.GetBytes(sb.ToString()));

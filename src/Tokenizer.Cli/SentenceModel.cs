@@ -92,6 +92,8 @@ internal sealed class SentencePieceSentences(SentencePieceTokenizer tokenizer) :
 
 internal sealed class HuggingFaceSentences(HuggingFaceTokenizer tokenizer) : SentenceModel
 {
+    public HuggingFaceTokenizer Tokenizer => tokenizer;
+
     public override IdVocabulary Vocabulary { get; } = new(tokenizer.VocabSize, tokenizer.IdToToken, -1, -1);
 
     public override int[] Encode(ReadOnlySpan<byte> line, SamplingOptions sampling, bool bos, bool eos)

@@ -246,6 +246,52 @@ public sealed class HuggingFaceTokenizer : Tokenizer
     }
 
     /// <summary>
+    /// spm's <c>sample_encode_and_score</c> for a tokenizer.json model (HF has no such call; the meaning is
+    /// <see cref="SentencePieceTokenizer.SampleEncodeAndScore"/>'s): <paramref name="numSamples"/> segmentations of
+    /// the text under <c>exp(alpha * score(w)) / Z</c>, where the text's lattice is its words' lattices end to
+    /// end (added tokens are fixed), with replacement scored by <c>log p</c>, or without replacement by the
+    /// estimated log probability of being in the sample; <paramref name="includeBest"/> puts the Viterbi
+    /// result first with score 0. Draws depend only on the seed, <see cref="SamplingOptions.FirstChunk"/> and the text.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">alpha is negative or not finite, or <paramref name="numSamples"/> is below 1.</exception>
+    /// <exception cref="ArgumentException"><paramref name="includeBest"/> without <paramref name="withoutReplacement"/>.</exception>
+    public IReadOnlyList<ScoredSegmentation> SampleEncodeAndScore(string text, SamplingOptions sampling, int numSamples,
+        bool withoutReplacement = false, bool includeBest = false)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (!(sampling.Alpha >= 0) || double.IsInfinity(sampling.Alpha))
+            throw new ArgumentOutOfRangeException(nameof(sampling), sampling.Alpha, "alpha must be finite and >= 0");
+        LatticeDraws.CheckSampleArguments(numSamples, withoutReplacement, includeBest);
+        var parts = Parts(text).ToList();
+        // An added token is a lattice of one fixed edge; a word, its own lattice.
+        var graphs = parts.ConvertAll(p => p.IsAdded ? LatticeGraph.Fixed(p.Id) : LatticeGraph.ForWord(_pipeline.Model, p.Utf8));
+        LatticeGraph graph = LatticeGraph.Concatenate(graphs, out int[] edgeOffsets);
+        if (graph.Length == 0) return [];
+        int[] Ids(int[] edges)
+        {
+            var tokens = new List<(int Id, string Value, int Start, int End)>();
+            int next = 0;
+            for (int k = 0; k < parts.Count; k++)
+            {
+                // The path's edges in text order: those of part k come next, as many as it has.
+                int from = next;
+                while (next < edges.Length && edges[next] < edgeOffsets[k + 1]) next++;
+                var part = parts[k];
+                if (part.IsAdded) tokens.Add((part.Id, part.Value, part.Start, part.End));
+                else
+                {
+                    int[] local = [.. edges[from..next].Select(e => graphs[k].Piece[e - edgeOffsets[k]])];
+                    AddWordTokens(part.Word!, part.Utf8, PathOfEdges(part.Utf8.Length, local), tokens, values: false);
+                }
+            }
+            return [.. tokens.Select(t => t.Id)];
+        }
+        CounterRng rng = sampling.RngForChunk(0);
+        return LatticeDraws.SampleAndScore(graph, sampling.Alpha, numSamples, withoutReplacement,
+            includeBest ? [.. EncodeToIds(text)] : null, Ids, ref rng);
+    }
+
+    /// <summary>
     /// The entropy (nats) of the segmentation distribution <c>exp(alpha * score(w)) / Z</c> of the text,
     /// exactly: words are independent, so their entropies (one forward-backward pass each) add.
     /// </summary>

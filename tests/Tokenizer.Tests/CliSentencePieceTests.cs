@@ -182,6 +182,12 @@ public class CliTokenizerJsonTests
             Assert.Equal(0, sampled.Code);
             Assert.Equal(CliRunner.Run(input, "encode", "--model", json, "--quiet", "--alpha", "0.3", "--seed", "5", "--threads", "1").Stdout, sampled.Stdout);
             Assert.NotEqual(stdout, sampled.Stdout);
+            const string text = "吾輩は猫である";
+            var (sampleCode, scored, sampleErr) = CliRunner.Run("", "sample", text, "--model", json, "-n", "3", "--alpha", "0.3", "--seed", "9", "--without-replacement", "--include-best");
+            Assert.True(sampleCode == 0, sampleErr);
+            var expected = hf.SampleEncodeAndScore(text, new SamplingOptions(0.3, 9), 3, true, true);
+            Assert.Equal(expected.Select(x => x.Score.ToString("R", System.Globalization.CultureInfo.InvariantCulture) + "\t" + string.Join(" ", x.Ids)), scored.TrimEnd('\n').Split('\n'));
+            Assert.Equal(1, CliRunner.Run("", "sample", text, "--model", json, "--nbest-size", "3").Code);
         }
         finally
         {

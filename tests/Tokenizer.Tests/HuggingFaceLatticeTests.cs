@@ -13,7 +13,7 @@ namespace BytePiece.Tests;
 /// </summary>
 public class HuggingFaceLatticeTests(ITestOutputHelper output)
 {
-    private static (SentencePieceTokenizer Spm, HuggingFaceTokenizer Hf) Models()
+    internal static (SentencePieceTokenizer Spm, HuggingFaceTokenizer Hf) Models()
     {
         var spm = SentencePieceTokenizer.Load(SentencePiecePeer.ModelPath("test_model.model"));
         using var json = new MemoryStream();
@@ -22,7 +22,7 @@ public class HuggingFaceLatticeTests(ITestOutputHelper output)
     }
 
     /// <summary>Every segmentation of one word (its normalized form from spm's normalizer, the same here), with its score.</summary>
-    private static List<(string Ids, double Score)> Enumerate(SentencePieceTokenizer spm, string word)
+    internal static List<(string Ids, double Score)> Enumerate(SentencePieceTokenizer spm, string word)
     {
         byte[] bytes = Encoding.UTF8.GetBytes(spm.Normalize(word));
         var starts = Enumerable.Range(0, bytes.Length).Where(i => (bytes[i] & 0xC0) != 0x80).Append(bytes.Length).ToList();

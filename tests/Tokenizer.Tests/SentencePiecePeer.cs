@@ -83,31 +83,15 @@ internal static class SentencePiecePeer
 
     /// <summary>spm_encode's ids for each line (one sentence per line, as spm_encode reads them).</summary>
     public static List<int[]> Encode(string modelPath, IReadOnlyList<byte[]> lines, string extraArgs = "")
-    {
-        Directory.CreateDirectory(s_folder);
-        string input = Path.Combine(s_folder, $"input-{Guid.NewGuid():N}.txt");
-        using (var file = File.Create(input))
-            foreach (byte[] line in lines)
-            {
-                file.Write(line);
-                file.WriteByte((byte)'\n');
-            }
-        try
-        {
-            string output = Run("spm_encode", $"--model={modelPath} --output_format=id {extraArgs} --input={input}", stdin: null);
-            var result = output.Split('\n').SkipLast(1)
-                .Select(l => l.Length == 0 ? [] : l.Split(' ').Select(int.Parse).ToArray()).ToList();
-            if (result.Count != lines.Count) throw new InvalidOperationException($"spm_encode printed {result.Count} lines for {lines.Count}");
-            return result;
-        }
-        finally
-        {
-            File.Delete(input);
-        }
-    }
+        => RunOnLines("spm_encode", $"--model={modelPath} --output_format=id {extraArgs}", lines)
+            .Select(l => l.Length == 0 ? [] : l.Split(' ').Select(int.Parse).ToArray()).ToList();
 
     /// <summary>spm_normalize's output for each line, with the model's own normalizer spec as spm_encode uses it.</summary>
     public static List<byte[]> Normalize(string modelPath, IReadOnlyList<byte[]> lines)
+        => RunOnLines("spm_normalize", $"--model={modelPath} --use_internal_normalization", lines).Select(Encoding.UTF8.GetBytes).ToList();
+
+    /// <summary>Runs a peer tool over a file of the lines (a sentence per line); its output, a line per input line.</summary>
+    private static List<string> RunOnLines(string program, string args, IReadOnlyList<byte[]> lines)
     {
         Directory.CreateDirectory(s_folder);
         string input = Path.Combine(s_folder, $"input-{Guid.NewGuid():N}.txt");
@@ -119,9 +103,8 @@ internal static class SentencePiecePeer
             }
         try
         {
-            string output = Run("spm_normalize", $"--model={modelPath} --use_internal_normalization --input={input}", stdin: null);
-            var result = output.Split('\n').SkipLast(1).Select(Encoding.UTF8.GetBytes).ToList();
-            if (result.Count != lines.Count) throw new InvalidOperationException($"spm_normalize printed {result.Count} lines for {lines.Count}");
+            List<string> result = [.. Run(program, $"{args} --input={input}", stdin: null).Split('\n').SkipLast(1)];
+            if (result.Count != lines.Count) throw new InvalidOperationException($"{program} printed {result.Count} lines for {lines.Count}");
             return result;
         }
         finally

@@ -20,8 +20,9 @@ public class SentencePieceSampleAndScoreTests(ITestOutputHelper output)
     private static SentencePieceTokenizer Tokenizer(string model) => SentencePieceTokenizer.Load(SentencePiecePeer.SharedModelPath(model));
 
     /// <summary>
-    /// What the distribution tests run on: a SentencePiece model from ../shared, or (a name starting with
-    /// "bytepiece.") an upstream BytePiece model with the same API; its exact law enumerated by brute force.
+    /// What the distribution tests run on: a SentencePiece model from ../shared, (a name starting with
+    /// "bytepiece.") an upstream BytePiece model, or ("hf:") Google's test model as tokenizer.json, all with
+    /// the same API; its exact law enumerated by brute force.
     /// </summary>
     private sealed record Subject(
         Func<string, SamplingOptions, int, bool, bool, IReadOnlyList<ScoredSegmentation>> Sample,
@@ -30,6 +31,19 @@ public class SentencePieceSampleAndScoreTests(ITestOutputHelper output)
 
     private static Subject For(string model)
     {
+        if (model == "hf:test_model.model")
+        {
+            var (spm, hf) = HuggingFaceLatticeTests.Models();
+            return new((t, o, k, wor, best) => hf.SampleEncodeAndScore(t, o, k, wor, best), (t, a) =>
+            {
+                // Words are independent: the text's law is the product of its words' (each enumerated).
+                var paths = new List<(string Ids, double Score)> { ("", 0) };
+                foreach (string word in t.Split(' '))
+                    paths = [.. paths.SelectMany(p => HuggingFaceLatticeTests.Enumerate(spm, word).Select(w => ((p.Ids + " " + w.Ids).Trim(), p.Score + w.Score)))];
+                double max = paths.Max(x => a * x.Score), z = paths.Sum(x => Math.Exp(a * x.Score - max));
+                return paths.ToDictionary(x => x.Ids, x => Math.Exp(a * x.Score - max) / z);
+            }, t => Key(hf.EncodeToIds(t)));
+        }
         if (!model.StartsWith("bytepiece.", StringComparison.Ordinal))
         {
             var spm = Tokenizer(model);
@@ -53,6 +67,7 @@ public class SentencePieceSampleAndScoreTests(ITestOutputHelper output)
     [InlineData("test_model.model", "hello world", 0.5)]
     [InlineData("test_ja_model.model", "名前はまだ無い。", 0.2)]
     [InlineData("bytepiece.eu.plus.40k.model", "hello", 0.3)]
+    [InlineData("hf:test_model.model", "hello world", 0.5)]
     public void WithReplacement_FollowsExactDistribution_ScoredByLogProbability(string model, string text, double alpha)
     {
         Subject subject = For(model);
@@ -82,6 +97,7 @@ public class SentencePieceSampleAndScoreTests(ITestOutputHelper output)
     [InlineData("test_model.model", "telescope", 1.0)]
     [InlineData("test_ja_model.model", "名前はまだ無い。", 0.2)]
     [InlineData("bytepiece.eu.plus.40k.model", "cats", 0.2)]
+    [InlineData("hf:test_model.model", "hello world", 0.5)]
     public void WithoutReplacement_OrderedPairs_FollowSuccessiveSampling(string model, string text, double alpha)
     {
         Subject subject = For(model);
@@ -119,6 +135,8 @@ public class SentencePieceSampleAndScoreTests(ITestOutputHelper output)
     [InlineData("test_model.model", "hello world", 0.5, 3, true)]
     [InlineData("test_ja_model.model", "名前はまだ無い。", 0.2, 4, true)]
     [InlineData("bytepiece.eu.plus.40k.model", "hello", 0.3, 3, true)]
+    [InlineData("hf:test_model.model", "hello world", 0.5, 3, true)]
+    [InlineData("hf:test_model.model", "telescope", 1.0, 2, false)]
     public void WithoutReplacement_InclusionScores_GiveUnbiasedWeights(string model, string text, double alpha, int k, bool includeBest)
     {
         Subject subject = For(model);
@@ -210,6 +228,36 @@ public class SentencePieceSampleAndScoreTests(ITestOutputHelper output)
         Assert.Throws<ArgumentOutOfRangeException>(() => tokenizer.SampleEncode("hello", new SamplingOptions(double.PositiveInfinity, 1), 4));
         Assert.Empty(tokenizer.SampleEncodeAndScore("   ", new SamplingOptions(0.1, 1), 3, true));
         Assert.Empty(tokenizer.SampleEncodeAndScore("", new SamplingOptions(0.1, 1), 3));
+        var (_, hf) = HuggingFaceLatticeTests.Models();
+        Assert.Throws<ArgumentException>(() => hf.SampleEncodeAndScore("hello", new SamplingOptions(0.1, 1), 2, withoutReplacement: false, includeBest: true));
+        Assert.Throws<ArgumentOutOfRangeException>(() => hf.SampleEncodeAndScore("hello", new SamplingOptions(-1, 1), 2));
+        Assert.Empty(hf.SampleEncodeAndScore("", new SamplingOptions(0.1, 1), 3));
+    }
+
+    /// <summary>
+    /// tokenizer.json: an added token in the text is a fixed part of every draw (the words around it are
+    /// drawn, the token never is): it is in every sample exactly once, with and without replacement, and
+    /// the draws without replacement are distinct.
+    /// </summary>
+    [Fact]
+    public void TokenizerJson_AddedTokens_AreFixedInEveryDraw()
+    {
+        var (_, hf) = HuggingFaceLatticeTests.Models();
+        int[] fixedIds = [.. hf.EncodeToIds("<s>")];
+        Assert.Single(fixedIds);
+        int[] left = [.. hf.EncodeToIds("hello")], whole = [.. hf.EncodeToIds("hello<s>world")];
+        Assert.Equal(fixedIds[0], whole[left.Length]);
+        foreach (bool withoutReplacement in new[] { false, true })
+        {
+            var samples = hf.SampleEncodeAndScore("hello<s>world", new SamplingOptions(0.5, 3), 6, withoutReplacement);
+            Assert.Equal(6, samples.Count);
+            foreach (ScoredSegmentation sample in samples)
+            {
+                Assert.Single(sample.Ids, fixedIds[0]);
+                Assert.True(sample.Score <= 0, $"score {sample.Score}");
+            }
+            if (withoutReplacement) Assert.Equal(6, samples.Select(x => Key(x.Ids)).Distinct().Count());
+        }
     }
 
     [Theory]

@@ -68,6 +68,41 @@ internal sealed class LatticeGraph
         return new LatticeGraph(text.Length, collect.First, [.. collect.Ends], ids, [.. collect.Scores]);
     }
 
+    /// <summary>A lattice of one position and one edge (score 0): a part of a text that has only one reading, such as an added token.</summary>
+    public static LatticeGraph Fixed(int piece) => new(1, [0, 1], [1], [piece], [0]);
+
+    /// <summary>
+    /// The lattice of independent parts laid end to end (positions and edges shifted; a part's edges keep
+    /// their order); <paramref name="edgeOffsets"/>[k] is the index of part k's first edge, and the last entry the edge count.
+    /// </summary>
+    public static LatticeGraph Concatenate(IReadOnlyList<LatticeGraph> parts, out int[] edgeOffsets)
+    {
+        int length = parts.Sum(g => g.Length), edges = parts.Sum(g => g.End.Length);
+        var first = new int[length + 1];
+        var end = new int[edges];
+        var piece = new int[edges];
+        var score = new double[edges];
+        edgeOffsets = new int[parts.Count + 1];
+        int position = 0, edge = 0;
+        for (int k = 0; k < parts.Count; k++)
+        {
+            LatticeGraph g = parts[k];
+            edgeOffsets[k] = edge;
+            for (int s = 0; s < g.Length; s++) first[position + s] = edge + g.First[s];
+            for (int e = 0; e < g.End.Length; e++)
+            {
+                end[edge + e] = position + g.End[e];
+                piece[edge + e] = g.Piece[e];
+                score[edge + e] = g.Score[e];
+            }
+            position += g.Length;
+            edge += g.End.Length;
+        }
+        first[length] = edge;
+        edgeOffsets[parts.Count] = edge;
+        return new LatticeGraph(length, first, end, piece, score);
+    }
+
     /// <summary>HuggingFace's lattice of one word (<see cref="WordLattice"/>) made explicit; <see cref="Piece"/> holds the trie cell, or ~length for an unknown.</summary>
     public static LatticeGraph ForWord(TokenizerJsonUnigram model, ReadOnlySpan<byte> word)
     {
