@@ -93,7 +93,7 @@ def prepare(args):
             subprocess.run(["dotnet", CLI, "convert", "--model", f"{args.shared}/models/bytepiece/bytepiece.eu.plus.{size}.model",
                             "--output", bpm[size]], check=True, stdout=subprocess.DEVNULL)
     big = f"{work}/mixed-big.txt"
-    if not os.path.exists(big) or os.path.getsize(big) < args.big_mb * 1e6 * 0.9:
+    if not os.path.exists(big) or abs(os.path.getsize(big) - args.big_mb * 1e6) > args.big_mb * 1e6 * 0.1:
         data = open(f"{work}/mixed.txt", "rb").read()
         with open(big, "wb") as f:
             for _ in range(max(1, round(args.big_mb * 1e6 / len(data)))):
