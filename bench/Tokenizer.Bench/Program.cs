@@ -194,20 +194,21 @@ internal static class Program
     private struct StepCounter : ISentencePieceEdges
     {
         public long[] Counts; // starts, steps, piece ends, unknowns
-        public readonly double Start(int start) { Counts[0]++; return 0; }
-        public readonly void Step(int start, int end, int cell, double score, double here)
+        public readonly double Start(int start, double carried) { Counts[0]++; return 0; }
+        public readonly double Step(int start, int end, int cell, double score, double here)
         {
             Counts[1]++;
             if (score != double.NegativeInfinity) Counts[2]++;
+            return 0;
         }
-        public readonly void Unknown(int start, int end, double here) => Counts[3]++;
+        public readonly double Unknown(int start, int end, double here) => Counts[3]++;
     }
 
     private readonly struct NoEdges : ISentencePieceEdges
     {
-        public double Start(int start) => 0;
-        public void Step(int start, int end, int cell, double score, double here) { }
-        public void Unknown(int start, int end, double here) { }
+        public double Start(int start, double carried) => 0;
+        public double Step(int start, int end, int cell, double score, double here) => 0;
+        public double Unknown(int start, int end, double here) => 0;
     }
 
     /// <summary>The lattice walk's work per character start on each file (steps, piece ends), to see where the time goes.</summary>

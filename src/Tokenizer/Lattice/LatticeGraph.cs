@@ -128,7 +128,7 @@ internal sealed class LatticeGraph
         public int Next; // positions before it have their First set
         private int _start;
 
-        public double Start(int start)
+        public double Start(int start, double carried)
         {
             First.AsSpan(Next, start + 1 - Next).Fill(Ends.Count);
             Next = start + 1;
@@ -136,19 +136,21 @@ internal sealed class LatticeGraph
             return 0;
         }
 
-        public void Step(int start, int end, int cell, double score, double here)
+        public double Step(int start, int end, int cell, double score, double here)
         {
-            if (double.IsNegativeInfinity(score)) return;
+            if (double.IsNegativeInfinity(score)) return 0;
             Ends.Add(end);
             Ids.Add(~cell);
             Scores.Add(score);
+            return 0;
         }
 
-        public void Unknown(int start, int end, double here)
+        public double Unknown(int start, int end, double here)
         {
             Ends.Insert(_start, end);
             Ids.Insert(_start, 0); // an unknown (cells are stored as ~cell)
             Scores.Insert(_start, model.MinScore - 10f);
+            return 0;
         }
     }
 

@@ -11,19 +11,23 @@ internal interface ISentencePieceEdges
 {
     /// <summary>
     /// Before the edges that start at <paramref name="start"/> (a character start, in increasing order): the
-    /// value the walk hands back with each of them (the forward value there; kept in a register by the walk).
+    /// value the walk hands back with each of them (the value there; kept in a register by the walk).
+    /// <paramref name="carried"/> is that value as the last relaxation of <paramref name="start"/> returned
+    /// it (0 at the text's start): final by then, since no later start relaxes it.
     /// </summary>
-    double Start(int start);
+    double Start(int start, double carried);
 
     /// <summary>
     /// A trie step from <paramref name="start"/> to <paramref name="end"/>: <paramref name="score"/> is the lattice
     /// score of the piece ending at <paramref name="cell"/>, or -infinity where no piece ends (reported too,
     /// so that a receiver can relax without a branch).
     /// </summary>
-    void Step(int start, int end, int cell, double score, double here);
+    /// <returns>The value at <paramref name="end"/> after the step (what <see cref="Start"/> is carried).</returns>
+    double Step(int start, int end, int cell, double score, double here);
 
     /// <summary>The unknown node of one character (<paramref name="start"/> to <paramref name="end"/>), where no one-character piece starts.</summary>
-    void Unknown(int start, int end, double here);
+    /// <returns>The value at <paramref name="end"/> after it.</returns>
+    double Unknown(int start, int end, double here);
 }
 
 /// <summary>Which walk <see cref="SentencePieceLattice.Walk"/> takes (the same edges either way; for tests and benchmarks).</summary>
@@ -101,9 +105,11 @@ internal static class SentencePieceLattice
         ref int labelRef = ref MemoryMarshal.GetReference(labels);
         ref int endRef = ref MemoryMarshal.GetReference(ends);
         int start = 0;
+        double carried = 0;
         for (int c = 0; c < count; c++)
         {
-            double here = edges.Start(start);
+            // The next start is this character's end, whose value the single-character step or the unknown returns.
+            double here = edges.Start(start, carried);
             int charEnd = Unsafe.Add(ref endRef, c);
             bool hasSingle = false;
             int node = PieceTrie.Root;
@@ -113,7 +119,7 @@ internal static class SentencePieceLattice
             {
                 // The first step is the character itself: whether a piece ends there decides the unknown node.
                 double single = Unsafe.Add(ref scores, t);
-                edges.Step(start, charEnd, t, single, here);
+                carried = edges.Step(start, charEnd, t, single, here);
                 hasSingle = single != double.NegativeInfinity;
                 node = t;
                 int nodeBase = Unsafe.Add(ref nodes, t).Base;
@@ -127,7 +133,7 @@ internal static class SentencePieceLattice
                     edges.Step(start, Unsafe.Add(ref endRef, d), t, Unsafe.Add(ref scores, t), here);
                 }
             }
-            if (!hasSingle) edges.Unknown(start, charEnd, here);
+            if (!hasSingle) carried = edges.Unknown(start, charEnd, here);
             start = charEnd;
         }
     }
@@ -141,9 +147,12 @@ internal static class SentencePieceLattice
         ref TrieNode nodes = ref MemoryMarshal.GetArrayDataReference(trie.Nodes);
         ref double scores = ref MemoryMarshal.GetArrayDataReference(trie.Scores);
         ref byte textRef = ref MemoryMarshal.GetReference(text);
+        double carried = 0;
         for (int i = 0; i < n;)
         {
-            double here = edges.Start(i);
+            // The next start is this character's end, whose value its last own step or the unknown returns
+            // (carried in a register: no store-to-load round trip on the chain from start to start).
+            double here = edges.Start(i, carried);
             int charEnd = Math.Min(i + OneCharLength(Unsafe.Add(ref textRef, i)), n);
             bool hasSingle = false;
             int node = PieceTrie.Root;
@@ -159,7 +168,7 @@ internal static class SentencePieceLattice
                 node = spaceCell;
                 nodeBase = Unsafe.Add(ref nodes, node).Base;
                 j = charEnd;
-                edges.Step(i, j, node, Unsafe.Add(ref scores, node), here);
+                carried = edges.Step(i, j, node, Unsafe.Add(ref scores, node), here);
             }
             else
             {
@@ -170,7 +179,7 @@ internal static class SentencePieceLattice
                     if (cell.Check != node) goto Done;
                     node = t;
                     nodeBase = cell.Base;
-                    edges.Step(i, ++j, t, Unsafe.Add(ref scores, t), here);
+                    carried = edges.Step(i, ++j, t, Unsafe.Add(ref scores, t), here);
                 }
                 while (j < charEnd);
             }
@@ -185,7 +194,7 @@ internal static class SentencePieceLattice
                 edges.Step(i, j + 1, t, Unsafe.Add(ref scores, t), here);
             }
         Done:
-            if (!hasSingle) edges.Unknown(i, charEnd, here);
+            if (!hasSingle) carried = edges.Unknown(i, charEnd, here);
             i = charEnd;
         }
     }

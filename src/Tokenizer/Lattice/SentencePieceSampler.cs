@@ -33,23 +33,22 @@ internal static class SentencePieceSampler
         private readonly Span<LatticePosition> _positions = positions;
         private ref TChoice _choice = ref choice;
 
-        public readonly double Start(int start) => _positions[start].Value;
+        public readonly double Start(int start, double carried) => carried;
 
-        public void Step(int start, int end, int cell, double score, double here)
-        {
-            if (!double.IsNegativeInfinity(score)) Add(start, end, here + alpha * score, cell);
-        }
+        public double Step(int start, int end, int cell, double score, double here)
+            => double.IsNegativeInfinity(score) ? _positions[end].Value : Add(start, end, here + alpha * score, cell);
 
         // The reservoir sees an unknown as ~length (a cell is never negative), back[] as -1.
-        public void Unknown(int start, int end, double here) => Add(start, end, here + unknownWeight, ~(end - start));
+        public double Unknown(int start, int end, double here) => Add(start, end, here + unknownWeight, ~(end - start));
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void Add(int start, int end, double w, int edge)
+        private double Add(int start, int end, double w, int edge)
         {
             ref LatticePosition position = ref _positions[end];
             double total = Sampler.LogAddExp(position.Value, w);
             position.Value = total;
             if (_choice.Accept(end, edge, Math.Exp(w - total), 1.0)) position.Back = SentencePieceLattice.BackEntry(start, edge >= 0 ? edge : -1);
+            return total;
         }
     }
 }

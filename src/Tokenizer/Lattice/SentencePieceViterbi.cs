@@ -35,11 +35,11 @@ internal static class SentencePieceViterbi
         private readonly ref LatticePosition _positions = ref MemoryMarshal.GetReference(positions);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly double Start(int start) => Unsafe.Add(ref _positions, start).Value;
+        public readonly double Start(int start, double carried) => carried;
 
         /// <summary>Branch-free (the outcome is data-dependent and mispredicts): a -inf score never beats a holder.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly void Step(int start, int end, int cell, double score, double here)
+        public readonly double Step(int start, int end, int cell, double score, double here)
         {
             double candidate = score + here;
             ref LatticePosition holder = ref Unsafe.Add(ref _positions, end);
@@ -47,11 +47,13 @@ internal static class SentencePieceViterbi
             bool wins = candidate > held;
             long mask = -(long)Unsafe.As<bool, byte>(ref wins);
             holder.Back = (SentencePieceLattice.BackEntry(start, cell) & mask) | (holder.Back & ~mask);
-            holder.Value = (float)double.MaxNative(candidate, held);
+            double value = (float)double.MaxNative(candidate, held);
+            holder.Value = value;
+            return value;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly void Unknown(int start, int end, double here)
+        public readonly double Unknown(int start, int end, double here)
         {
             float candidate = unknownScore + (float)here; // float + float in spm: a float sum (here is a float's value)
             ref LatticePosition holder = ref Unsafe.Add(ref _positions, end);
@@ -60,6 +62,7 @@ internal static class SentencePieceViterbi
                 holder.Value = candidate;
                 holder.Back = SentencePieceLattice.BackEntry(start, -1);
             }
+            return holder.Value;
         }
     }
 }
