@@ -99,7 +99,7 @@ internal sealed class SentencePieceNormalizer
         bool previousIsSpace = _removeExtraWhitespaces;
         while (consumed < input.Length)
         {
-            if (_asciiKinds is not null)
+            if (_asciiKinds is not null && input[consumed] < 128)
             {
                 consumed = AddAsciiRun(input, consumed, output, ref previousIsSpace);
                 if (consumed == input.Length) break;
