@@ -259,8 +259,7 @@ public sealed class HuggingFaceTokenizer : Tokenizer
         bool withoutReplacement = false, bool includeBest = false)
     {
         ArgumentNullException.ThrowIfNull(text);
-        if (!(sampling.Alpha >= 0) || double.IsInfinity(sampling.Alpha))
-            throw new ArgumentOutOfRangeException(nameof(sampling), sampling.Alpha, "alpha must be finite and >= 0");
+        SamplingOptions.CheckAlpha(sampling.Alpha);
         LatticeDraws.CheckSampleArguments(numSamples, withoutReplacement, includeBest);
         var parts = Parts(text).ToList();
         // An added token is a lattice of one fixed edge; a word, its own lattice.
@@ -298,7 +297,7 @@ public sealed class HuggingFaceTokenizer : Tokenizer
     public double Entropy(string text, double alpha)
     {
         ArgumentNullException.ThrowIfNull(text);
-        if (!(alpha >= 0) || double.IsInfinity(alpha)) throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must be finite and >= 0");
+        SamplingOptions.CheckAlpha(alpha);
         double total = 0;
         foreach (var part in Parts(text))
             if (!part.IsAdded) total += ForwardBackward.Entropy(LatticeGraph.ForWord(_pipeline.Model, part.Utf8), alpha);

@@ -91,7 +91,7 @@ public sealed class SentencePieceTokenizer : Tokenizer
     public IReadOnlyList<int> EncodeToIds(ReadOnlySpan<byte> utf8, SamplingOptions sampling, bool addBos = false, bool addEos = false)
     {
         if (sampling.IsViterbi) return EncodeToIds(utf8, addBos, addEos);
-        CheckAlpha(sampling.Alpha);
+        SamplingOptions.CheckAlpha(sampling.Alpha);
         var ids = new List<int>();
         if (addBos) ids.Add(RequireControl(Model.BosId, "beginning-of-sentence"));
         SentencePieceScratch scratch = SentencePieceScratch.Rent();
@@ -158,7 +158,7 @@ public sealed class SentencePieceTokenizer : Tokenizer
     {
         ArgumentNullException.ThrowIfNull(text);
         if (nbestSize is 0 or 1) return EncodeToIds(text);
-        CheckAlpha(sampling.Alpha);
+        SamplingOptions.CheckAlpha(sampling.Alpha);
         if (nbestSize < 0) return EncodeToIds(text, sampling);
         IReadOnlyList<Segmentation> best = NBest(text, Math.Min(nbestSize, 512));
         double max = best.Max(s => sampling.Alpha * s.LogProb);
@@ -192,7 +192,7 @@ public sealed class SentencePieceTokenizer : Tokenizer
         bool withoutReplacement = false, bool includeBest = false)
     {
         ArgumentNullException.ThrowIfNull(text);
-        CheckAlpha(sampling.Alpha);
+        SamplingOptions.CheckAlpha(sampling.Alpha);
         LatticeDraws.CheckSampleArguments(numSamples, withoutReplacement, includeBest);
         SentencePieceScratch scratch = SentencePieceScratch.Rent();
         try
@@ -220,7 +220,7 @@ public sealed class SentencePieceTokenizer : Tokenizer
     public double Entropy(string text, double alpha)
     {
         ArgumentNullException.ThrowIfNull(text);
-        CheckAlpha(alpha);
+        SamplingOptions.CheckAlpha(alpha);
         SentencePieceScratch scratch = SentencePieceScratch.Rent();
         try
         {
@@ -231,12 +231,6 @@ public sealed class SentencePieceTokenizer : Tokenizer
         {
             SentencePieceScratch.Return(scratch);
         }
-    }
-
-    private static void CheckAlpha(double alpha)
-    {
-        if (!(alpha >= 0) || double.IsInfinity(alpha))
-            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must be finite and >= 0");
     }
 
     /// <summary>
@@ -342,7 +336,7 @@ public sealed class SentencePieceTokenizer : Tokenizer
     /// </summary>
     public IReadOnlyList<string> EncodeToPieces(ReadOnlySpan<byte> utf8, SamplingOptions? sampling = null)
     {
-        if (sampling is { IsViterbi: false } options) CheckAlpha(options.Alpha);
+        if (sampling is { IsViterbi: false } options) SamplingOptions.CheckAlpha(options.Alpha);
         SentencePieceScratch scratch = SentencePieceScratch.Rent();
         try
         {

@@ -19,4 +19,12 @@ public readonly record struct SamplingOptions(double Alpha, ulong Seed, long Fir
     public bool IsViterbi => !(Alpha >= 0); // NaN counts as Viterbi too
 
     internal CounterRng RngForChunk(long chunk) => new(Seed, FirstChunk + chunk);
+
+    /// <summary>Refuses an alpha that is negative or not finite (the calls that take alpha alone, or need a real draw).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">alpha is negative, NaN or infinite.</exception>
+    internal static void CheckAlpha(double alpha)
+    {
+        if (!(alpha >= 0) || double.IsInfinity(alpha))
+            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must be finite and >= 0");
+    }
 }

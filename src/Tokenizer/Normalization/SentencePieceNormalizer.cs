@@ -28,10 +28,6 @@ internal sealed class SentencePieceNormalizer
     private readonly PieceTrie? _userDefined;
     private readonly bool _addDummyPrefix, _removeExtraWhitespaces, _escapeWhitespaces, _whitespaceAsSuffix;
 
-    // Whether an ASCII space is left as it is by the rules (no user-defined symbol, no key starts with
-    // it): then the whitespace rules apply to it directly, without a lookup.
-    private readonly bool _plainSpace;
-
     // What the fast path does with each ASCII byte: 1 copy it, 2 copy it unless a non-ASCII byte follows,
     // 3 a plain space, 0 leave it to the general path. Null with user-defined symbols (they may start anywhere).
     private readonly byte[]? _asciiKinds;
@@ -53,13 +49,14 @@ internal sealed class SentencePieceNormalizer
         _removeExtraWhitespaces = removeExtraWhitespaces;
         _escapeWhitespaces = escapeWhitespaces;
         _whitespaceAsSuffix = whitespaceAsSuffix;
-        _plainSpace = fastPaths && userDefined is null && (charsMap is null || charsMap.LongestMatch(" "u8, out _) == 0);
         if (fastPaths && userDefined is null)
         {
             _asciiKinds = new byte[128];
             if (charsMap is null) _asciiKinds.AsSpan().Fill(1);
             else charsMap.AsciiIdentity.CopyTo(_asciiKinds);
-            _asciiKinds[' '] = (byte)(_plainSpace ? 3 : 0);
+            // A plain space (no key starts with it): the whitespace rules apply to it directly, without a lookup.
+            bool plainSpace = charsMap is null || charsMap.LongestMatch(" "u8, out _) == 0;
+            _asciiKinds[' '] = (byte)(plainSpace ? 3 : 0);
             _asciiBlocks = _asciiKinds.AsSpan(0x20, 0x5F).IndexOf((byte)0) < 0;
         }
     }
@@ -111,14 +108,6 @@ internal sealed class SentencePieceNormalizer
                 output.AddIdentity(input.Slice(consumed, run), consumed);
                 consumed += run;
                 previousIsSpace = false;
-                continue;
-            }
-            if (_plainSpace && input[consumed] == (byte)' ')
-            {
-                // What the general path below does with a one-space piece.
-                if (!previousIsSpace) AddSpace(output, consumed);
-                previousIsSpace = _removeExtraWhitespaces;
-                consumed++;
                 continue;
             }
             int length = NextPiece(input[consumed..], out ReadOnlySpan<byte> piece);
