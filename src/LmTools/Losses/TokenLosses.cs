@@ -5,7 +5,8 @@ namespace BytePiece.LmTools.Losses;
 
 /// <summary>
 /// Token-level losses over one row of logits (z, length V) and a target id t, each returning its value
-/// and writing its exact gradient with respect to the logits. Arithmetic in double whatever T is.
+/// and writing its exact gradient with respect to the logits. Every loss also works value-only: pass an
+/// empty gradient span (<c>default</c>) and nothing is written. Arithmetic in double whatever T is.
 /// Formulas and test vectors: ../shared/reference/lmtools.md section 3.
 /// </summary>
 public static class TokenLosses
@@ -35,16 +36,14 @@ public static class TokenLosses
         Span<double> p = rented.AsSpan(0, v);
         double logZ = Softmax.Compute(logits, p);
         double logPt = double.CreateTruncating(logits[target]) - logZ;
-        // log w = log p_t − log(γ + (1−γ) p_t), in log space
-        double weight = Math.Exp(logPt - Math.Log(gamma + (1 - gamma) * Math.Exp(logPt)));
-        weight = Math.Clamp(Math.Max(minWeight, weight), 0, 1);
+        double weight = TaiLrWeight(logPt, gamma, minWeight);
         double smoothing = 0;
         if (labelSmoothing > 0)
         {
             for (int i = 0; i < v; i++) smoothing -= double.CreateTruncating(logits[i]) - logZ;
             smoothing /= v;
         }
-        for (int i = 0; i < v; i++)
+        for (int i = 0; i < gradient.Length; i++)
         {
             double g = (1 - labelSmoothing) * weight * (p[i] - (i == target ? 1 : 0)) + labelSmoothing * (p[i] - 1.0 / v);
             gradient[i] = T.CreateTruncating(g);
@@ -52,6 +51,21 @@ public static class TokenLosses
         ArrayPool<double>.Shared.Return(rented);
         return -(1 - labelSmoothing) * weight * logPt + labelSmoothing * smoothing;
     }
+
+    /// <summary>
+    /// TaiLr's per-token weight, the factor a paper's tables and plots show: w_b = clamp(max(b, w), 0, 1) with
+    /// w = p_t / (γ + (1−γ) p_t), from the same softmax as the loss (detached in training).
+    /// </summary>
+    public static double TaiLrWeight<T>(ReadOnlySpan<T> logits, int target, double gamma, double minWeight = 0) where T : IFloatingPointIeee754<T>
+    {
+        Check(logits, target, default);
+        if (!(gamma >= 0 && gamma <= 1)) throw new ArgumentOutOfRangeException(nameof(gamma), gamma, "gamma must be in [0, 1]");
+        return TaiLrWeight(LogProbability(logits, target), gamma, minWeight);
+    }
+
+    // log w = log p_t − log(γ + (1−γ) p_t), in log space
+    private static double TaiLrWeight(double logPt, double gamma, double minWeight)
+        => Math.Clamp(Math.Max(minWeight, Math.Exp(logPt - Math.Log(gamma + (1 - gamma) * Math.Exp(logPt)))), 0, 1);
 
     /// <summary>
     /// TaiLr's closed form L_γ = −log(γ + (1−γ) p_t) / (1−γ) (γ &lt; 1): computed as
@@ -72,7 +86,8 @@ public static class TokenLosses
     /// <summary>Smooth accuracy L = 1 − p_t (Su); ∇ = p_t (p − e_t).</summary>
     public static double SmoothAccuracy<T>(ReadOnlySpan<T> logits, int target, Span<T> gradient) where T : IFloatingPointIeee754<T>
     {
-        TaiLr(logits, target, gradient, gamma: 1); // TaiLr's gradient at γ = 1 is exactly p_t (p − e_t)
+        if (!gradient.IsEmpty) TaiLr(logits, target, gradient, gamma: 1); // TaiLr's gradient at γ = 1 is exactly p_t (p − e_t)
+        else Check(logits, target, gradient);
         return 1 - Math.Exp(LogProbability(logits, target));
     }
 
@@ -87,7 +102,7 @@ public static class TokenLosses
         double logZ = Softmax.Compute(logits, p);
         double logPt = double.CreateTruncating(logits[target]) - logZ, pt = Math.Exp(logPt), rest = 1 - pt;
         double factor = (focusing == 0 ? 0 : focusing * Math.Pow(rest, focusing - 1) * pt * logPt) - Math.Pow(rest, focusing);
-        for (int i = 0; i < v; i++) gradient[i] = T.CreateTruncating(factor * ((i == target ? 1 : 0) - p[i]));
+        for (int i = 0; i < gradient.Length; i++) gradient[i] = T.CreateTruncating(factor * ((i == target ? 1 : 0) - p[i]));
         ArrayPool<double>.Shared.Return(rented);
         return -Math.Pow(rest, focusing) * logPt;
     }
@@ -117,7 +132,10 @@ public static class TokenLosses
     /// EMO: the exact earth mover distance between q = softmax(z) and the one-hot target under the cost
     /// c_ij = 1 − cos(e_i, e_j): EMD = 1 − Σ_i q_i s_i with s_i = ⟨ê_i, ê_t⟩; ∂EMD/∂z_j = q_j (s̄ − s_j).
     /// <paramref name="normalizedEmbeddings"/> is [V × D], rows of unit length (see <see cref="NormalizeRows"/>),
-    /// frozen (the pre-trained LM head). Ratios in the combined modes are detached; 1e-10 guards denominators.
+    /// frozen (the pre-trained LM head). Rows that are not unit are refused, not normalized here (that would
+    /// cost a V × D copy per call): a row is accepted when |‖e‖² − 1| ≤ 1e-6 (float-rounded unit rows pass)
+    /// or when it is zero (what <see cref="NormalizeRows"/> leaves of a zero row). Ratios in the combined
+    /// modes are detached; 1e-10 guards denominators.
     /// </summary>
     /// <param name="logits">The row of logits.</param>
     /// <param name="target">The target id.</param>
@@ -127,6 +145,7 @@ public static class TokenLosses
     /// <param name="mode">How EMD is mixed with cross-entropy.</param>
     /// <param name="ratioClamp">Upper bound on the detached CE/EMD ratio of <see cref="EmoMode.MleEmphasized"/>
     /// (the reference code's continual fine-tuning variant uses 3); infinity for none.</param>
+    /// <exception cref="ArgumentException">A row of <paramref name="normalizedEmbeddings"/> is neither unit nor zero.</exception>
     public static double Emo<T>(ReadOnlySpan<T> logits, int target, ReadOnlySpan<double> normalizedEmbeddings, int dimension, Span<T> gradient,
         EmoMode mode = EmoMode.Pure, double ratioClamp = double.PositiveInfinity)
         where T : IFloatingPointIeee754<T>
@@ -143,8 +162,18 @@ public static class TokenLosses
         for (int i = 0; i < v; i++)
         {
             ReadOnlySpan<double> ei = normalizedEmbeddings.Slice(i * dimension, dimension);
-            double dot = 0;
-            for (int k = 0; k < dimension; k++) dot += ei[k] * et[k];
+            double dot = 0, norm = 0;
+            for (int k = 0; k < dimension; k++)
+            {
+                dot += ei[k] * et[k];
+                norm += ei[k] * ei[k];
+            }
+            // The EMD formula assumes cosines; raw rows would give a wrong value without any sign of it.
+            if (!(Math.Abs(norm - 1) <= 1e-6) && norm != 0)
+            {
+                ArrayPool<double>.Shared.Return(rented);
+                throw new ArgumentException($"embedding row {i} has squared norm {norm:G6}, not 1: EMO needs unit rows (use {nameof(NormalizeRows)})", nameof(normalizedEmbeddings));
+            }
             s[i] = dot;
             expected += q[i] * dot;
         }
@@ -156,7 +185,7 @@ public static class TokenLosses
             EmoMode.MleEmphasized => (0.5, 0.5 * Math.Min(ce / (emd + 1e-10), ratioClamp), ce),
             _ => (emd / (ce + 1e-10), 1.0, 2 * emd),
         };
-        for (int j = 0; j < v; j++)
+        for (int j = 0; j < gradient.Length; j++)
             gradient[j] = T.CreateTruncating(mleScale * (q[j] - (j == target ? 1 : 0)) + emoScale * q[j] * (expected - s[j]));
         ArrayPool<double>.Shared.Return(rented);
         return value;

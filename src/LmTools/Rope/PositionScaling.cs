@@ -4,13 +4,17 @@ namespace BytePiece.LmTools.Rope;
 public static class PositionScaling
 {
     /// <summary>
-    /// Su's log-n query scale for a model trained on <paramref name="trainingLength"/> tokens:
-    /// max(1, log_L(n)) with n = position + 1 (1 at and below the training length).
+    /// Su's log-n query scale for the query at 0-based <paramref name="zeroBasedPosition"/> of a model trained
+    /// on <paramref name="trainingLength"/> tokens: max(1, log_L(n)) where n = zeroBasedPosition + 1 is the
+    /// number of tokens the query sees (1 up to position L − 1, the last one of the training length).
     /// </summary>
-    public static double LogN(long position, int trainingLength)
+    /// <param name="zeroBasedPosition">The query's position, counted from 0 (not the length n).</param>
+    /// <param name="trainingLength">The training length L (a length, at least 2).</param>
+    public static double LogN(long zeroBasedPosition, int trainingLength)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(zeroBasedPosition);
         if (trainingLength < 2) throw new ArgumentOutOfRangeException(nameof(trainingLength), trainingLength, "training length must be at least 2");
-        return Math.Max(1, Math.Log(position + 1) / Math.Log(trainingLength));
+        return Math.Max(1, Math.Log(zeroBasedPosition + 1) / Math.Log(trainingLength));
     }
 
     /// <summary>ReRoPE's relative distance: min(r, window).</summary>

@@ -7,9 +7,15 @@ namespace BytePiece.LmTools.Rope;
 /// </summary>
 public static class RopeFrequencies
 {
-    /// <summary>Computes (θ, attention factor).</summary>
+    /// <summary>
+    /// Computes (θ, attention factor). Lengths read, as Hugging Face does: Dynamic reads
+    /// <see cref="RopeParameters.MaxPositionEmbeddings"/>; YaRN and Llama 3 read
+    /// <see cref="RopeParameters.OriginalLength"/> (original_max_position_embeddings, else max_position_embeddings);
+    /// LongRoPE reads L = <see cref="RopeParameters.OriginalLength"/> and takes s = max / original when the
+    /// original length is given, else <see cref="RopeParameters.Factor"/>; the others read no length.
+    /// </summary>
     /// <param name="p">The parameters.</param>
-    /// <param name="sequenceLength">Current sequence length (max position + 1), used by Dynamic and LongRope.</param>
+    /// <param name="sequenceLength">Current sequence length (largest position + 1, not a position), used by Dynamic and LongRope.</param>
     /// <exception cref="ArgumentException">Parameters a variant needs are missing or out of range.</exception>
     public static (double[] InverseFrequencies, double AttentionFactor) Compute(RopeParameters p, int sequenceLength = 0)
     {
@@ -44,19 +50,54 @@ public static class RopeFrequencies
     /// <summary>YaRN's attention-scale helper: 1 if s ≤ 1, else 0.1·m·ln s + 1.</summary>
     public static double YarnMscale(double scale, double mscale = 1) => scale <= 1 ? 1 : 0.1 * mscale * Math.Log(scale) + 1;
 
-    private static double[] Dynamic(RopeParameters p, int sequenceLength)
+    /// <summary>
+    /// Dynamic NTK's base for a sequence of <paramref name="sequenceLength"/> tokens (largest position + 1):
+    /// base · (s·n / L − (s − 1))^(d/(d−2)) with n = max(sequenceLength, L), L = max_position_embeddings
+    /// (2048 when the config has none); the plain base up to L.
+    /// </summary>
+    public static double DynamicBase(RopeParameters p, int sequenceLength)
     {
+        ArgumentNullException.ThrowIfNull(p);
         int d = p.RotaryDim;
         double current = Math.Max(sequenceLength, p.MaxPositionEmbeddings);
-        double grown = p.Base * Math.Pow(p.Factor * current / p.MaxPositionEmbeddings - (p.Factor - 1), d / (d - 2.0));
-        return Default(grown, d);
+        return p.Base * Math.Pow(p.Factor * current / p.MaxPositionEmbeddings - (p.Factor - 1), d / (d - 2.0));
     }
+
+    /// <summary>NTK-mixed's exponent rate a = ln s / (d/2)^b, so that θ'_i = θ_i · exp(−a (i+1)^b).</summary>
+    public static double NtkMixedRate(RopeParameters p)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        return Math.Log(p.Factor) / Math.Pow(p.RotaryDim / 2.0, p.MixedExponent);
+    }
+
+    /// <summary>
+    /// YaRN's correction range (low, high) in pair indices, as Hugging Face's <c>find_correction_range</c>
+    /// returns it: the indices where β_fast and β_slow rotations fit in the original length, floored and
+    /// ceiled when <see cref="RopeParameters.Truncate"/>, clamped to [0, d − 1]. Pairs below low keep θ,
+    /// pairs above high get θ/s, and a linear ramp blends between.
+    /// </summary>
+    public static (double Low, double High) YarnCorrectionRange(RopeParameters p)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        int d = p.RotaryDim;
+        double length = p.OriginalLength;
+        double Correction(double rotations) => d * Math.Log(length / (rotations * 2 * Math.PI)) / (2 * Math.Log(p.Base));
+        double low = Correction(p.BetaFast), high = Correction(p.BetaSlow);
+        if (p.Truncate)
+        {
+            low = Math.Floor(low);
+            high = Math.Ceiling(high);
+        }
+        return (Math.Max(low, 0), Math.Min(high, d - 1)); // sic: d - 1, as Hugging Face clamps
+    }
+
+    private static double[] Dynamic(RopeParameters p, int sequenceLength) => Default(DynamicBase(p, sequenceLength), p.RotaryDim);
 
     private static double[] NtkMixed(RopeParameters p)
     {
         int d = p.RotaryDim;
         double b = p.MixedExponent;
-        double a = Math.Log(p.Factor) / Math.Pow(d / 2.0, b);
+        double a = NtkMixedRate(p);
         double[] theta = Default(p.Base, d);
         for (int i = 0; i < theta.Length; i++) theta[i] *= Math.Exp(-a * Math.Pow(i + 1, b));
         return theta;
@@ -65,17 +106,9 @@ public static class RopeFrequencies
     private static (double[], double) Yarn(RopeParameters p)
     {
         int d = p.RotaryDim;
-        double s = p.Factor, length = p.OriginalLength;
-        double Correction(double rotations) => d * Math.Log(length / (rotations * 2 * Math.PI)) / (2 * Math.Log(p.Base));
-        double low = Correction(p.BetaFast), high = Correction(p.BetaSlow);
-        if (p.Truncate)
-        {
-            low = Math.Floor(low);
-            high = Math.Ceiling(high);
-        }
-        low = Math.Max(low, 0);
-        high = Math.Min(high, d - 1); // sic: d - 1, as Hugging Face clamps
-        if (low == high) high += 0.001;
+        double s = p.Factor;
+        (double low, double high) = YarnCorrectionRange(p);
+        if (low == high) high += 0.001; // Hugging Face's guard against a zero-width ramp
         double[] theta = Default(p.Base, d);
         for (int i = 0; i < theta.Length; i++)
         {
@@ -116,7 +149,9 @@ public static class RopeFrequencies
         if (factors.Count != d / 2) throw new ArgumentException($"longrope factors must have {d / 2} values, got {factors.Count}", nameof(p));
         var theta = new double[d / 2];
         for (int i = 0; i < theta.Length; i++) theta[i] = 1 / (factors[i] * Math.Pow(p.Base, 2.0 * i / d));
-        double s = (double)p.MaxPositionEmbeddings / length;
+        // Hugging Face: with original_max_position_embeddings given, s = max / original overrides factor;
+        // without it, L is max_position_embeddings and s is rope_scaling.factor.
+        double s = p.OriginalMaxPositionEmbeddings is int original ? (double)p.MaxPositionEmbeddings / original : p.Factor;
         double attention = p.AttentionFactor ?? (s <= 1 ? 1 : Math.Sqrt(1 + Math.Log(s) / Math.Log(length)));
         return (theta, attention);
     }

@@ -20,10 +20,13 @@ public sealed record RopeParameters
     /// <summary>Scale factor s (rope_scaling.factor); 1 means none.</summary>
     public double Factor { get; init; } = 1;
 
-    /// <summary>max_position_embeddings.</summary>
+    /// <summary>
+    /// max_position_embeddings (2048 when a config has none, Hugging Face's default). Read by Dynamic NTK (the
+    /// length beyond which its base grows), by LongRoPE (s = max / original), and as the fallback of <see cref="OriginalLength"/>.
+    /// </summary>
     public int MaxPositionEmbeddings { get; init; } = 2048;
 
-    /// <summary>original_max_position_embeddings (pre-training length L); falls back to <see cref="MaxPositionEmbeddings"/>.</summary>
+    /// <summary>original_max_position_embeddings (pre-training length L), top-level or inside rope_scaling; null when absent (see <see cref="OriginalLength"/>).</summary>
     public int? OriginalMaxPositionEmbeddings { get; init; }
 
     /// <summary>Given attention factor (YaRN, LongRoPE); null to derive it.</summary>
@@ -50,7 +53,7 @@ public sealed record RopeParameters
     /// <summary>Llama 3 high_freq_factor (4).</summary>
     public double HighFreqFactor { get; init; } = 4;
 
-    /// <summary>NTK-mixed exponent b (Su: 0.625; the rerope patch: 0.75).</summary>
+    /// <summary>NTK-mixed exponent b (Su: 0.625; the rerope patch: 0.75); config key <c>mixed_exponent</c>.</summary>
     public double MixedExponent { get; init; } = 0.625;
 
     /// <summary>LongRoPE short_factor (d/2 values).</summary>
@@ -59,7 +62,7 @@ public sealed record RopeParameters
     /// <summary>LongRoPE long_factor (d/2 values).</summary>
     public IReadOnlyList<double>? LongFactor { get; init; }
 
-    /// <summary>The pre-training length L used by YaRN, Llama 3 and LongRoPE.</summary>
+    /// <summary>The pre-training length L used by YaRN, Llama 3 and LongRoPE: original_max_position_embeddings, else max_position_embeddings.</summary>
     public int OriginalLength => OriginalMaxPositionEmbeddings ?? MaxPositionEmbeddings;
 
     /// <summary>
@@ -67,6 +70,9 @@ public sealed record RopeParameters
     /// (or hidden_size / num_attention_heads), <c>partial_rotary_factor</c>, <c>max_position_embeddings</c>,
     /// top-level <c>original_max_position_embeddings</c> (Phi-3), and <c>rope_scaling</c> (v4) or
     /// <c>rope_parameters</c> (v5), with the legacy key <c>type</c> accepted for <c>rope_type</c>.
+    /// Su's NTK-mixed, which Hugging Face has no type for, is read from
+    /// <c>{"rope_type": "ntk_mixed", "factor": s, "mixed_exponent": b}</c> (b defaults to 0.625; <c>"ntk-mixed"</c>
+    /// is accepted too); the static NTK helper from <c>"ntk"</c> with <c>factor</c>.
     /// </summary>
     /// <exception cref="FormatException">The JSON is malformed, or a value has the wrong type or an unknown rope type.</exception>
     public static RopeParameters FromHuggingFaceConfig(string json)
@@ -96,6 +102,7 @@ public sealed record RopeParameters
                     "llama3" => RopeType.Llama3,
                     "longrope" or "su" => RopeType.LongRope,
                     "ntk" => RopeType.Ntk,
+                    "ntk_mixed" or "ntk-mixed" => RopeType.NtkMixed,
                     _ => throw new FormatException($"unknown rope type \"{typeName}\""),
                 },
                 RotaryDim = (int)(headDim * partial),
@@ -115,6 +122,7 @@ public sealed record RopeParameters
                 MscaleAllDim = Number(p, "mscale_all_dim") ?? 0,
                 LowFreqFactor = Number(p, "low_freq_factor") ?? 1,
                 HighFreqFactor = Number(p, "high_freq_factor") ?? 4,
+                MixedExponent = Number(p, "mixed_exponent") ?? 0.625,
                 ShortFactor = Numbers(p, "short_factor"),
                 LongFactor = Numbers(p, "long_factor"),
             };

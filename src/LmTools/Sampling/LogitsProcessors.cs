@@ -8,12 +8,15 @@ namespace BytePiece.LmTools.Sampling;
 /// </summary>
 public static class LogitsProcessors
 {
-    /// <summary>z / T, T &gt; 0 (T = 0, greedy, is the sampler's business).</summary>
+    /// <summary>
+    /// z / T, T &gt; 0 (T = 0, greedy, is the sampler's business). Each logit is divided by T rounded to the
+    /// logits' type, as torch does on CPU (multiplying by 1/T would differ by an ulp).
+    /// </summary>
     public static void Temperature<T>(Span<T> logits, double temperature) where T : IFloatingPointIeee754<T>
     {
         if (!(temperature > 0) || double.IsInfinity(temperature)) throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "temperature must be finite and > 0");
-        T scale = T.CreateTruncating(1 / temperature);
-        for (int i = 0; i < logits.Length; i++) logits[i] *= scale;
+        T divisor = T.CreateTruncating(temperature);
+        for (int i = 0; i < logits.Length; i++) logits[i] /= divisor;
     }
 
     /// <summary>
@@ -35,20 +38,26 @@ public static class LogitsProcessors
         for (int i = 0; i < logits.Length; i++) if (logits[i] < threshold) logits[i] = T.NegativeInfinity;
     }
 
-    /// <summary>Keeps the smallest most-probable set whose mass reaches p (the token that crosses p stays); p = 1 disables.</summary>
+    /// <summary>
+    /// Keeps the smallest most-probable set whose mass reaches p; p = 1 disables. Hugging Face's procedure
+    /// (<c>TopPLogitsWarper</c> on CPU): sort ascending, stably (equal logits by ascending id), accumulate
+    /// probabilities and remove the tokens whose cumulative sum is at most 1 − p, except the last
+    /// <paramref name="minTokensToKeep"/>. So among equal logits at the cut the lower id goes first and the
+    /// higher id stays. Probabilities and sums are in double.
+    /// </summary>
     public static void TopP<T>(Span<T> logits, double p, int minTokensToKeep = 1) where T : IFloatingPointIeee754<T>
     {
         if (!(p >= 0 && p <= 1)) throw new ArgumentOutOfRangeException(nameof(p), p, "p must be in [0, 1]");
         if (p == 1) return;
         double[] probabilities = Probabilities(logits);
-        int[] order = Descending(logits);
-        double before = 0;
-        for (int r = 0; r < order.Length; r++)
+        int[] order = Ascending(logits);
+        double cumulative = 0;
+        int removable = order.Length - minTokensToKeep;
+        for (int r = 0; r < removable; r++)
         {
-            int i = order[r];
-            bool keep = r < minTokensToKeep || before < p;
-            before += probabilities[i];
-            if (!keep) logits[i] = T.NegativeInfinity;
+            cumulative += probabilities[order[r]];
+            if (!(cumulative <= 1 - p)) break; // the sum only grows: nothing after this is removed either
+            logits[order[r]] = T.NegativeInfinity;
         }
     }
 
@@ -91,12 +100,17 @@ public static class LogitsProcessors
     }
 
     /// <summary>Token ids by descending logit, ties by ascending id.</summary>
-    private static int[] Descending<T>(ReadOnlySpan<T> logits) where T : IFloatingPointIeee754<T>
+    private static int[] Descending<T>(ReadOnlySpan<T> logits) where T : IFloatingPointIeee754<T> => Sorted(logits, descending: true);
+
+    /// <summary>Token ids by ascending logit, ties by ascending id (what a stable ascending sort gives).</summary>
+    private static int[] Ascending<T>(ReadOnlySpan<T> logits) where T : IFloatingPointIeee754<T> => Sorted(logits, descending: false);
+
+    private static int[] Sorted<T>(ReadOnlySpan<T> logits, bool descending) where T : IFloatingPointIeee754<T>
     {
         int[] order = new int[logits.Length];
         for (int i = 0; i < order.Length; i++) order[i] = i;
         T[] copy = logits.ToArray();
-        Array.Sort(order, (a, b) => copy[a] != copy[b] ? copy[b].CompareTo(copy[a]) : a.CompareTo(b));
+        Array.Sort(order, (a, b) => copy[a] != copy[b] ? (descending ? copy[b].CompareTo(copy[a]) : copy[a].CompareTo(copy[b])) : a.CompareTo(b));
         return order;
     }
 }

@@ -26,13 +26,13 @@ public sealed record LogitsSampler
     /// <summary>Temperature (0: greedy).</summary>
     public double Temperature { get; init; } = 1;
 
-    /// <summary>Top-k (0: off).</summary>
+    /// <summary>Top-k (0: off). 50 by default, as in Hugging Face's GenerationConfig: set 0 to use top-p or min-p alone.</summary>
     public int TopK { get; init; } = 50;
 
-    /// <summary>Top-p (1: off).</summary>
+    /// <summary>Top-p (1: off). Applied after <see cref="TopK"/>, which stays 50 unless set: <c>new LogitsSampler { TopP = 0.9 }</c> keeps at most 50 tokens; add <c>TopK = 0</c> for top-p alone.</summary>
     public double TopP { get; init; } = 1;
 
-    /// <summary>Min-p (0: off).</summary>
+    /// <summary>Min-p (0: off). Applied after <see cref="TopK"/> (50 unless set to 0) and top-p.</summary>
     public double MinP { get; init; }
 
     /// <summary>Tokens every filter keeps at least.</summary>
