@@ -13,10 +13,16 @@ public class AttentionScaleTests
     /// <summary>G computed the plain way: α (1 − Σ p²) with a max-subtracted softmax.</summary>
     private static double NaiveG(double alpha, double[] s)
     {
-        double max = s.Max();
-        double[] e = s.Select(x => Math.Exp(alpha * (x - max))).ToArray();
-        double sum = e.Sum();
-        return alpha * (1 - e.Sum(x => x / sum * (x / sum)));
+        double max = double.NegativeInfinity;
+        foreach (double x in s) max = Math.Max(max, x);
+        double sum = 0, squares = 0;
+        foreach (double x in s)
+        {
+            double e = Math.Exp(alpha * (x - max));
+            sum += e;
+            squares += e * e;
+        }
+        return alpha * (1 - squares / (sum * sum));
     }
 
     private static double[] RandomScores(Random random)
