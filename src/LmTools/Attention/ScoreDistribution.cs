@@ -3,7 +3,7 @@ namespace BytePiece.LmTools.Attention;
 /// <summary>
 /// A law of i.i.d. attention scores s, through what <see cref="ExpectedAttentionScale"/> needs: the log
 /// moment generating function ln E[e^{α s}] and its derivative, the mean of s under the tilted law
-/// e^{α s} / E[e^{α s}]. Immutable and thread-safe.
+/// e^{α s} / E[e^{α s}]. Derive from it to supply another law. Immutable and thread-safe.
 /// </summary>
 public abstract class ScoreDistribution
 {
