@@ -133,7 +133,7 @@ internal sealed class UnicodeFormStep(NormalizationForm form) : TextNormalizerSt
         foreach (var (start, end) in Graphemes(text))
         {
             string cluster = text.Slice(start, end).ToString();
-            string normalized = cluster.Normalize(form);
+            string normalized = UnicodeForms.Normalize(cluster, form);
             spans.Add((start, end, normalized == cluster ? null : normalized));
         }
         return text.Rewrite(spans);
