@@ -18,31 +18,44 @@ internal static class NBestCommand
         var command = new Command("nbest", "Print the k most probable segmentations: log-probability, a tab, the tokens.") { text, model, input, k, format };
         command.SetAction(parse =>
         {
-            if (parse.GetValue(k) < 1) throw new CliException(ExitCodes.Usage, "--k must be at least 1");
+            int count = parse.GetValue(k);
+            if (count < 1) throw new CliException(ExitCodes.Usage, "--k must be at least 1");
             string source = CommonOptions.ReadText(io, parse.GetValue(text), parse.GetValue(input));
             bool pieces = parse.GetValue(format) == "pieces";
             IReadOnlyList<Segmentation> best;
             Func<int, string> show;
-            if (SentenceModel.TryLoad(parse.GetValue(model)) is { } spm)
+            try
             {
-                // The whole text is one sentence, as in the Python binding's nbest_encode.
-                best = spm.NBest(source, parse.GetValue(k));
-                show = spm.Vocabulary.PieceText;
+                if (SentenceModel.TryLoad(parse.GetValue(model)) is { } spm)
+                {
+                    // The whole text is one sentence, as in the Python binding's nbest_encode.
+                    best = spm.NBest(source, count, io.Cancellation);
+                    show = spm.Vocabulary.PieceText;
+                }
+                else
+                {
+                    var tokenizer = new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model)));
+                    best = tokenizer.NBest(source, count, io.Cancellation);
+                    show = id => PieceText.FormatForListing(tokenizer.Model.GetPieceBytes(id));
+                }
             }
-            else
+            catch (ArgumentOutOfRangeException e) when (e.ParamName == "k")
             {
-                var tokenizer = new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model)));
-                best = tokenizer.NBest(source, parse.GetValue(k));
-                show = id => PieceText.FormatForListing(tokenizer.Model.GetPieceBytes(id));
+                throw new CliException(ExitCodes.Usage, $"--k {count}: {e.Message.Split(" (Parameter")[0]}");
             }
+            // One line at a time: k may be large, and the text of all of them need not be held at once.
+            var output = new BufferedStream(io.Stdout, 1 << 16);
             var sb = new StringBuilder();
             foreach (Segmentation s in best)
             {
+                io.Cancellation.ThrowIfCancellationRequested();
+                sb.Clear();
                 sb.Append(s.LogProb.ToString("R", CultureInfo.InvariantCulture)).Append('\t');
                 sb.AppendJoin(' ', pieces ? s.Ids.Select(show) : s.Ids.Select(id => id.ToString(CultureInfo.InvariantCulture)));
                 sb.Append('\n');
+                output.Write(Encoding.UTF8.GetBytes(sb.ToString()));
             }
-            io.Stdout.Write(Encoding.UTF8.GetBytes(sb.ToString()));
+            output.Flush(); // not disposed: that would close stdout
             return ExitCodes.Success;
         });
         return command;

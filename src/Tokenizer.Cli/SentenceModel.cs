@@ -39,7 +39,7 @@ internal abstract class SentenceModel
 
     public abstract string Info(string path);
 
-    public abstract IReadOnlyList<Segmentation> NBest(string text, int k);
+    public abstract IReadOnlyList<Segmentation> NBest(string text, int k, CancellationToken cancellationToken);
 
     public abstract double Entropy(string text, double alpha);
 }
@@ -69,7 +69,7 @@ internal sealed class SentencePieceSentences(SentencePieceTokenizer tokenizer) :
 
     public override string Decode(IReadOnlyList<int> ids) => Tokenizer.Decode(ids);
 
-    public override IReadOnlyList<Segmentation> NBest(string text, int k) => Tokenizer.NBest(text, k);
+    public override IReadOnlyList<Segmentation> NBest(string text, int k, CancellationToken cancellationToken) => Tokenizer.NBest(text, k, cancellationToken);
 
     public override double Entropy(string text, double alpha) => Tokenizer.Entropy(text, alpha);
 
@@ -107,7 +107,7 @@ internal sealed class HuggingFaceSentences(HuggingFaceTokenizer tokenizer) : Sen
 
     public override string Decode(IReadOnlyList<int> ids) => tokenizer.Decode(ids);
 
-    public override IReadOnlyList<Segmentation> NBest(string text, int k) => tokenizer.NBest(text, k);
+    public override IReadOnlyList<Segmentation> NBest(string text, int k, CancellationToken cancellationToken) => tokenizer.NBest(text, k, cancellationToken);
 
     public override double Entropy(string text, double alpha) => tokenizer.Entropy(text, alpha);
 

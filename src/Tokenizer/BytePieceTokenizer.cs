@@ -268,18 +268,28 @@ public sealed class BytePieceTokenizer : Tokenizer
 
     /// <summary>The <paramref name="k"/> most probable segmentations of the text (normalized as the model says), best first.</summary>
     /// <remarks>Ties in score are ordered by the longer last piece, then recursively by the prefix; the first is the Viterbi result.</remarks>
-    public IReadOnlyList<Segmentation> NBest(string text, int k)
+    public IReadOnlyList<Segmentation> NBest(string text, int k) => NBest(text, k, CancellationToken.None);
+
+    /// <summary>The <paramref name="k"/> most probable segmentations of the text (as <see cref="NBest(string, int)"/>), stopping when <paramref name="cancellationToken"/> is cancelled.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is below 1.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    public IReadOnlyList<Segmentation> NBest(string text, int k, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(text);
         using var input = new PreparedText(text, Model.Normalization, wantOffsets: false);
-        return NBest(input.Bytes, k);
+        return NBest(input.Bytes, k, cancellationToken);
     }
 
     /// <summary>The <paramref name="k"/> most probable segmentations of the bytes, best first (same order as the string overload).</summary>
-    public IReadOnlyList<Segmentation> NBest(ReadOnlySpan<byte> bytes, int k)
+    public IReadOnlyList<Segmentation> NBest(ReadOnlySpan<byte> bytes, int k) => NBest(bytes, k, CancellationToken.None);
+
+    /// <summary>The <paramref name="k"/> most probable segmentations of the bytes (as <see cref="NBest(ReadOnlySpan{byte}, int)"/>), stopping when <paramref name="cancellationToken"/> is cancelled.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is below 1.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    public IReadOnlyList<Segmentation> NBest(ReadOnlySpan<byte> bytes, int k, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
-        return BytePiece.NBest.Run(new LatticeGraph(Model, bytes), k)
+        return BytePiece.NBest.Run(new LatticeGraph(Model, bytes), k, cancellationToken)
             .Select(r => new Segmentation(Array.ConvertAll(r.Pieces, Model.IdOfPiece), r.LogProb)).ToList();
     }
 

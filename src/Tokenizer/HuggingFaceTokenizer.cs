@@ -219,30 +219,48 @@ public sealed class HuggingFaceTokenizer : Tokenizer
     /// The <paramref name="k"/> best segmentations of the text (words are independent: the best
     /// combinations of each word's best paths), best first, each with its score (the sum of its pieces'
     /// scores); added tokens are fixed. Exact: each word's list comes from the k-best lattice search.
+    /// Fewer when the text has fewer segmentations.
     /// </summary>
-    public IReadOnlyList<Segmentation> NBest(string text, int k)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is below 1.</exception>
+    public IReadOnlyList<Segmentation> NBest(string text, int k) => NBest(text, k, CancellationToken.None);
+
+    /// <summary>The <paramref name="k"/> best segmentations of the text (as <see cref="NBest(string, int)"/>), stopping when <paramref name="cancellationToken"/> is cancelled.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is below 1.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    public IReadOnlyList<Segmentation> NBest(string text, int k, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
-        var combined = new List<(List<(int Id, string Value, int Start, int End)> Tokens, double Score)> { ([], 0) };
-        foreach (var (isAdded, id, value, start, end, word, utf8) in Parts(text))
+        var parts = Parts(text).ToList();
+        // Each part's k best readings become parallel edges of one step of a chain; the chain's n-best
+        // order (score, then the prefix's rank, then the reading's rank) is the order of the best
+        // combinations, found lazily: no list of k combinations is built per part.
+        var readings = new List<(int[] Edges, double Score)>[parts.Count];
+        var steps = new LatticeGraph[parts.Count];
+        for (int p = 0; p < parts.Count; p++)
         {
-            var options = new List<(List<(int, string, int, int)> Tokens, double Score)>();
-            if (isAdded) options.Add(([(id, value, start, end)], 0));
-            else
-            {
-                foreach (var (edges, score) in BytePiece.NBest.Run(LatticeGraph.ForWord(_pipeline.Model, utf8), k))
-                {
-                    var tokens = new List<(int, string, int, int)>();
-                    AddWordTokens(word!, utf8, PathOfEdges(utf8.Length, edges), tokens);
-                    options.Add((tokens, score));
-                }
-            }
-            // The k best sums of (best so far) x (this part): both lists are sorted, ties keep earlier ranks first.
-            combined = combined.SelectMany((c, i) => options.Select((o, j) => (Tokens: c.Tokens.Concat(o.Tokens).ToList(), Score: c.Score + o.Score, i, j)))
-                .OrderByDescending(x => x.Score).ThenBy(x => x.i).ThenBy(x => x.j).Take(k).Select(x => (x.Tokens, x.Score)).ToList();
+            var part = parts[p];
+            readings[p] = part.IsAdded ? [([], 0)] : BytePiece.NBest.Run(LatticeGraph.ForWord(_pipeline.Model, part.Utf8), k, cancellationToken);
+            steps[p] = LatticeGraph.Choices([.. readings[p].Select(r => r.Score)]);
         }
-        return combined.Select(c => new Segmentation(c.Tokens.Select(t => t.Id).ToArray(), c.Score)).ToList();
+        var ids = new Dictionary<(int Part, int Reading), int[]>();
+        int[] IdsOf(int p, int reading)
+        {
+            if (ids.TryGetValue((p, reading), out int[]? known)) return known;
+            var part = parts[p];
+            if (part.IsAdded) return ids[(p, reading)] = [part.Id];
+            var tokens = new List<(int Id, string Value, int Start, int End)>();
+            AddWordTokens(part.Word!, part.Utf8, PathOfEdges(part.Utf8.Length, readings[p][reading].Edges), tokens, values: false);
+            return ids[(p, reading)] = [.. tokens.Select(t => t.Id)];
+        }
+        var result = new List<Segmentation>();
+        foreach (var (choice, score) in BytePiece.NBest.Run(LatticeGraph.Concatenate(steps, out _), k, cancellationToken))
+        {
+            var segmentation = new List<int>();
+            for (int p = 0; p < choice.Length; p++) segmentation.AddRange(IdsOf(p, choice[p]));
+            result.Add(new Segmentation([.. segmentation], score));
+        }
+        return result;
     }
 
     /// <summary>

@@ -113,7 +113,12 @@ public sealed class SentencePieceTokenizer : Tokenizer
     /// exact for every k: each lattice position keeps its k best paths), each with its score (the sum of
     /// its pieces' scores). Unknowns are merged or spelled as bytes in each, as in the Viterbi result.
     /// </summary>
-    public IReadOnlyList<Segmentation> NBest(string text, int k)
+    public IReadOnlyList<Segmentation> NBest(string text, int k) => NBest(text, k, CancellationToken.None);
+
+    /// <summary>The <paramref name="k"/> best segmentations of the text (as <see cref="NBest(string, int)"/>), stopping when <paramref name="cancellationToken"/> is cancelled.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is below 1.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    public IReadOnlyList<Segmentation> NBest(string text, int k, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
@@ -124,7 +129,7 @@ public sealed class SentencePieceTokenizer : Tokenizer
             Model.Normalizer.Normalize(Encoding.UTF8.GetBytes(text), normalized);
             if (normalized.Length == 0) return [new Segmentation([], 0)];
             var result = new List<Segmentation>();
-            foreach (var (ids, score) in BytePiece.NBest.Run(LatticeGraph.ForSentencePiece(Model, normalized.Bytes), k))
+            foreach (var (ids, score) in BytePiece.NBest.Run(LatticeGraph.ForSentencePiece(Model, normalized.Bytes), k, cancellationToken))
             {
                 // The path's starts from its pieces: an unknown spans one character.
                 var starts = new int[ids.Length];
@@ -149,7 +154,7 @@ public sealed class SentencePieceTokenizer : Tokenizer
     /// spm's <c>SampleEncode</c> with its <paramref name="nbestSize"/> regimes: below 0, a draw from all
     /// segmentations (as <see cref="EncodeToIds(string, SamplingOptions, bool, bool)"/>, exactly); 0 or 1,
     /// the Viterbi result; above 1 (at most 512, as spm clamps it), one of the <paramref name="nbestSize"/>
-    /// best segmentations (<see cref="NBest"/>) drawn with probability proportional to
+    /// best segmentations (<see cref="NBest(string, int)"/>) drawn with probability proportional to
     /// <c>exp(alpha * score)</c> among them, not from the full distribution. The draw depends only on the
     /// seed, <see cref="SamplingOptions.FirstChunk"/> (the sentence's index) and the text.
     /// </summary>

@@ -71,6 +71,9 @@ internal sealed class LatticeGraph
     /// <summary>A lattice of one position and one edge (score 0): a part of a text that has only one reading, such as an added token.</summary>
     public static LatticeGraph Fixed(int piece) => new(1, [0, 1], [1], [piece], [0]);
 
+    /// <summary>A lattice of one position and one edge per choice (piece k is choice k, in order): a part of a text read one of several ways.</summary>
+    public static LatticeGraph Choices(double[] scores) => new(1, [0, scores.Length], [.. scores.Select(_ => 1)], [.. Enumerable.Range(0, scores.Length)], scores);
+
     /// <summary>
     /// The lattice of independent parts laid end to end (positions and edges shifted; a part's edges keep
     /// their order); <paramref name="edgeOffsets"/>[k] is the index of part k's first edge, and the last entry the edge count.

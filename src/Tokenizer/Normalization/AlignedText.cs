@@ -71,6 +71,16 @@ internal sealed class AlignedText
         return bytes;
     }
 
+    /// <summary>Appends code points [start, end) and their origins to the lists of a text being built.</summary>
+    public void CopyTo(int start, int end, List<Rune> runes, List<(int, int)> origins)
+    {
+        for (int k = start; k < end; k++)
+        {
+            runes.Add(Runes[k]);
+            origins.Add(Origins[k]);
+        }
+    }
+
     /// <summary>The sub-range [start, end) of code points as a new text.</summary>
     public AlignedText Slice(int start, int end) => new(Runes.GetRange(start, end - start), Origins.GetRange(start, end - start));
 
@@ -109,11 +119,7 @@ internal sealed class AlignedText
     {
         var runes = new List<Rune>(Count);
         var origins = new List<(int, int)>(Count);
-        for (int k = 0; k < start; k++)
-        {
-            runes.Add(Runes[k]);
-            origins.Add(Origins[k]);
-        }
+        CopyTo(0, start, runes, origins);
         int offset = start + initialOffset;
         foreach (var (rune, change) in dest)
         {
@@ -127,11 +133,7 @@ internal sealed class AlignedText
             runes.Add(rune);
             origins.Add(origin);
         }
-        for (int k = end; k < Count; k++)
-        {
-            runes.Add(Runes[k]);
-            origins.Add(Origins[k]);
-        }
+        CopyTo(end, Count, runes, origins);
         return new AlignedText(runes, origins);
     }
 
@@ -144,11 +146,7 @@ internal sealed class AlignedText
         {
             if (replacement is null)
             {
-                for (int k = start; k < end; k++)
-                {
-                    runes.Add(Runes[k]);
-                    origins.Add(Origins[k]);
-                }
+                CopyTo(start, end, runes, origins);
                 continue;
             }
             var origin = OriginOf(start, end);

@@ -79,20 +79,33 @@ internal sealed class ReplaceStep(Regex pattern, string content) : TextNormalize
 {
     public override AlignedText Apply(AlignedText text)
     {
-        // Matches are replaced from the last so that earlier indices stay valid; each replacement's code
-        // points are insertions after the removed match (HF: they take the origin of its last code point).
-        var matches = new List<(int Index, int Length)>();
-        foreach (ValueMatch m in pattern.EnumerateMatches(text.ToString()))
-            if (m.Length > 0) matches.Add((m.Index, m.Length));
-        if (matches.Count == 0) return text;
-        int[] runeOf = text.RuneIndexOfChar();
-        var replacement = content.EnumerateRunes().Select(r => (r, 1)).ToList();
-        for (int i = matches.Count - 1; i >= 0; i--)
+        // One pass that copies the text between matches: each replacement's code points take the origin of
+        // the match's last code point (HF's transform_range with every new code point an insertion after
+        // the removed match), which is what replacing the matches one by one from the last would give.
+        string s = text.ToString();
+        int[]? runeOf = null;
+        List<Rune>? runes = null;
+        List<(int, int)>? origins = null;
+        int copied = 0;
+        foreach (ValueMatch m in pattern.EnumerateMatches(s))
         {
-            int start = runeOf[matches[i].Index], end = runeOf[matches[i].Index + matches[i].Length];
-            text = text.Transform(start, end, replacement, end - start);
+            if (m.Length == 0) continue;
+            runeOf ??= text.RuneIndexOfChar();
+            runes ??= new List<Rune>(text.Count);
+            origins ??= new List<(int, int)>(text.Count);
+            int start = runeOf[m.Index], end = runeOf[m.Index + m.Length];
+            text.CopyTo(copied, start, runes, origins);
+            (int, int) origin = text.Origins[end - 1];
+            foreach (Rune r in content.EnumerateRunes())
+            {
+                runes.Add(r);
+                origins.Add(origin);
+            }
+            copied = end;
         }
-        return text;
+        if (runes is null || origins is null) return text;
+        text.CopyTo(copied, text.Count, runes, origins);
+        return new AlignedText(runes, origins);
     }
 }
 
@@ -120,7 +133,7 @@ internal sealed class UnicodeFormStep(NormalizationForm form) : TextNormalizerSt
         foreach (var (start, end) in Graphemes(text))
         {
             string cluster = text.Slice(start, end).ToString();
-            string normalized = cluster.Normalize(form);
+            string normalized = UnicodeForms.Normalize(cluster, form);
             spans.Add((start, end, normalized == cluster ? null : normalized));
         }
         return text.Rewrite(spans);
