@@ -15,6 +15,15 @@ namespace BytePiece;
 /// of the consumed bytes so the draws continue exactly as in one call.</param>
 public readonly record struct SamplingOptions(double Alpha, ulong Seed, long FirstChunk = 0)
 {
+    /// <summary>
+    /// The most hypotheses a draw without replacement (<c>SampleEncodeAndScore</c> with <c>withoutReplacement</c>)
+    /// may hold: 8,388,608, about 400 MB. The exact search keeps one per token of every path it has found
+    /// (those shared between paths once), so the count times the tokens of a path must stay below it; asking
+    /// for more throws <see cref="InputLimitExceededException"/> (up front when the expected need is clearly
+    /// beyond it), before any sample is returned. Draws with replacement hold no such state.
+    /// </summary>
+    public const int MaxSearchHypotheses = 1 << 23;
+
     /// <summary>Whether these options mean the deterministic best segmentation.</summary>
     public bool IsViterbi => !(Alpha >= 0); // NaN counts as Viterbi too
 
