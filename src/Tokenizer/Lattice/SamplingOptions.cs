@@ -17,12 +17,12 @@ public readonly record struct SamplingOptions(double Alpha, ulong Seed, long Fir
 {
     /// <summary>
     /// The most hypotheses a draw without replacement (<c>SampleEncodeAndScore</c> with <c>withoutReplacement</c>)
-    /// may hold: 8,388,608, about 400 MB. The exact search keeps one per token of every path it has found
+    /// may hold: 4,194,304, about 350 MB at most. The exact search keeps one per token of every path it has found
     /// (those shared between paths once), so the count times the tokens of a path must stay below it; asking
-    /// for more throws <see cref="InputLimitExceededException"/> (up front when the expected need is clearly
-    /// beyond it), before any sample is returned. Draws with replacement hold no such state.
+    /// for more throws <see cref="InputLimitExceededException"/> (up front when the expected need, the count times
+    /// the expected tokens of a draw, is beyond it), before any sample is returned. Draws with replacement hold no such state.
     /// </summary>
-    public const int MaxSearchHypotheses = 1 << 23;
+    public const int MaxSearchHypotheses = 1 << 22;
 
     /// <summary>Whether these options mean the deterministic best segmentation.</summary>
     public bool IsViterbi => !(Alpha >= 0); // NaN counts as Viterbi too
