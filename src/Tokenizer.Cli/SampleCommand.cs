@@ -16,7 +16,7 @@ internal static class SampleCommand
         var text = CommonOptions.Text("Sentence to segment. Without it, the input is read (as one sentence).");
         var model = CommonOptions.Model();
         var input = CommonOptions.Input();
-        var alpha = new Option<double>("--alpha", "-a") { Description = "Inverse temperature (>= 0): draws w with probability exp(alpha * score(w)) / Z.", DefaultValueFactory = _ => 0.1 };
+        var alpha = new Option<double>("--alpha", "-a") { Description = "Inverse temperature (0 to 1e6): draws w with probability exp(alpha * score(w)) / Z.", DefaultValueFactory = _ => 0.1 };
         var seed = CommonOptions.Seed();
         var samples = new Option<int>("--samples", "-n") { Description = "How many segmentations.", DefaultValueFactory = _ => 5 };
         var wor = new Option<bool>("--without-replacement") { Description = "Distinct segmentations (exact Gumbel-top-k); scores are log inclusion probabilities." };
@@ -29,7 +29,7 @@ internal static class SampleCommand
         command.SetAction(parse =>
         {
             double a = parse.GetValue(alpha);
-            if (!(a >= 0) || double.IsInfinity(a)) throw new CliException(ExitCodes.Usage, "--alpha must be finite and >= 0");
+            if (!(a >= 0 && a <= SamplingOptions.MaxAlpha)) throw new CliException(ExitCodes.Usage, $"--alpha must be between 0 and {SamplingOptions.MaxAlpha:G}");
             int n = parse.GetValue(samples);
             if (n < 1) throw new CliException(ExitCodes.Usage, "--samples must be at least 1");
             if (parse.GetValue(includeBest) && !parse.GetValue(wor)) throw new CliException(ExitCodes.Usage, "--include-best needs --without-replacement (as in spm)");

@@ -378,8 +378,8 @@ public sealed class BytePieceTokenizer : Tokenizer
 
     private static void CheckAlpha(double alpha)
     {
-        if (!(alpha >= 0) || double.IsInfinity(alpha))
-            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must be finite and >= 0 (alpha < 0 means Viterbi, a single segmentation)");
+        if (!(alpha >= 0 && alpha <= SamplingOptions.MaxAlpha))
+            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, $"alpha must be between 0 and {SamplingOptions.MaxAlpha:G} (alpha < 0 means Viterbi, a single segmentation)");
     }
 
     // ---- shared -------------------------------------------------------------------------------

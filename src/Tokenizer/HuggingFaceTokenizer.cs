@@ -84,8 +84,6 @@ public sealed class HuggingFaceTokenizer : Tokenizer
 
     private static SamplingOptions? CheckSampling(SamplingOptions sampling)
     {
-        if (!sampling.IsViterbi && double.IsInfinity(sampling.Alpha))
-            throw new ArgumentOutOfRangeException(nameof(sampling), sampling.Alpha, "alpha must be finite");
         return sampling.IsViterbi ? null : sampling;
     }
 

@@ -34,6 +34,10 @@ public class ModelSizeLimitTests(ITestOutputHelper output)
 
     /// <summary>A SentencePiece ModelProto: an unknown piece, then <paramref name="pieces"/> as NORMAL pieces with <paramref name="score"/>.</summary>
     internal static byte[] SentencePieceModelWith(IEnumerable<byte[]> pieces, float score = -1.5f)
+        => SentencePieceModelWith(pieces.Select(p => (p, score)));
+
+    /// <summary>A SentencePiece ModelProto: an unknown piece, then <paramref name="pieces"/> as NORMAL pieces with their scores.</summary>
+    internal static byte[] SentencePieceModelWith(IEnumerable<(byte[] Piece, float Score)> pieces)
     {
         var file = new MemoryStream();
         void Varint(ulong v) { while (v >= 0x80) { file.WriteByte((byte)(v | 0x80)); v >>= 7; } file.WriteByte((byte)v); }
@@ -55,7 +59,7 @@ public class ModelSizeLimitTests(ITestOutputHelper output)
             message.WriteTo(file);
         }
         Piece("<unk>"u8.ToArray(), 0, 2);
-        foreach (byte[] piece in pieces) Piece(piece, score, 1);
+        foreach (var (piece, score) in pieces) Piece(piece, score, 1);
         return file.ToArray();
     }
 

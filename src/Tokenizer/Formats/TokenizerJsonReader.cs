@@ -74,7 +74,9 @@ internal static class TokenizerJsonReader
             ModelLimits.CheckPieceLength(length, vocab.Count);
             pieceBytes += length;
             ModelLimits.CheckVocabulary(vocab.Count + 1, pieceBytes);
-            vocab.Add((piece, entry[1].GetDouble()));
+            double score = entry[1].GetDouble();
+            ModelLimits.CheckScore(score, vocab.Count);
+            vocab.Add((piece, score));
         }
         int? unk = Optional(model, "unk_id") is { } u ? u.GetInt32() : null;
         return new TokenizerJsonUnigram(vocab, unk, Bool(model, "byte_fallback"));

@@ -201,7 +201,8 @@ internal static class LatticeDraws
     {
         double score = 0;
         foreach (int k in edges) score += g.Score[k];
-        return alpha * score - logZ;
+        // At large alpha both terms are large and nearly equal: rounding must not make a probability exceed 1.
+        return Math.Min(0, alpha * score - logZ);
     }
 
     /// <summary>A standard Gumbel variate, from a uniform in (0, 1) (never 0 or 1).</summary>

@@ -34,6 +34,20 @@ public static class ModelLimits
     /// <summary>File bytes allowed per piece beyond its bytes (ids, counts or scores, punctuation, indentation).</summary>
     public const int FileBytesPerPiece = 256;
 
+    /// <summary>
+    /// The largest size of a piece's score (SentencePiece and tokenizer.json; BytePiece log-probabilities are
+    /// above -44): 1e30. Real scores are tens at most; the bound keeps <c>alpha * score</c> summed over a whole
+    /// lattice finite for every alpha up to <see cref="SamplingOptions.MaxAlpha"/>. NaN and infinite scores are refused too.
+    /// </summary>
+    public const double MaxScoreMagnitude = 1e30;
+
+    /// <summary>Refuses a score that is not finite or larger in size than <see cref="MaxScoreMagnitude"/>.</summary>
+    internal static void CheckScore(double score, int index)
+    {
+        if (!(Math.Abs(score) <= MaxScoreMagnitude))
+            throw new ModelFormatException($"piece {index} has score {score:R}; scores must be finite and at most {MaxScoreMagnitude:G} in size (ModelLimits.MaxScoreMagnitude)");
+    }
+
     /// <summary>Refuses a piece longer than <see cref="MaxPieceBytes"/>.</summary>
     internal static void CheckPieceLength(long length, int index)
     {
