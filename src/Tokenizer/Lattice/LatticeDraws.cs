@@ -183,7 +183,7 @@ internal static class LatticeDraws
             yield break;
         }
         double kappa = draws[wanted].Perturbed;
-        for (int d = 0; d < wanted; d++) yield return new(idsOf(draws[d].Edges), LogInclusion(draws[d].LogProb, kappa));
+        for (int d = 0; d < wanted; d++) yield return new(idsOf(draws[d].Edges), LogInclusion(draws[d].LogProb, kappa) + 0.0); // no -0
     }
 
     /// <summary>
@@ -202,7 +202,7 @@ internal static class LatticeDraws
         double score = 0;
         foreach (int k in edges) score += g.Score[k];
         // At large alpha both terms are large and nearly equal: rounding must not make a probability exceed 1.
-        return Math.Min(0, alpha * score - logZ);
+        return Math.Min(0, alpha * score - logZ) + 0.0; // + 0.0 turns -0 into 0 (no "-0" scores)
     }
 
     /// <summary>A standard Gumbel variate, from a uniform in (0, 1) (never 0 or 1).</summary>
