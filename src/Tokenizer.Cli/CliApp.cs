@@ -46,6 +46,7 @@ public static class CliApp
         CliException c => (c.ExitCode, c.Message),
         OperationCanceledException => (ExitCodes.Interrupted, "interrupted; no output file was written"),
         ModelFormatException m => (ExitCodes.BadModel, $"invalid model: {m.Message}"),
+        ArgumentOutOfRangeException { ParamName: nameof(SamplingOptions.Alpha) } a => (ExitCodes.Usage, $"--alpha {a.ActualValue}: alpha must be finite and at most {SamplingOptions.MaxAlpha:G} (negative means Viterbi)"),
         InputLimitExceededException l => (ExitCodes.LimitExceeded, $"limit exceeded: {l.Message}; no output file was written"),
         OutOfMemoryException => (ExitCodes.LimitExceeded, "out of memory; no output file was written (--max-chunk and --max-memory stop earlier, with a clear message)"),
         InvalidUtf8Exception u => (ExitCodes.BadInput, $"input is not valid UTF-8 at byte {u.ByteOffset} (use --raw to encode bytes as they are)"),

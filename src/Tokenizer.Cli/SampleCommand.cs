@@ -16,7 +16,7 @@ internal static class SampleCommand
         var text = CommonOptions.Text("Sentence to segment. Without it, the input is read (as one sentence).");
         var model = CommonOptions.Model();
         var input = CommonOptions.Input();
-        var alpha = new Option<double>("--alpha", "-a") { Description = "Inverse temperature (>= 0): draws w with probability exp(alpha * score(w)) / Z.", DefaultValueFactory = _ => 0.1 };
+        var alpha = new Option<double>("--alpha", "-a") { Description = "Inverse temperature (0 to 1e6): draws w with probability exp(alpha * score(w)) / Z.", DefaultValueFactory = _ => 0.1 };
         var seed = CommonOptions.Seed();
         var samples = new Option<int>("--samples", "-n") { Description = "How many segmentations.", DefaultValueFactory = _ => 5 };
         var wor = new Option<bool>("--without-replacement") { Description = "Distinct segmentations (exact Gumbel-top-k); scores are log inclusion probabilities." };
@@ -29,7 +29,7 @@ internal static class SampleCommand
         command.SetAction(parse =>
         {
             double a = parse.GetValue(alpha);
-            if (!(a >= 0) || double.IsInfinity(a)) throw new CliException(ExitCodes.Usage, "--alpha must be finite and >= 0");
+            if (!(a >= 0 && a <= SamplingOptions.MaxAlpha)) throw new CliException(ExitCodes.Usage, $"--alpha must be between 0 and {SamplingOptions.MaxAlpha:G}");
             int n = parse.GetValue(samples);
             if (n < 1) throw new CliException(ExitCodes.Usage, "--samples must be at least 1");
             if (parse.GetValue(includeBest) && !parse.GetValue(wor)) throw new CliException(ExitCodes.Usage, "--include-best needs --without-replacement (as in spm)");
@@ -43,12 +43,14 @@ internal static class SampleCommand
             string source = CommonOptions.ReadText(io, parse.GetValue(text), parse.GetValue(input));
             bool pieces = parse.GetValue(format) == "pieces";
             Func<int, string> show = sentences is not null ? sentences.Vocabulary.PieceText : id => PieceText.FormatForListing(bytePiece!.Model.GetPieceBytes(id));
-            var sb = new StringBuilder();
+            // Lines go out as the samples come: with replacement nothing grows with --samples; without it the
+            // search (bounded by SamplingOptions.MaxSearchHypotheses, exit 5 beyond) ends before the first line.
+            using var writer = new StreamWriter(io.Stdout, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
             void Line(string? score, IReadOnlyList<int> ids)
             {
-                if (score is not null) sb.Append(score).Append('\t');
-                sb.AppendJoin(' ', pieces ? ids.Select(show) : ids.Select(id => id.ToString(CultureInfo.InvariantCulture)));
-                sb.Append('\n');
+                if (score is not null) writer.Write(score + "\t");
+                writer.Write(string.Join(' ', pieces ? ids.Select(show) : ids.Select(id => id.ToString(CultureInfo.InvariantCulture))));
+                writer.Write('\n');
             }
             ulong s = parse.GetValue(seed);
             if (nbest > 1)
@@ -59,12 +61,12 @@ internal static class SampleCommand
             {
                 var options = new SamplingOptions(a, s);
                 bool withoutReplacement = parse.GetValue(wor), best = parse.GetValue(includeBest);
-                IReadOnlyList<ScoredSegmentation> samples = spm is not null ? spm.Tokenizer.SampleEncodeAndScore(source, options, n, withoutReplacement, best)
-                    : hf is not null ? hf.Tokenizer.SampleEncodeAndScore(source, options, n, withoutReplacement, best)
-                    : bytePiece!.SampleEncodeAndScore(source, options, n, withoutReplacement, best);
+                IEnumerable<ScoredSegmentation> samples = spm is not null ? spm.Tokenizer.EnumerateSampleEncodeAndScore(source, options, n, withoutReplacement, best)
+                    : hf is not null ? hf.Tokenizer.EnumerateSampleEncodeAndScore(source, options, n, withoutReplacement, best)
+                    : bytePiece!.EnumerateSampleEncodeAndScore(source, options, n, withoutReplacement, best);
                 foreach (ScoredSegmentation sample in samples) Line(sample.Score.ToString("R", CultureInfo.InvariantCulture), sample.Ids);
             }
-            io.Stdout.Write(Encoding.UTF8.GetBytes(sb.ToString()));
+            writer.Flush();
             return ExitCodes.Success;
         });
         return command;

@@ -306,17 +306,40 @@ public sealed class BytePieceTokenizer : Tokenizer
     /// <exception cref="ArgumentException"><paramref name="includeBest"/> without <paramref name="withoutReplacement"/>.</exception>
     public IReadOnlyList<ScoredSegmentation> SampleEncodeAndScore(string text, SamplingOptions sampling, int numSamples,
         bool withoutReplacement = false, bool includeBest = false)
+        => [.. EnumerateSampleEncodeAndScore(text, sampling, numSamples, withoutReplacement, includeBest)];
+
+    /// <summary>
+    /// The segmentations of <see cref="SampleEncodeAndScore"/>, made as they are enumerated: with replacement one
+    /// draw at a time (memory independent of <paramref name="numSamples"/>); without replacement the exact search
+    /// runs on the first step and keeps only the paths' tokens, within <see cref="SamplingOptions.MaxSearchHypotheses"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">alpha is negative or not finite, or <paramref name="numSamples"/> is below 1 (thrown by the call).</exception>
+    /// <exception cref="ArgumentException"><paramref name="includeBest"/> without <paramref name="withoutReplacement"/> (thrown by the call).</exception>
+    /// <exception cref="InputLimitExceededException">Without replacement: the search would need more than <see cref="SamplingOptions.MaxSearchHypotheses"/> hypotheses (thrown on the first step, before any sample).</exception>
+    public IEnumerable<ScoredSegmentation> EnumerateSampleEncodeAndScore(string text, SamplingOptions sampling, int numSamples,
+        bool withoutReplacement = false, bool includeBest = false)
     {
         ArgumentNullException.ThrowIfNull(text);
         CheckAlpha(sampling.Alpha);
         LatticeDraws.CheckSampleArguments(numSamples, withoutReplacement, includeBest);
-        using var input = new PreparedText(text, Model.Normalization, wantOffsets: false);
-        if (input.Bytes.IsEmpty) return [];
-        var graph = new LatticeGraph(Model, input.Bytes);
+        return Samples(text, sampling, numSamples, withoutReplacement, includeBest);
+    }
+
+    private IEnumerable<ScoredSegmentation> Samples(string text, SamplingOptions sampling, int numSamples, bool withoutReplacement, bool includeBest)
+    {
+        var (graph, best) = SampleLattice(text, includeBest);
+        if (graph is null) yield break;
         int[] Ids(int[] edges) => Array.ConvertAll(edges, k => Model.IdOfPiece(graph.Piece[k]));
-        CounterRng rng = sampling.RngForChunk(0);
-        return LatticeDraws.SampleAndScore(graph, sampling.Alpha, numSamples, withoutReplacement,
-            includeBest ? EncodeBytes(input.Bytes) : null, Ids, ref rng);
+        foreach (ScoredSegmentation sample in LatticeDraws.SampleAndScore(graph, sampling.Alpha, numSamples, withoutReplacement, best, Ids, sampling.RngForChunk(0)))
+            yield return sample;
+    }
+
+    /// <summary>The text's lattice (null when it is empty) and, when asked, its Viterbi ids: the prepared text does not outlive the call.</summary>
+    private (LatticeGraph? Graph, int[]? Best) SampleLattice(string text, bool includeBest)
+    {
+        using var input = new PreparedText(text, Model.Normalization, wantOffsets: false);
+        if (input.Bytes.IsEmpty) return (null, null);
+        return (new LatticeGraph(Model, input.Bytes), includeBest ? EncodeBytes(input.Bytes) : null);
     }
 
     /// <summary>
@@ -365,8 +388,8 @@ public sealed class BytePieceTokenizer : Tokenizer
 
     private static void CheckAlpha(double alpha)
     {
-        if (!(alpha >= 0) || double.IsInfinity(alpha))
-            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must be finite and >= 0 (alpha < 0 means Viterbi, a single segmentation)");
+        if (!(alpha >= 0 && alpha <= SamplingOptions.MaxAlpha))
+            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, $"alpha must be between 0 and {SamplingOptions.MaxAlpha:G} (alpha < 0 means Viterbi, a single segmentation)");
     }
 
     // ---- shared -------------------------------------------------------------------------------

@@ -84,8 +84,6 @@ public sealed class HuggingFaceTokenizer : Tokenizer
 
     private static SamplingOptions? CheckSampling(SamplingOptions sampling)
     {
-        if (!sampling.IsViterbi && double.IsInfinity(sampling.Alpha))
-            throw new ArgumentOutOfRangeException(nameof(sampling), sampling.Alpha, "alpha must be finite");
         return sampling.IsViterbi ? null : sampling;
     }
 
@@ -275,15 +273,32 @@ public sealed class HuggingFaceTokenizer : Tokenizer
     /// <exception cref="ArgumentException"><paramref name="includeBest"/> without <paramref name="withoutReplacement"/>.</exception>
     public IReadOnlyList<ScoredSegmentation> SampleEncodeAndScore(string text, SamplingOptions sampling, int numSamples,
         bool withoutReplacement = false, bool includeBest = false)
+        => [.. EnumerateSampleEncodeAndScore(text, sampling, numSamples, withoutReplacement, includeBest)];
+
+    /// <summary>
+    /// The segmentations of <see cref="SampleEncodeAndScore"/>, made as they are enumerated: with replacement one
+    /// draw at a time (memory independent of <paramref name="numSamples"/>); without replacement the exact search
+    /// runs on the first step and keeps only the paths' tokens, within <see cref="SamplingOptions.MaxSearchHypotheses"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">alpha is negative or not finite, or <paramref name="numSamples"/> is below 1 (thrown by the call).</exception>
+    /// <exception cref="ArgumentException"><paramref name="includeBest"/> without <paramref name="withoutReplacement"/> (thrown by the call).</exception>
+    /// <exception cref="InputLimitExceededException">Without replacement: the search would need more than <see cref="SamplingOptions.MaxSearchHypotheses"/> hypotheses (thrown on the first step, before any sample).</exception>
+    public IEnumerable<ScoredSegmentation> EnumerateSampleEncodeAndScore(string text, SamplingOptions sampling, int numSamples,
+        bool withoutReplacement = false, bool includeBest = false)
     {
         ArgumentNullException.ThrowIfNull(text);
         SamplingOptions.CheckAlpha(sampling.Alpha);
         LatticeDraws.CheckSampleArguments(numSamples, withoutReplacement, includeBest);
+        return Samples(text, sampling, numSamples, withoutReplacement, includeBest);
+    }
+
+    private IEnumerable<ScoredSegmentation> Samples(string text, SamplingOptions sampling, int numSamples, bool withoutReplacement, bool includeBest)
+    {
         var parts = Parts(text).ToList();
         // An added token is a lattice of one fixed edge; a word, its own lattice.
         var graphs = parts.ConvertAll(p => p.IsAdded ? LatticeGraph.Fixed(p.Id) : LatticeGraph.ForWord(_pipeline.Model, p.Utf8));
         LatticeGraph graph = LatticeGraph.Concatenate(graphs, out int[] edgeOffsets);
-        if (graph.Length == 0) return [];
+        if (graph.Length == 0) yield break;
         int[] Ids(int[] edges)
         {
             var tokens = new List<(int Id, string Value, int Start, int End)>();
@@ -304,8 +319,9 @@ public sealed class HuggingFaceTokenizer : Tokenizer
             return [.. tokens.Select(t => t.Id)];
         }
         CounterRng rng = sampling.RngForChunk(0);
-        return LatticeDraws.SampleAndScore(graph, sampling.Alpha, numSamples, withoutReplacement,
-            includeBest ? [.. EncodeToIds(text)] : null, Ids, ref rng);
+        foreach (ScoredSegmentation sample in LatticeDraws.SampleAndScore(graph, sampling.Alpha, numSamples, withoutReplacement,
+            includeBest ? [.. EncodeToIds(text)] : null, Ids, rng))
+            yield return sample;
     }
 
     /// <summary>

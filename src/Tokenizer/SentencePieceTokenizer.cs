@@ -195,22 +195,40 @@ public sealed class SentencePieceTokenizer : Tokenizer
     /// <exception cref="ArgumentException"><paramref name="includeBest"/> without <paramref name="withoutReplacement"/> (spm refuses it too).</exception>
     public IReadOnlyList<ScoredSegmentation> SampleEncodeAndScore(string text, SamplingOptions sampling, int numSamples,
         bool withoutReplacement = false, bool includeBest = false)
+        => [.. EnumerateSampleEncodeAndScore(text, sampling, numSamples, withoutReplacement, includeBest)];
+
+    /// <summary>
+    /// The segmentations of <see cref="SampleEncodeAndScore"/>, made as they are enumerated: with replacement one
+    /// draw at a time (memory independent of <paramref name="numSamples"/>); without replacement the exact search
+    /// runs on the first step and keeps only the paths' tokens, within <see cref="SamplingOptions.MaxSearchHypotheses"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">alpha is negative or not finite, or <paramref name="numSamples"/> is below 1 (thrown by the call).</exception>
+    /// <exception cref="ArgumentException"><paramref name="includeBest"/> without <paramref name="withoutReplacement"/> (thrown by the call).</exception>
+    /// <exception cref="InputLimitExceededException">Without replacement: the search would need more than <see cref="SamplingOptions.MaxSearchHypotheses"/> hypotheses (thrown on the first step, before any sample).</exception>
+    public IEnumerable<ScoredSegmentation> EnumerateSampleEncodeAndScore(string text, SamplingOptions sampling, int numSamples,
+        bool withoutReplacement = false, bool includeBest = false)
     {
         ArgumentNullException.ThrowIfNull(text);
         SamplingOptions.CheckAlpha(sampling.Alpha);
         LatticeDraws.CheckSampleArguments(numSamples, withoutReplacement, includeBest);
+        return Samples(text, sampling, numSamples, withoutReplacement, includeBest);
+    }
+
+    private IEnumerable<ScoredSegmentation> Samples(string text, SamplingOptions sampling, int numSamples, bool withoutReplacement, bool includeBest)
+    {
         SentencePieceScratch scratch = SentencePieceScratch.Rent();
         try
         {
             NormalizedBuffer normalized = scratch.Normalized;
             Model.Normalizer.Normalize(Encoding.UTF8.GetBytes(text), normalized);
-            if (normalized.Length == 0) return [];
+            if (normalized.Length == 0) yield break;
             LatticeGraph graph = LatticeGraph.ForSentencePiece(Model, normalized.Bytes);
             var (_, _, edgeStart) = graph.EdgesByEnd();
             CounterRng rng = sampling.RngForChunk(0);
             int[] Ids(int[] edges) => PathToIds(scratch, [.. edges.Select(k => graph.Piece[k])], [.. edges.Select(k => edgeStart[k])]);
-            return LatticeDraws.SampleAndScore(graph, sampling.Alpha, numSamples, withoutReplacement,
-                includeBest ? [.. EncodeToIds(text)] : null, Ids, ref rng);
+            foreach (ScoredSegmentation sample in LatticeDraws.SampleAndScore(graph, sampling.Alpha, numSamples, withoutReplacement,
+                includeBest ? [.. EncodeToIds(text)] : null, Ids, rng))
+                yield return sample;
         }
         finally
         {

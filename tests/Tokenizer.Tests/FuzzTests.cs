@@ -123,4 +123,24 @@ public class FuzzTests(ITestOutputHelper output)
         }
         output.WriteLine($"encoders: {cases} adversarial inputs, each through EncodeBytes (Viterbi or sampling), streaming and the string API");
     }
+
+    [Fact]
+    public void CraftedSizeModels_AreRefusedWithModelFormatException()
+    {
+        // Issue 19: one oversized piece (or many long ones) at a random place; each must be refused, cheaply.
+        var random = new Random(1919);
+        int cases = Cases(12);
+        for (int c = 0; c < cases; c++)
+        {
+            var pieces = Enumerable.Range(0, random.Next(0, 20)).Select(_ => RandomBytes(random, random.Next(2, 64))).ToList();
+            pieces.Insert(random.Next(pieces.Count + 1), RandomBytes(random, ModelLimits.MaxPieceBytes + 1 + random.Next(3 * ModelLimits.MaxPieceBytes)));
+            var distinct = pieces.DistinctBy(Convert.ToBase64String).ToList();
+            var e = Assert.Throws<ModelFormatException>(() => BytePieceJson.Read(ModelSizeLimitTests.BytePieceJsonWith(distinct)));
+            Assert.Contains("MaxPieceBytes", e.Message);
+        }
+        // Many pieces within the length limit that together pass the total.
+        var many = Enumerable.Range(0, ModelLimits.MaxTotalPieceBytes / ModelLimits.MaxPieceBytes + 2).Select(_ => RandomBytes(random, ModelLimits.MaxPieceBytes)).ToList();
+        Assert.Contains("MaxTotalPieceBytes", Assert.Throws<ModelFormatException>(() => BytePieceJson.Read(ModelSizeLimitTests.BytePieceJsonWith(many))).Message);
+        output.WriteLine($"crafted-size models: {cases} oversized pieces and one oversized vocabulary, all refused");
+    }
 }

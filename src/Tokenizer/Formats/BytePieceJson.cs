@@ -21,6 +21,7 @@ public static class BytePieceJson
         if (json.StartsWith("\uFEFF"u8)) json = json[3..];
         if (json.Trim(" \t\r\n"u8).IsEmpty) throw new ModelFormatException("the file is empty; expected a BytePiece JSON object");
         var pieces = new List<CountedPiece>();
+        long pieceBytes = 0;
         var keys = new HashSet<string>(StringComparer.Ordinal);
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = 4 });
         try
@@ -33,10 +34,16 @@ public static class BytePieceJson
                 if (!reader.Read()) throw Error(ref reader, "the file ends inside the top-level object (truncated?)");
                 if (reader.TokenType == JsonTokenType.EndObject) break;
                 long keyOffset = reader.TokenStartIndex;
+                // Checked on the raw key (escapes only lengthen it) before any string or array is made of it.
+                if (reader.ValueSpan.Length > MaxKeyChars * 6 || (!reader.ValueIsEscaped && reader.ValueSpan.Length > MaxKeyChars))
+                    ModelLimits.CheckPieceLength(reader.ValueSpan.Length / 4 * 3, pieces.Count);
                 string key;
                 try { key = reader.GetString()!; }
                 catch (InvalidOperationException e) { throw new ModelFormatException($"a key at byte {keyOffset} is not valid UTF-8", e); }
+                if (key.Length > MaxKeyChars) ModelLimits.CheckPieceLength(key.Length / 4 * 3, pieces.Count);
                 byte[] piece = DecodeBase64(key, keyOffset);
+                pieceBytes += piece.Length;
+                ModelLimits.CheckVocabulary(pieces.Count + 1, pieceBytes);
                 if (!keys.Add(key))
                     throw new ModelFormatException($"piece \"{PieceText.FormatForListing(piece)}\" (base64 {key}) appears twice (at byte {keyOffset})");
 
@@ -74,8 +81,12 @@ public static class BytePieceJson
         {
             throw new ModelFormatException($"malformed BytePiece JSON at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1} of that line: {e.Message}", e);
         }
+        ModelLimits.CheckFileSize(json.Length, pieces.Count, pieceBytes);
         return UnigramModel.FromCounts(pieces, normalization);
     }
+
+    /// <summary>The longest base64 key of a piece within <see cref="ModelLimits.MaxPieceBytes"/>.</summary>
+    private const int MaxKeyChars = (ModelLimits.MaxPieceBytes + 2) / 3 * 4;
 
     /// <summary>
     /// Writes <paramref name="model"/> as BytePiece JSON (UTF-8, indented by 4, pieces in id order,

@@ -28,10 +28,13 @@ public static class ModelFile
     internal static T ReadFile<T>(string path, Func<byte[], T> parse)
     {
         ArgumentNullException.ThrowIfNull(path);
-        byte[] content = File.ReadAllBytes(path);
         try
         {
-            return parse(content);
+            // The file is read whole: refuse a huge one before reading it.
+            long length = new FileInfo(path).Length;
+            if (length > ModelLimits.MaxFileBytes)
+                throw new ModelFormatException($"the file is {length:N0} bytes; model files are at most {ModelLimits.MaxFileBytes:N0} bytes (ModelLimits.MaxFileBytes)");
+            return parse(File.ReadAllBytes(path));
         }
         catch (ModelFormatException e)
         {

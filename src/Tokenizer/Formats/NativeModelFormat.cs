@@ -42,10 +42,8 @@ public static class NativeModelFormat
     private const ushort Major = 1;
     private const ushort Minor = 0;
     private const int HeaderSize = 64;
-    private const int MaxPieces = 1 << 26;
     private const uint FlagNfc = 1;
     private const uint FlagTrie = 2;
-    private const int MaxCells = 1 << 28;
 
     /// <summary>Reads a model from the bytes of a native file.</summary>
     /// <exception cref="ModelFormatException">Truncated, corrupt, of another version, or breaking a model rule.</exception>
@@ -67,8 +65,11 @@ public static class NativeModelFormat
         uint cells = BinaryPrimitives.ReadUInt32LittleEndian(file[40..]);
         if (headerSize < HeaderSize || headerSize > 1 << 20)
             throw new ModelFormatException($"native model header size {headerSize} is invalid");
-        if (pieces > MaxPieces) throw new ModelFormatException($"native model claims {pieces} pieces (at most {MaxPieces})");
-        if (cells > MaxCells || ((flags & FlagTrie) != 0) != (cells != 0))
+        ModelLimits.CheckVocabulary(pieces, pieceBytes);
+        if (metadata > ModelLimits.FileSlackBytes)
+            throw new ModelFormatException($"native model metadata is {metadata:N0} bytes (at most {ModelLimits.FileSlackBytes:N0})");
+        // A trie the builder writes has at most a few cells per piece byte (see PieceTrie.MaxCells).
+        if (cells > PieceTrie.MaxCells(pieceBytes) || ((flags & FlagTrie) != 0) != (cells != 0))
             throw new ModelFormatException($"native model trie header is inconsistent ({cells} cells, flags 0x{flags:X})");
         long expected = (long)headerSize + 16L * pieces + pieceBytes + metadata + 12L * cells + 4;
         if (file.Length != expected)
@@ -89,6 +90,7 @@ public static class NativeModelFormat
         long sum = 0;
         for (int p = 0; p < n; p++)
         {
+            if (lengths[p] > 0) ModelLimits.CheckPieceLength(lengths[p], p);
             sum += (uint)lengths[p];
             if (lengths[p] < 0 || sum > pieceBytes)
                 throw new ModelFormatException($"native model piece {p} (id {ids[p]}) has length {lengths[p]}, beyond the {pieceBytes} piece bytes");

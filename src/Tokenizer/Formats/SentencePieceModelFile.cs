@@ -32,6 +32,7 @@ internal static class SentencePieceModelFile
         var spec = new SentencePieceSpec();
         var pieces = new List<(byte[] Bytes, float Score, SentencePieceType Type)>();
         int modelType = 1;
+        long pieceBytes = 0;
         var reader = new ProtoWireReader(content);
         while (reader.NextField(out int field, out int wire))
         {
@@ -40,7 +41,10 @@ internal static class SentencePieceModelFile
                 case PiecesField:
                     reader.Expect(wire, ProtoWireReader.LengthDelimited, field, "ModelProto");
                     ReadOnlySpan<byte> message = reader.ReadBytes(out int at);
-                    pieces.Add(ReadPiece(message, at, pieces.Count));
+                    var piece = ReadPiece(message, at, pieces.Count);
+                    pieceBytes += piece.Item1.Length;
+                    ModelLimits.CheckVocabulary(pieces.Count + 1, pieceBytes);
+                    pieces.Add(piece);
                     break;
                 case TrainerSpecField:
                     reader.Expect(wire, ProtoWireReader.LengthDelimited, field, "ModelProto");
@@ -68,6 +72,7 @@ internal static class SentencePieceModelFile
             string name = modelType switch { 2 => "BPE", 3 => "WORD", 4 => "CHAR", _ => $"type {modelType}" };
             throw new ModelFormatException($"this is a SentencePiece {name} model; only Unigram models are supported");
         }
+        ModelLimits.CheckFileSize(content.Length, pieces.Count, pieceBytes);
         return SentencePieceModel.Create(pieces, spec);
     }
 
@@ -83,7 +88,9 @@ internal static class SentencePieceModelFile
             {
                 case PieceField:
                     reader.Expect(wire, ProtoWireReader.LengthDelimited, field, $"piece {index}");
-                    piece = reader.ReadBytes().ToArray();
+                    ReadOnlySpan<byte> bytes = reader.ReadBytes();
+                    ModelLimits.CheckPieceLength(bytes.Length, index);
+                    piece = bytes.ToArray();
                     break;
                 case ScoreField:
                     reader.Expect(wire, ProtoWireReader.Fixed32, field, $"piece {index}");
@@ -132,7 +139,10 @@ internal static class SentencePieceModelFile
                 case NameField: spec.NormalizerName = ReadString(ref reader, wire, field); break;
                 case CharsMapField:
                     reader.Expect(wire, ProtoWireReader.LengthDelimited, field, "NormalizerSpec");
-                    spec.CharsMap = reader.ReadBytes().ToArray();
+                    ReadOnlySpan<byte> map = reader.ReadBytes();
+                    if (map.Length > ModelLimits.FileSlackBytes)
+                        throw new ModelFormatException($"the precompiled charsmap is {map.Length:N0} bytes (at most {ModelLimits.FileSlackBytes:N0}, ModelLimits.FileSlackBytes)");
+                    spec.CharsMap = map.ToArray();
                     break;
                 case DummyPrefixField: reader.Expect(wire, ProtoWireReader.Varint, field, "NormalizerSpec"); spec.AddDummyPrefix = reader.ReadBool(); break;
                 case RemoveExtraField: reader.Expect(wire, ProtoWireReader.Varint, field, "NormalizerSpec"); spec.RemoveExtraWhitespaces = reader.ReadBool(); break;

@@ -38,6 +38,7 @@ internal static class TokenizerJsonReader
                 if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("model", out JsonElement model))
                     throw new ModelFormatException("tokenizer.json has no \"model\" object");
                 TokenizerJsonUnigram unigram = ReadModel(model);
+                ModelLimits.CheckFileSize(content.Length, unigram.VocabSize, unigram.PieceBytes);
                 var added = new List<AddedToken>();
                 if (root.TryGetProperty("added_tokens", out JsonElement tokens) && tokens.ValueKind == JsonValueKind.Array)
                     foreach (JsonElement t in tokens.EnumerateArray())
@@ -61,10 +62,21 @@ internal static class TokenizerJsonReader
         string type = Optional(model, "type")?.GetString() ?? (model.TryGetProperty("merges", out _) ? "BPE" : "Unigram");
         if (type != "Unigram") throw new ModelFormatException($"the tokenizer.json model is {type}; only Unigram models are supported");
         var vocab = new List<(string, double)>();
+        long pieceBytes = 0;
         foreach (JsonElement entry in model.GetProperty("vocab").EnumerateArray())
         {
             if (entry.GetArrayLength() != 2) throw new ModelFormatException($"vocabulary entry {vocab.Count} is not a [piece, score] pair");
-            vocab.Add((entry[0].GetString() ?? throw new ModelFormatException("a string is null"), entry[1].GetDouble()));
+            // The raw value is checked before it becomes a string (escapes only lengthen it: 6 bytes at most per byte).
+            int raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(entry[0]).Length - 2;
+            if (raw > 6 * ModelLimits.MaxPieceBytes) ModelLimits.CheckPieceLength(raw, vocab.Count);
+            string piece = entry[0].GetString() ?? throw new ModelFormatException("a string is null");
+            int length = Encoding.UTF8.GetByteCount(piece);
+            ModelLimits.CheckPieceLength(length, vocab.Count);
+            pieceBytes += length;
+            ModelLimits.CheckVocabulary(vocab.Count + 1, pieceBytes);
+            double score = entry[1].GetDouble();
+            ModelLimits.CheckScore(score, vocab.Count);
+            vocab.Add((piece, score));
         }
         int? unk = Optional(model, "unk_id") is { } u ? u.GetInt32() : null;
         return new TokenizerJsonUnigram(vocab, unk, Bool(model, "byte_fallback"));

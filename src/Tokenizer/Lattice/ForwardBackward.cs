@@ -37,7 +37,7 @@ internal static class ForwardBackward
         double logZ = forward[g.Length];
         for (int s = 0; s < g.Length; s++)
             for (int k = g.First[s]; k < g.First[s + 1]; k++)
-                marginals[k] = Math.Exp(forward[s] + alpha * g.Score[k] + backward[g.End[k]] - logZ);
+                marginals[k] = Math.Min(1, Math.Exp(forward[s] + alpha * g.Score[k] + backward[g.End[k]] - logZ)); // rounding at large alpha
         return marginals;
     }
 

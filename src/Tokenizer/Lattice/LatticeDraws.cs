@@ -15,12 +15,14 @@ internal static class LatticeDraws
     /// <summary>One drawn path: its edges in text order, <c>log p(w)</c>, and (without replacement) its perturbed value.</summary>
     public readonly record struct Draw(int[] Edges, double LogProb, double Perturbed);
 
-    /// <summary><paramref name="count"/> independent draws.</summary>
-    public static List<Draw> WithReplacement(LatticeGraph g, double alpha, int count, ref CounterRng rng)
+    /// <summary>
+    /// <paramref name="count"/> independent draws, each made as it is enumerated: the memory is the forward
+    /// values and one path, whatever the count.
+    /// </summary>
+    public static IEnumerable<Draw> WithReplacement(LatticeGraph g, double alpha, int count, CounterRng rng)
     {
         double[] forward = ForwardBackward.Forward(g, alpha);
         var (inFirst, inEdges, edgeStart) = g.EdgesByEnd();
-        var draws = new List<Draw>(count);
         var path = new List<int>();
         for (int d = 0; d < count; d++)
         {
@@ -44,66 +46,96 @@ internal static class LatticeDraws
             }
             path.Reverse();
             int[] edges = [.. path];
-            draws.Add(new Draw(edges, LogProb(g, alpha, edges, forward[g.Length]), double.NaN));
+            yield return new Draw(edges, LogProb(g, alpha, edges, forward[g.Length]), double.NaN);
         }
-        return draws;
     }
 
     /// <summary>
-    /// Up to <paramref name="count"/> distinct paths in decreasing order of their perturbed values (all the
-    /// lattice has, if it has fewer); <see cref="Draw.Perturbed"/> is <c>log p(w) + Gumbel</c>.
+    /// A hypothesis the search has expanded: a path from some position to the end (its first edge, and the
+    /// hypothesis it extends), the normalized log-mass of its completions (log of the probability that a
+    /// draw ends with it) and its perturbed value. Its children's Gumbel noise comes from a stream keyed by
+    /// its index, so their values can be made again whenever the next one is wanted instead of being stored.
     /// </summary>
-    public static List<Draw> WithoutReplacement(LatticeGraph g, double alpha, int count, ref CounterRng rng)
+    private readonly record struct Hypothesis(int Edge, int Parent, double LogMass, double Perturbed);
+
+    /// <summary>
+    /// Up to <paramref name="count"/> distinct paths in decreasing order of their perturbed values (all the
+    /// lattice has, if it has fewer), yielded as they are found; <see cref="Draw.Perturbed"/> is <c>log p(w) + Gumbel</c>.
+    /// The search keeps one record per expanded hypothesis and one agenda entry per open sibling list, so its
+    /// memory grows with the tokens of the paths found, never with the lattice's width; past
+    /// <see cref="SamplingOptions.MaxSearchHypotheses"/> records it stops with an <see cref="InputLimitExceededException"/>.
+    /// </summary>
+    public static IEnumerable<Draw> WithoutReplacement(LatticeGraph g, double alpha, int count, CounterRng rng)
     {
-        double[] forward = ForwardBackward.Forward(g, alpha);
+        var (forward, backward) = ForwardBackward.Run(g, alpha);
+        // Draws from a large space share few tokens (measured: 2% on 1 KB), so the search needs about
+        // count * E[tokens] records: refuse up front what will not fit (the cap below holds in any case).
+        double expectedTokens = 0;
+        foreach (double p in ForwardBackward.Marginals(g, alpha, forward, backward)) expectedTokens += p;
+        if (count * expectedTokens > SamplingOptions.MaxSearchHypotheses)
+            throw new InputLimitExceededException($"drawing {count:N0} distinct segmentations of {g.Length:N0} bytes (about {expectedTokens:N0} tokens each) " +
+                $"needs more than {SamplingOptions.MaxSearchHypotheses:N0} search hypotheses (SamplingOptions.MaxSearchHypotheses): ask for fewer samples or a shorter text");
         var (inFirst, inEdges, edgeStart) = g.EdgesByEnd();
-        var draws = new List<Draw>(count);
-        // A hypothesis is a path from some position to the end: its edge, parent, left position, the
-        // normalized log-mass of its completions (log of the probability that a draw ends with it) and its
-        // perturbed value.
-        var hypotheses = new List<(int Edge, int Parent, int Position, double LogMass, double Perturbed)>
+        ulong key = rng.Next();
+        var hypotheses = new List<Hypothesis> { new(-1, -1, 0, Gumbel(ref rng)) };
+        // An agenda entry (h, r) stands for the child of rank r (0: the largest perturbed value) of hypothesis h;
+        // when it is taken, rank r + 1 joins the agenda: the children of a hypothesis enter one at a time.
+        var agenda = new PriorityQueue<(int Hypothesis, int Rank), double>();
+        var children = new List<(int Edge, double LogMass, double Perturbed)>();
+        Expand(0);
+        if (children.Count > 0) agenda.Enqueue((0, 0), -children[0].Perturbed);
+        int found = 0;
+        while (found < count && agenda.TryDequeue(out var entry, out _))
         {
-            (-1, -1, g.Length, 0, Gumbel(ref rng)),
-        };
-        var agenda = new PriorityQueue<int, double>();
-        agenda.Enqueue(0, -hypotheses[0].Perturbed);
-        var perturbed = new List<double>();
-        while (draws.Count < count && agenda.TryDequeue(out int h, out _))
-        {
-            var top = hypotheses[h];
-            if (top.Position == 0)
+            Expand(entry.Hypothesis);
+            var (edge, logMass, value) = children[entry.Rank];
+            if (entry.Rank + 1 < children.Count) agenda.Enqueue((entry.Hypothesis, entry.Rank + 1), -children[entry.Rank + 1].Perturbed);
+            if (edgeStart[edge] == 0)
             {
-                var edges = new List<int>();
-                for (int x = h; hypotheses[x].Edge >= 0; x = hypotheses[x].Parent) edges.Add(hypotheses[x].Edge);
+                var edges = new List<int> { edge };
+                for (int x = entry.Hypothesis; hypotheses[x].Edge >= 0; x = hypotheses[x].Parent) edges.Add(hypotheses[x].Edge);
                 int[] path = [.. edges];
-                draws.Add(new Draw(path, LogProb(g, alpha, path, forward[g.Length]), top.Perturbed));
+                found++;
+                yield return new Draw(path, LogProb(g, alpha, path, forward[g.Length]), value);
                 continue;
             }
-            int first = inFirst[top.Position], last = inFirst[top.Position + 1];
-            perturbed.Clear();
+            if (hypotheses.Count >= SamplingOptions.MaxSearchHypotheses)
+                throw new InputLimitExceededException($"drawing {count:N0} distinct segmentations of {g.Length:N0} bytes needs more than " +
+                    $"{SamplingOptions.MaxSearchHypotheses:N0} search hypotheses (SamplingOptions.MaxSearchHypotheses; {found:N0} found so far): ask for fewer samples or a shorter text");
+            hypotheses.Add(new Hypothesis(edge, entry.Hypothesis, logMass, value));
+            int h = hypotheses.Count - 1;
+            Expand(h);
+            if (children.Count > 0) agenda.Enqueue((h, 0), -children[0].Perturbed);
+        }
+
+        // The children of hypothesis h with their perturbed values, largest first (made again from h's stream).
+        void Expand(int h)
+        {
+            Hypothesis top = hypotheses[h];
+            int position = top.Edge < 0 ? g.Length : edgeStart[top.Edge];
+            var stream = new CounterRng(key, h);
+            children.Clear();
             double max = double.NegativeInfinity;
-            for (int i = first; i < last; i++)
+            for (int i = inFirst[position]; i < inFirst[position + 1]; i++)
             {
                 int k = inEdges[i];
-                double logMass = top.LogMass + forward[edgeStart[k]] + alpha * g.Score[k] - forward[top.Position];
-                double value = double.IsNegativeInfinity(logMass) ? logMass : logMass + Gumbel(ref rng);
-                perturbed.Add(value);
+                double logMass = top.LogMass + forward[edgeStart[k]] + alpha * g.Score[k] - forward[position];
+                double gumbel = Gumbel(ref stream); // drawn for every edge, so each keeps its noise
+                if (double.IsNegativeInfinity(logMass)) continue;
+                double value = logMass + gumbel;
+                children.Add((k, logMass, value));
                 max = Math.Max(max, value);
             }
-            for (int i = first; i < last; i++)
+            for (int c = 0; c < children.Count; c++)
             {
-                double value = perturbed[i - first];
-                if (double.IsNegativeInfinity(value)) continue;
-                int k = inEdges[i];
-                double logMass = top.LogMass + forward[edgeStart[k]] + alpha * g.Score[k] - forward[top.Position];
+                var (k, logMass, value) = children[c];
                 // The children's values, shifted so that their maximum is the parent's (appendix B.3's stable form).
                 double v = top.Perturbed - value + Log1MinusExp(value - max);
                 double child = top.Perturbed - Math.Max(0, v) - Sampler.Log1P(Math.Exp(-Math.Abs(v)));
-                hypotheses.Add((k, h, edgeStart[k], logMass, child));
-                agenda.Enqueue(hypotheses.Count - 1, -child);
+                children[c] = (k, logMass, child);
             }
+            children.Sort((a, b) => b.Perturbed.CompareTo(a.Perturbed));
         }
-        return draws;
     }
 
     /// <summary>The arguments <see cref="SampleAndScore"/> refuses, checked before any work (alpha is the caller's to check).</summary>
@@ -124,20 +156,22 @@ internal static class LatticeDraws
     /// lattice has no more paths than wanted, all come back with score 0. <paramref name="idsOf"/> spells
     /// a path (its edges) as the caller's ids.
     /// </summary>
-    public static List<ScoredSegmentation> SampleAndScore(LatticeGraph g, double alpha, int count, bool withoutReplacement,
-        int[]? best, Func<int[], int[]> idsOf, ref CounterRng rng)
+    public static IEnumerable<ScoredSegmentation> SampleAndScore(LatticeGraph g, double alpha, int count, bool withoutReplacement,
+        int[]? best, Func<int[], int[]> idsOf, CounterRng rng)
     {
-        var result = new List<ScoredSegmentation>();
         if (!withoutReplacement)
         {
-            foreach (Draw draw in WithReplacement(g, alpha, count, ref rng)) result.Add(new(idsOf(draw.Edges), draw.LogProb));
-            return result;
+            foreach (Draw draw in WithReplacement(g, alpha, count, rng)) yield return new(idsOf(draw.Edges), draw.LogProb);
+            yield break;
         }
-        List<Draw> draws = WithoutReplacement(g, alpha, count + 1, ref rng);
+        // Every score needs the first left-out perturbed value, known only when the search has found count + 1
+        // paths: until then only the paths' edges are kept (4 bytes a token, beside the search's records).
+        var draws = new List<Draw>();
+        foreach (Draw draw in WithoutReplacement(g, alpha, count + 1, rng)) draws.Add(draw);
         int wanted = count;
         if (best is not null)
         {
-            result.Add(new(best, 0));
+            yield return new(best, 0);
             int at = draws.FindIndex(d => idsOf(d.Edges).AsSpan().SequenceEqual(best));
             if (at >= 0) draws.RemoveAt(at);
             wanted--;
@@ -145,12 +179,11 @@ internal static class LatticeDraws
         if (draws.Count <= wanted)
         {
             // Every other segmentation is in the sample: each is included with probability 1.
-            foreach (Draw draw in draws) result.Add(new(idsOf(draw.Edges), 0));
-            return result;
+            foreach (Draw draw in draws) yield return new(idsOf(draw.Edges), 0);
+            yield break;
         }
         double kappa = draws[wanted].Perturbed;
-        for (int d = 0; d < wanted; d++) result.Add(new(idsOf(draws[d].Edges), LogInclusion(draws[d].LogProb, kappa)));
-        return result;
+        for (int d = 0; d < wanted; d++) yield return new(idsOf(draws[d].Edges), LogInclusion(draws[d].LogProb, kappa) + 0.0); // no -0
     }
 
     /// <summary>
@@ -168,7 +201,8 @@ internal static class LatticeDraws
     {
         double score = 0;
         foreach (int k in edges) score += g.Score[k];
-        return alpha * score - logZ;
+        // At large alpha both terms are large and nearly equal: rounding must not make a probability exceed 1.
+        return Math.Min(0, alpha * score - logZ) + 0.0; // + 0.0 turns -0 into 0 (no "-0" scores)
     }
 
     /// <summary>A standard Gumbel variate, from a uniform in (0, 1) (never 0 or 1).</summary>

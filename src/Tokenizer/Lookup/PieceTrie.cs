@@ -42,6 +42,13 @@ internal sealed class PieceTrie
         PieceAt = pieceAt;
     }
 
+    /// <summary>
+    /// An upper bound on the cells of a trie that <see cref="Build(byte[], int[], double[], out ValueTuple{int, int})"/>
+    /// makes over pieces of <paramref name="pieceBytes"/> bytes in all: a node per byte at most, the holes
+    /// the placement leaves, and the padding. A stored trie beyond it is refused; the tests hold the builder to it.
+    /// </summary>
+    internal static long MaxCells(long pieceBytes) => 2 * pieceBytes + 4096;
+
     /// <summary>Number of cells (including free cells and padding).</summary>
     public int CellCount => Nodes.Length;
 
@@ -51,17 +58,18 @@ internal sealed class PieceTrie
     /// </summary>
     /// <returns>The trie, or null with the indices of two equal pieces in <paramref name="duplicate"/>.</returns>
     public static PieceTrie? Build(byte[] bytes, int[] offsets, double[] scores, out (int First, int Second) duplicate)
-        => Build(Array.ConvertAll(bytes, b => (int)b), offsets, scores, 256, out duplicate);
+        => Build<byte>(bytes, offsets, scores, 256, out duplicate);
 
     /// <summary>
     /// The same over any alphabet: piece i is the label sequence <c>labels[offsets[i]..offsets[i+1]]</c>, each
     /// label in [0, <paramref name="alphabet"/>); the cells are padded so that <c>Base + label</c> is always in range.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once per model: no tier-0 pass over every piece
-    public static PieceTrie? Build(int[] labels, int[] offsets, double[] scores, int alphabet, out (int First, int Second) duplicate)
+    public static PieceTrie? Build<TLabel>(TLabel[] labels, int[] offsets, double[] scores, int alphabet, out (int First, int Second) duplicate)
+        where TLabel : unmanaged, IBinaryInteger<TLabel> // bytes as they are: no int copy of every piece byte
     {
         int count = offsets.Length - 1;
-        var builder = new Builder(count, alphabet);
+        var builder = new Builder(count, alphabet, labels.Length);
         int[] order = new int[count];
         for (int i = 0; i < count; i++) order[i] = i;
         var scratch = new SortScratch(count);
@@ -90,7 +98,6 @@ internal sealed class PieceTrie
                 }
                 (order[lo], order[k]) = (order[k], order[lo]);
                 builder.PieceAt[node] = p;
-                builder.Scores[node] = scores[p];
                 child = lo + 1;
             }
             if (child == hi) continue;
@@ -99,7 +106,7 @@ internal sealed class PieceTrie
             int labelCount = 0;
             for (int k = child; k < hi; k++)
             {
-                int c = labels[offsets[order[k]] + depth];
+                int c = int.CreateTruncating(labels[offsets[order[k]] + depth]);
                 if (labelCount == 0 || childLabels[labelCount - 1] != c)
                 {
                     childLabels[labelCount] = c;
@@ -120,7 +127,7 @@ internal sealed class PieceTrie
             }
         }
         duplicate = default;
-        return builder.Finish();
+        return builder.Finish(scores);
     }
 
     /// <summary>
@@ -206,16 +213,17 @@ internal sealed class PieceTrie
     }
 
     /// <summary>Sorts piece indices by their label at <paramref name="depth"/> (all are longer than depth).</summary>
-    private static void SortByLabel(int[] labels, int[] offsets, Span<int> items, SortScratch scratch, int depth, int alphabet)
+    private static void SortByLabel<TLabel>(TLabel[] labels, int[] offsets, Span<int> items, SortScratch scratch, int depth, int alphabet)
+        where TLabel : unmanaged, IBinaryInteger<TLabel>
     {
         if (items.Length <= 32)
         {
             for (int i = 1; i < items.Length; i++)
             {
                 int p = items[i];
-                int key = labels[offsets[p] + depth];
+                int key = int.CreateTruncating(labels[offsets[p] + depth]);
                 int j = i - 1;
-                while (j >= 0 && labels[offsets[items[j]] + depth] > key)
+                while (j >= 0 && int.CreateTruncating(labels[offsets[items[j]] + depth]) > key)
                 {
                     items[j + 1] = items[j];
                     j--;
@@ -230,7 +238,7 @@ internal sealed class PieceTrie
             int[] count = scratch.LabelCounts ??= new int[alphabet];
             var present = new List<int>();
             foreach (int p in items)
-                if (count[labels[offsets[p] + depth]]++ == 0) present.Add(labels[offsets[p] + depth]);
+                if (count[int.CreateTruncating(labels[offsets[p] + depth])]++ == 0) present.Add(int.CreateTruncating(labels[offsets[p] + depth]));
             present.Sort();
             int at = 0;
             foreach (int label in present)
@@ -240,17 +248,17 @@ internal sealed class PieceTrie
                 at += c;
             }
             Span<int> placed = scratch.Items.AsSpan(0, items.Length);
-            foreach (int p in items) placed[count[labels[offsets[p] + depth]]++] = p;
+            foreach (int p in items) placed[count[int.CreateTruncating(labels[offsets[p] + depth])]++] = p;
             foreach (int label in present) count[label] = 0;
             placed.CopyTo(items);
             return;
         }
         Span<int> counts = stackalloc int[257];
         counts.Clear();
-        foreach (int p in items) counts[labels[offsets[p] + depth] + 1]++;
+        foreach (int p in items) counts[int.CreateTruncating(labels[offsets[p] + depth]) + 1]++;
         for (int c = 1; c <= 256; c++) counts[c] += counts[c - 1];
         Span<int> tmp = scratch.Items.AsSpan(0, items.Length);
-        foreach (int p in items) tmp[counts[labels[offsets[p] + depth]]++] = p;
+        foreach (int p in items) tmp[counts[int.CreateTruncating(labels[offsets[p] + depth])]++] = p;
         tmp.CopyTo(items);
     }
 
@@ -264,7 +272,6 @@ internal sealed class PieceTrie
     private sealed class Builder
     {
         public TrieNode[] Nodes;
-        public double[] Scores;
         public int[] PieceAt;
         private ulong[] _used;
         private int _firstFree;
@@ -276,12 +283,15 @@ internal sealed class PieceTrie
 
         private readonly int _alphabet;
 
-        public Builder(int pieceCount, int alphabet)
+        // The cells a trie over these labels is expected to need at most (a node per label, holes, padding).
+        private readonly long _expected;
+
+        public Builder(int pieceCount, int alphabet, int labels)
         {
             _alphabet = alphabet;
+            _expected = labels + 2L * alphabet + 1024;
             int capacity = Math.Max(1024, pieceCount * 2);
             Nodes = new TrieNode[capacity];
-            Scores = new double[capacity];
             PieceAt = new int[capacity];
             _used = new ulong[capacity / 64 + 1];
             Init(0, capacity);
@@ -292,7 +302,6 @@ internal sealed class PieceTrie
             for (int i = from; i < to; i++)
             {
                 Nodes[i] = new TrieNode { Base = 0, Check = FreeCell };
-                Scores[i] = double.NegativeInfinity;
                 PieceAt[i] = -1;
             }
         }
@@ -301,9 +310,9 @@ internal sealed class PieceTrie
         {
             if (cell < Nodes.Length) return;
             int old = Nodes.Length;
-            int size = Math.Max(old * 2, cell + 1);
+            // Doubling, but not far past what the labels can need: long pieces would otherwise overshoot by up to 2x.
+            int size = (int)Math.Min(Array.MaxLength, Math.Max(Math.Min(old * 2L, _expected), cell + 1L));
             Array.Resize(ref Nodes, size);
-            Array.Resize(ref Scores, size);
             Array.Resize(ref PieceAt, size);
             Array.Resize(ref _used, size / 64 + 1);
             Init(old, size);
@@ -388,15 +397,17 @@ internal sealed class PieceTrie
             return true;
         }
 
-        public PieceTrie Finish()
+        /// <summary>The trie, with each piece's score at its cell (kept out of the build: one array fewer to grow).</summary>
+        public PieceTrie Finish(double[] pieceScores)
         {
             // Pad so that Base + label (Base <= _maxUsed, label < alphabet) is always a valid index.
             int length = _maxUsed + 1 + _alphabet;
             if (Nodes.Length < length) Ensure(length - 1);
             Array.Resize(ref Nodes, length);
-            Array.Resize(ref Scores, length);
             Array.Resize(ref PieceAt, length);
-            return new PieceTrie(Nodes, Scores, PieceAt);
+            var scores = new double[length];
+            for (int c = 0; c < length; c++) scores[c] = PieceAt[c] >= 0 ? pieceScores[PieceAt[c]] : double.NegativeInfinity;
+            return new PieceTrie(Nodes, scores, PieceAt);
         }
     }
 }

@@ -226,7 +226,7 @@ public sealed class SentencePieceModel
             types[i] = type;
             if (piece.Length == 0) throw new ModelFormatException($"piece {i} is empty");
             if (piece.AsSpan().IndexOf((byte)0) >= 0) throw new ModelFormatException($"piece {i} contains a NUL byte");
-            if (!float.IsFinite(score)) throw new ModelFormatException($"piece {i} has score {score}; scores must be finite");
+            ModelLimits.CheckScore(score, i);
             string text = Encoding.UTF8.GetString(piece);
             switch (type)
             {

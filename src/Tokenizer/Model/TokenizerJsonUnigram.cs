@@ -35,20 +35,21 @@ internal sealed class TokenizerJsonUnigram
         // One trie entry per distinct non-empty piece, holding the id HF's lookup would give it.
         var distinct = _ids.Where(kv => kv.Key.Length > 0).OrderBy(kv => kv.Value).ToList();
         var offsets = new int[distinct.Count + 1];
-        var bytes = new List<byte>();
-        for (int k = 0; k < distinct.Count; k++)
-        {
-            bytes.AddRange(Encoding.UTF8.GetBytes(distinct[k].Key));
-            offsets[k + 1] = bytes.Count;
-        }
+        for (int k = 0; k < distinct.Count; k++) offsets[k + 1] = offsets[k] + Encoding.UTF8.GetByteCount(distinct[k].Key);
+        var bytes = new byte[offsets[^1]];
+        for (int k = 0; k < distinct.Count; k++) Encoding.UTF8.GetBytes(distinct[k].Key, bytes.AsSpan(offsets[k]));
+        PieceBytes = Pieces.Sum(p => (long)Encoding.UTF8.GetByteCount(p));
         double[] trieScores = distinct.Select(kv => Scores[kv.Value]).ToArray();
-        Trie = PieceTrie.Build([.. bytes], offsets, trieScores, out _)
+        Trie = PieceTrie.Build(bytes, offsets, trieScores, out _)
             ?? throw new ModelFormatException("the Unigram vocabulary could not be indexed");
         TrieIds = distinct.Select(kv => kv.Value).ToArray();
         TrieLengths = Enumerable.Range(0, distinct.Count).Select(k => offsets[k + 1] - offsets[k]).ToArray();
     }
 
     public int VocabSize => Pieces.Length;
+
+    /// <summary>The UTF-8 bytes of all vocabulary entries together.</summary>
+    public long PieceBytes { get; }
 
     public bool TryGetId(string piece, out int id) => _ids.TryGetValue(piece, out id);
 }

@@ -120,7 +120,7 @@ public sealed class UnigramModel
     /// Builds a model from BytePiece entries (bytes, id, count), validating every rule: pieces non-empty
     /// and unique, ids unique and at least 3, counts positive, all 256 single bytes present.
     /// </summary>
-    /// <exception cref="ModelFormatException">A rule is broken; the message names the piece and id.</exception>
+    /// <exception cref="ModelFormatException">A rule is broken, or a size is beyond <see cref="ModelLimits"/>; the message names the piece and id.</exception>
     public static UnigramModel FromCounts(IEnumerable<CountedPiece> pieces, TextNormalization normalization = TextNormalization.Nfc)
     {
         ArgumentNullException.ThrowIfNull(pieces);
@@ -135,8 +135,9 @@ public sealed class UnigramModel
         {
             ids[k] = piece.Id;
             counts[k] = piece.Count;
+            ModelLimits.CheckPieceLength(piece.Bytes.Length, k);
             totalBytes += piece.Bytes.Length;
-            if (totalBytes > Array.MaxLength) throw new ModelFormatException("the pieces hold more bytes than a model can (2 GB)");
+            ModelLimits.CheckVocabulary(k + 1, totalBytes);
             offsets[k + 1] = (int)totalBytes;
             k++;
         }
