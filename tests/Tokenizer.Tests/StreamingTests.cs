@@ -171,17 +171,33 @@ public class StreamingTests
     }
 
     [Fact]
-    public void ChainsThatNeverMeet_AreCutAtTheWindow_AndCounted_StillLossless()
+    public void ChainsThatNeverMeet_OverAperiodicText_AreCutAtTheWindow_AndCounted_StillLossless()
     {
-        // "a" rare and "aa" common: even positions chain through even ones, odd through position 1, so
-        // chains meet only at the start and the lattice must cut.
-        var counts = Enumerable.Range(0, 256).Select(b => new KeyValuePair<byte[], long>([(byte)b], 1)).Append(new("aa"u8.ToArray(), 1000));
+        // Single bytes rare and every pair of a and b common: even positions chain through even ones, odd
+        // through position 1, so chains meet only at the start; the text is random, so the back pointers
+        // do not repeat either, and the lattice must cut.
+        var pairs = new[] { "aa", "ab", "ba", "bb" }.Select(p => new KeyValuePair<byte[], long>(Encoding.ASCII.GetBytes(p), 1000));
+        var counts = Enumerable.Range(0, 256).Select(b => new KeyValuePair<byte[], long>([(byte)b], 1)).Concat(pairs);
         var tokenizer = new BytePieceTokenizer(UnigramModel.FromCounts(counts));
-        byte[] line = Enumerable.Repeat((byte)'a', 200_001).ToArray();
+        var random = new Random(7);
+        byte[] line = Enumerable.Range(0, 200_001).Select(_ => (byte)(random.Next(2) == 0 ? 'a' : 'b')).ToArray();
         var (ids, encoder) = Stream(new StreamingEncoder(tokenizer, raw: true) { MaxWindow = 4096 }, line, [1 << 16]);
         Assert.True(encoder.ForcedCuts > 0);
         Assert.True(encoder.MaxRetainedBytes < 200_000, $"held {encoder.MaxRetainedBytes} bytes at once");
         Assert.Equal(line, tokenizer.DecodeBytes(ids));
+    }
+
+    [Fact]
+    public void ChainsThatNeverMeet_OverARun_AreHeldAsOnePeriod_AndStayExact()
+    {
+        // "a" rare and "aa" common: the chains never meet in a run of a, but their back pointers repeat.
+        var counts = Enumerable.Range(0, 256).Select(b => new KeyValuePair<byte[], long>([(byte)b], 1)).Append(new("aa"u8.ToArray(), 1000));
+        var tokenizer = new BytePieceTokenizer(UnigramModel.FromCounts(counts));
+        byte[] line = Enumerable.Repeat((byte)'a', 200_001).ToArray();
+        var (ids, encoder) = Stream(new StreamingEncoder(tokenizer, raw: true) { MaxWindow = 4096 }, line, [1 << 16]);
+        Assert.Equal(0, encoder.ForcedCuts);
+        Assert.True(encoder.MaxRetainedBytes < 100_000, $"held {encoder.MaxRetainedBytes} bytes at once");
+        Assert.Equal(tokenizer.EncodeBytes(line), ids);
     }
 
     [Theory]
