@@ -98,6 +98,42 @@ public class StreamingTests
         Assert.Equal(5004, e.ByteOffset);
     }
 
+    /// <summary>
+    /// After an error the reader is not left in the middle of a read: the caller can read on (a web server
+    /// drains the body and serves the next request on the connection). Checked for invalid UTF-8 and the
+    /// chunk limit, in whole chunks, in a long chunk (the lattice), and with threads.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 10)]
+    [InlineData(1, 200_000)]
+    [InlineData(2, 3_000_000)]
+    public async Task AfterAnError_TheReaderCanStillBeRead(int threads, int lineLength)
+    {
+        var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
+        byte[] bytes = [.. Encoding.UTF8.GetBytes(new string('a', lineLength) + "\n"), .. "ok "u8, 0xC3, 0x28, .. "\n"u8, .. "tail\n"u8];
+        foreach (bool limit in new[] { false, true })
+        {
+            // A Pipe, like Kestrel's request body: its reader refuses a second read before AdvanceTo.
+            var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 0));
+            await pipe.Writer.WriteAsync(bytes);
+            await pipe.Writer.CompleteAsync();
+            PipeReader reader = pipe.Reader;
+            var encoder = new StreamingEncoder(tokenizer) { Threads = threads, MaxChunkLength = limit ? lineLength / 2 : long.MaxValue };
+            Exception e = await Assert.ThrowsAnyAsync<Exception>(async () => { await foreach (int _ in encoder.EncodeAsync(reader)) { } });
+            Assert.IsType(limit ? typeof(InputLimitExceededException) : typeof(InvalidUtf8Exception), e);
+            long rest = 0;
+            while (true)
+            {
+                ReadResult result = await reader.ReadAsync(); // threw "Reading is already in progress" before
+                rest += result.Buffer.Length;
+                reader.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted) break;
+            }
+            Assert.True(rest <= bytes.Length); // what was not consumed yet (with threads, blocks in flight may have taken it all)
+            await reader.CompleteAsync();
+        }
+    }
+
     [Fact]
     public async Task Cancellation_StopsTheStream()
     {
