@@ -3,9 +3,13 @@
 // Without --model: the embedded default model; with it, any model file (BytePiece JSON or .bpm,
 // SentencePiece .model, tokenizer.json), served through the common Tokenizer surface.
 //   curl -s --data-binary '广州的白云机场' http://127.0.0.1:5080/tokenize
-//   curl -s --data-binary @big.txt http://127.0.0.1:5080/count
+//   curl -s --data-binary @big.txt http://127.0.0.1:5080/count     (any size: not held, no body limit)
+// Invalid UTF-8 gets 400 with {"error", "offset"} (the offset of the first invalid byte in the body).
 // --exit-after N stops the server once N requests have been answered (used by the tests).
+using System.Buffers;
+using System.Text.Unicode;
 using BytePiece;
+using Microsoft.AspNetCore.Http.Features;
 
 var builder = WebApplication.CreateBuilder(args);
 // Loaded models are immutable and thread-safe: one instance serves every request.
@@ -28,15 +32,25 @@ if (int.TryParse(app.Configuration["exit-after"], out int exitAfter) && exitAfte
     });
 }
 
-const long MaxTextBytes = 1 << 20;
+const int MaxTextBytes = 1 << 20;
 
-// The body is UTF-8 text; the answer holds ids and tokens with UTF-16 offsets into that text.
+// The body is UTF-8 text (up to 1 MiB); the answer holds ids and tokens with UTF-16 offsets into that text.
 app.MapPost("/tokenize", async (HttpRequest request, Tokenizer tokenizer) =>
 {
     if (request.ContentLength > MaxTextBytes) return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
-    using var reader = new StreamReader(request.Body);
-    string text = await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
-    if (text.Length > MaxTextBytes) return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
+    // Read at most one byte past the limit, whatever the body claims (it may be chunked).
+    using var body = new MemoryStream();
+    byte[] block = new byte[1 << 16];
+    for (int read; (read = await request.Body.ReadAsync(block, request.HttpContext.RequestAborted)) > 0;)
+    {
+        body.Write(block, 0, read);
+        if (body.Length > MaxTextBytes) return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
+    }
+    ReadOnlySpan<byte> utf8 = body.GetBuffer().AsSpan(0, (int)body.Length);
+    char[] chars = new char[utf8.Length];
+    if (Utf8.ToUtf16(utf8, chars, out int bytesRead, out int written, replaceInvalidSequences: false) != OperationStatus.Done)
+        return InvalidUtf8(new InvalidUtf8Exception(bytesRead));
+    string text = new(chars, 0, written);
     var tokens = tokenizer.EncodeToTokens(text);
     return Results.Json(new
     {
@@ -46,14 +60,26 @@ app.MapPost("/tokenize", async (HttpRequest request, Tokenizer tokenizer) =>
     });
 });
 
-// Any size, with a BytePiece model: the body is streamed through the request's PipeReader, never held whole.
+// Any size, with a BytePiece model: the body is streamed through the request's PipeReader, never held
+// whole, so Kestrel's request body limit (30 MB by default) is lifted for this endpoint alone.
 app.MapPost("/count", async (HttpRequest request, Tokenizer tokenizer) =>
 {
     if (tokenizer is not BytePieceTokenizer bytePiece) return Results.BadRequest("streaming needs a BytePiece model");
+    if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = null;
     long count = 0;
-    await foreach (int _ in new StreamingEncoder(bytePiece).EncodeAsync(request.BodyReader, request.HttpContext.RequestAborted))
-        count++;
+    try
+    {
+        await foreach (int _ in new StreamingEncoder(bytePiece).EncodeAsync(request.BodyReader, request.HttpContext.RequestAborted))
+            count++;
+    }
+    catch (InvalidUtf8Exception e)
+    {
+        return InvalidUtf8(e); // the encoder leaves the body reader usable, so the connection serves the next request
+    }
     return Results.Json(new { count });
 });
+
+// Bad input is the client's error: 400 with the offset of the first invalid byte in the body.
+static IResult InvalidUtf8(InvalidUtf8Exception e) => Results.Json(new { error = e.Message, offset = e.ByteOffset }, statusCode: StatusCodes.Status400BadRequest);
 
 app.Run();

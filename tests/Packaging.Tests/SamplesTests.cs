@@ -60,30 +60,42 @@ public class SamplesTests
         Assert.All(perExample.Values, set => Assert.True(set.Count > 1, "sampling gave the same ids every epoch"));
     }
 
+    /// <summary>Starts the WebApi sample on a free loopback port; it stops after <paramref name="exitAfter"/> answers.</summary>
+    private static async Task<(Process Server, string Address)> StartWebApi(int exitAfter)
+    {
+        var psi = ProcessRunner.StartInfo(ProcessRunner.Dotnet,
+            [SampleDll("WebApi"), "--urls", "http://127.0.0.1:0", "--exit-after", exitAfter.ToString()]);
+        psi.WorkingDirectory = Path.Combine(Repository.Root, "samples", "WebApi");
+        var server = Process.Start(psi)!;
+        string? address = null;
+        var output = new StringBuilder();
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            while (address is null)
+            {
+                string? line = await server.StandardOutput.ReadLineAsync(deadline.Token);
+                if (line is null)
+                    Assert.Fail("the server exited before listening:\n" + output + await server.StandardError.ReadToEndAsync());
+                output.AppendLine(line);
+                if (Regex.Match(line!, @"Now listening on: (http://127\.0\.0\.1:\d+)") is { Success: true } m) address = m.Groups[1].Value;
+            }
+        }
+        _ = server.StandardOutput.ReadToEndAsync();
+        return (server, address);
+    }
+
+    private static void AssertStops(Process server)
+    {
+        Assert.True(server.WaitForExit(TimeSpan.FromSeconds(30)), "the server did not stop after its requests");
+        Assert.Equal(0, server.ExitCode);
+    }
+
     [Fact]
     public async Task WebApiAnswersOneRequestOnLoopbackThenExits()
     {
-        var psi = ProcessRunner.StartInfo(ProcessRunner.Dotnet,
-            [SampleDll("WebApi"), "--urls", "http://127.0.0.1:0", "--exit-after", "2"]);
-        psi.WorkingDirectory = Path.Combine(Repository.Root, "samples", "WebApi");
-        using var server = Process.Start(psi)!;
+        var (server, address) = await StartWebApi(exitAfter: 2);
         try
         {
-            string? address = null;
-            var output = new StringBuilder();
-            using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
-            {
-                while (address is null)
-                {
-                    string? line = await server.StandardOutput.ReadLineAsync(deadline.Token);
-                    if (line is null)
-                        Assert.Fail("the server exited before listening:\n" + output + await server.StandardError.ReadToEndAsync());
-                    output.AppendLine(line);
-                    if (Regex.Match(line!, @"Now listening on: (http://127\.0\.0\.1:\d+)") is { Success: true } m) address = m.Groups[1].Value;
-                }
-            }
-            _ = server.StandardOutput.ReadToEndAsync();
-
             using var client = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(30) };
             const string text = "广州的白云机场 is an airport.";
             using var response = await client.PostAsync("/tokenize", new StringContent(text, Encoding.UTF8, "text/plain"));
@@ -100,13 +112,59 @@ public class SamplesTests
             using var counted = await client.PostAsync("/count", new ByteArrayContent(big));
             using var countJson = JsonDocument.Parse(await counted.Content.ReadAsStringAsync());
             Assert.Equal(BytePieceTokenizer.Default.EncodeBytes(big).Length, countJson.RootElement.GetProperty("count").GetInt32());
-
-            Assert.True(server.WaitForExit(TimeSpan.FromSeconds(30)), "the server did not stop after its requests");
-            Assert.Equal(0, server.ExitCode);
+            AssertStops(server);
         }
         finally
         {
             if (!server.HasExited) server.Kill(entireProcessTree: true);
+            server.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// /count streams a body past Kestrel's default 30 MB limit; invalid UTF-8 gets 400 with the offset on
+    /// both endpoints, and the same client (its pooled connection) is then answered normally.
+    /// </summary>
+    [Fact]
+    public async Task WebApiCountsBodiesOfAnySize_AndAnswersInvalidUtf8With400AndTheOffset()
+    {
+        var (server, address) = await StartWebApi(exitAfter: 5);
+        try
+        {
+            using var client = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(120) };
+            byte[] line = Encoding.UTF8.GetBytes("The quick brown fox 跳过了 the lazy dog.\n");
+            byte[] big = new byte[40 << 20];
+            for (int i = 0; i < big.Length; i += line.Length) line.AsSpan(0, Math.Min(line.Length, big.Length - i)).CopyTo(big.AsSpan(i));
+            int lines = big.Length / line.Length;
+            byte[] whole = big[..(lines * line.Length)];
+            using (var counted = await client.PostAsync("/count", new ByteArrayContent(whole)))
+            {
+                Assert.True(counted.IsSuccessStatusCode, counted.ToString());
+                using var json = JsonDocument.Parse(await counted.Content.ReadAsStringAsync());
+                Assert.Equal((long)lines * BytePieceTokenizer.Default.EncodeBytes(line).Length, json.RootElement.GetProperty("count").GetInt64());
+            }
+
+            byte[] invalid = [.. Encoding.UTF8.GetBytes(new string('a', 100_000) + "\n"), .. "ok "u8, 0xC3, 0x28, .. "\n"u8];
+            foreach (string endpoint in new[] { "/count", "/tokenize" })
+            {
+                using var refused = await client.PostAsync(endpoint, new ByteArrayContent(invalid));
+                Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
+                using var error = JsonDocument.Parse(await refused.Content.ReadAsStringAsync());
+                Assert.Equal(100_004, error.RootElement.GetProperty("offset").GetInt64());
+                Assert.Contains("invalid UTF-8", error.RootElement.GetProperty("error").GetString());
+            }
+
+            // The next requests are answered as usual (the body reader was not left in the middle of a read).
+            using var after = await client.PostAsync("/count", new ByteArrayContent(line));
+            Assert.True(after.IsSuccessStatusCode, after.ToString());
+            using var tokenized = await client.PostAsync("/tokenize", new ByteArrayContent(line));
+            Assert.True(tokenized.IsSuccessStatusCode, tokenized.ToString());
+            AssertStops(server);
+        }
+        finally
+        {
+            if (!server.HasExited) server.Kill(entireProcessTree: true);
+            server.Dispose();
         }
     }
 

@@ -98,6 +98,42 @@ public class StreamingTests
         Assert.Equal(5004, e.ByteOffset);
     }
 
+    /// <summary>
+    /// After an error the reader is not left in the middle of a read: the caller can read on (a web server
+    /// drains the body and serves the next request on the connection). Checked for invalid UTF-8 and the
+    /// chunk limit, in whole chunks, in a long chunk (the lattice), and with threads.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 10)]
+    [InlineData(1, 200_000)]
+    [InlineData(2, 3_000_000)]
+    public async Task AfterAnError_TheReaderCanStillBeRead(int threads, int lineLength)
+    {
+        var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
+        byte[] bytes = [.. Encoding.UTF8.GetBytes(new string('a', lineLength) + "\n"), .. "ok "u8, 0xC3, 0x28, .. "\n"u8, .. "tail\n"u8];
+        foreach (bool limit in new[] { false, true })
+        {
+            // A Pipe, like Kestrel's request body: its reader refuses a second read before AdvanceTo.
+            var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 0));
+            await pipe.Writer.WriteAsync(bytes);
+            await pipe.Writer.CompleteAsync();
+            PipeReader reader = pipe.Reader;
+            var encoder = new StreamingEncoder(tokenizer) { Threads = threads, MaxChunkLength = limit ? lineLength / 2 : long.MaxValue };
+            Exception e = await Assert.ThrowsAnyAsync<Exception>(async () => { await foreach (int _ in encoder.EncodeAsync(reader)) { } });
+            Assert.IsType(limit ? typeof(InputLimitExceededException) : typeof(InvalidUtf8Exception), e);
+            long rest = 0;
+            while (true)
+            {
+                ReadResult result = await reader.ReadAsync(); // threw "Reading is already in progress" before
+                rest += result.Buffer.Length;
+                reader.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted) break;
+            }
+            Assert.True(rest <= bytes.Length); // what was not consumed yet (with threads, blocks in flight may have taken it all)
+            await reader.CompleteAsync();
+        }
+    }
+
     [Fact]
     public async Task Cancellation_StopsTheStream()
     {
@@ -171,17 +207,33 @@ public class StreamingTests
     }
 
     [Fact]
-    public void ChainsThatNeverMeet_AreCutAtTheWindow_AndCounted_StillLossless()
+    public void ChainsThatNeverMeet_OverAperiodicText_AreCutAtTheWindow_AndCounted_StillLossless()
     {
-        // "a" rare and "aa" common: even positions chain through even ones, odd through position 1, so
-        // chains meet only at the start and the lattice must cut.
-        var counts = Enumerable.Range(0, 256).Select(b => new KeyValuePair<byte[], long>([(byte)b], 1)).Append(new("aa"u8.ToArray(), 1000));
+        // Single bytes rare and every pair of a and b common: even positions chain through even ones, odd
+        // through position 1, so chains meet only at the start; the text is random, so the back pointers
+        // do not repeat either, and the lattice must cut.
+        var pairs = new[] { "aa", "ab", "ba", "bb" }.Select(p => new KeyValuePair<byte[], long>(Encoding.ASCII.GetBytes(p), 1000));
+        var counts = Enumerable.Range(0, 256).Select(b => new KeyValuePair<byte[], long>([(byte)b], 1)).Concat(pairs);
         var tokenizer = new BytePieceTokenizer(UnigramModel.FromCounts(counts));
-        byte[] line = Enumerable.Repeat((byte)'a', 200_001).ToArray();
+        var random = new Random(7);
+        byte[] line = Enumerable.Range(0, 200_001).Select(_ => (byte)(random.Next(2) == 0 ? 'a' : 'b')).ToArray();
         var (ids, encoder) = Stream(new StreamingEncoder(tokenizer, raw: true) { MaxWindow = 4096 }, line, [1 << 16]);
         Assert.True(encoder.ForcedCuts > 0);
         Assert.True(encoder.MaxRetainedBytes < 200_000, $"held {encoder.MaxRetainedBytes} bytes at once");
         Assert.Equal(line, tokenizer.DecodeBytes(ids));
+    }
+
+    [Fact]
+    public void ChainsThatNeverMeet_OverARun_AreHeldAsOnePeriod_AndStayExact()
+    {
+        // "a" rare and "aa" common: the chains never meet in a run of a, but their back pointers repeat.
+        var counts = Enumerable.Range(0, 256).Select(b => new KeyValuePair<byte[], long>([(byte)b], 1)).Append(new("aa"u8.ToArray(), 1000));
+        var tokenizer = new BytePieceTokenizer(UnigramModel.FromCounts(counts));
+        byte[] line = Enumerable.Repeat((byte)'a', 200_001).ToArray();
+        var (ids, encoder) = Stream(new StreamingEncoder(tokenizer, raw: true) { MaxWindow = 4096 }, line, [1 << 16]);
+        Assert.Equal(0, encoder.ForcedCuts);
+        Assert.True(encoder.MaxRetainedBytes < 100_000, $"held {encoder.MaxRetainedBytes} bytes at once");
+        Assert.Equal(tokenizer.EncodeBytes(line), ids);
     }
 
     [Theory]

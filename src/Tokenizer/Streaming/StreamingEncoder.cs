@@ -76,7 +76,14 @@ public sealed class StreamingEncoder
     /// part, or, when it is longer than <see cref="LongChunkThreshold"/>, several parts as its tokens
     /// become certain; <see cref="EncodedPart.EndsChunk"/> marks a chunk's last part.
     /// </summary>
+    /// <remarks>
+    /// The reader is completed when the whole input has been encoded. If the enumeration stops before (an
+    /// exception, or the consumer leaves), the reader is left open and not in the middle of a read,
+    /// advanced past the input already handed to the encoder: the caller can read the rest (a web server
+    /// drains a request body this way) or complete it.
+    /// </remarks>
     /// <exception cref="InvalidUtf8Exception">Text mode and the input is not valid UTF-8 (the offset counts from the start of the input).</exception>
+    /// <exception cref="InputLimitExceededException">A chunk is longer than <see cref="MaxChunkLength"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async IAsyncEnumerable<EncodedPart> EncodeChunksAsync(PipeReader reader, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -90,12 +97,16 @@ public sealed class StreamingEncoder
         var inFlight = new Queue<(Task<List<int[]>> Encoding, byte[] Bytes)>();
         ForcedCuts = 0;
         MaxRetainedBytes = 0;
+        ReadOnlySequence<byte> examined = default; // the buffer of a read not yet advanced past
+        bool reading = false;
         try
         {
             while (true)
             {
                 ReadResult result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
                 ReadOnlySequence<byte> buffer = result.Buffer;
+                examined = buffer;
+                reading = true;
                 MaxRetainedBytes = Math.Max(MaxRetainedBytes, buffer.Length + (longChunk?.Retained ?? 0) + inFlight.Sum(b => (long)b.Bytes.Length));
                 if (longChunk is not null)
                 {
@@ -113,12 +124,14 @@ public sealed class StreamingEncoder
                         longChunk = null;
                         chunks++;
                         reader.AdvanceTo(buffer.GetPosition(feed)); // examine the rest again at once
+                        reading = false;
                         yield return new EncodedPart([.. pending], EndsChunk: true);
                         pending.Clear();
                         if (result.IsCompleted && feed == buffer.Length) break;
                         continue;
                     }
                     reader.AdvanceTo(buffer.GetPosition(feed), buffer.End);
+                    reading = false;
                     if (pending.Count > 0)
                     {
                         yield return new EncodedPart([.. pending], EndsChunk: false);
@@ -159,6 +172,7 @@ public sealed class StreamingEncoder
                     offset += commit;
                     scanned = 0;
                     reader.AdvanceTo(buffer.GetPosition(commit), buffer.End);
+                    reading = false;
                     if (result.IsCompleted) break;
                     continue;
                 }
@@ -175,6 +189,7 @@ public sealed class StreamingEncoder
                     offset += commit;
                     scanned = 0;
                     reader.AdvanceTo(buffer.GetPosition(commit), buffer.End);
+                    reading = false;
                     foreach (int[] ids in encoded) yield return new EncodedPart(ids, EndsChunk: true);
                 }
                 else if (buffer.Length >= LongChunkThreshold)
@@ -183,12 +198,14 @@ public sealed class StreamingEncoder
                     longChunkStart = offset;
                     scanned = 0;
                     reader.AdvanceTo(buffer.Start); // handled in lattice mode on the next read, which returns at once
+                    reading = false;
                     continue;
                 }
                 else
                 {
                     scanned = Math.Max(0, buffer.Length - 1); // the last byte may still become a commit point
                     reader.AdvanceTo(buffer.Start, buffer.End);
+                    reading = false;
                 }
                 if (result.IsCompleted) break;
             }
@@ -201,6 +218,9 @@ public sealed class StreamingEncoder
         }
         finally
         {
+            // An error or a consumer that left stopped the run in the middle of a read: end the read, so
+            // the caller can still use the reader (read the rest, or complete it).
+            if (reading) reader.AdvanceTo(examined.Start);
             while (inFlight.TryDequeue(out var abandoned))
             {
                 // The consumer left early or an error stopped the run: a block's task may still read its
