@@ -66,7 +66,6 @@ internal static class EncodeCommand
 
         command.SetAction(parse =>
         {
-            if (parse.GetValue(threads) < 1) throw new CliException(ExitCodes.Usage, "--threads must be at least 1");
             if (SentenceModel.TryLoad(parse.GetValue(model)) is { } spm) return EncodeSentences(parse, spm);
             var tokenizer = new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model)));
             var sampling = new SamplingOptions(parse.GetValue(alpha), parse.GetValue(seed));
