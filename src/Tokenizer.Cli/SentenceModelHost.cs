@@ -17,9 +17,10 @@ internal static class SentenceModelHost
     /// </summary>
     /// <returns>(lines, tokens).</returns>
     public static (long Lines, long Tokens) Encode(SentenceModel model, Stream source, Stream output, IdWriter writer,
-        bool bos, bool eos, bool pieceText, SamplingOptions sampling, int threads, long maxLine, CancellationToken cancellation, Action<long> progress)
+        bool bos, bool eos, bool pieceText, bool raw, SamplingOptions sampling, int threads, long maxLine, CancellationToken cancellation, Action<long> progress)
     {
         long lines = 0, tokens = 0;
+        long blockStart = 0; // input offset of buffer[0]
         writer.Begin(output);
         var buffer = new byte[BatchBytes];
         int filled = 0;
@@ -38,6 +39,10 @@ internal static class SentenceModelHost
                 Array.Resize(ref buffer, (int)Math.Min(Array.MaxLength, buffer.Length * 2L));
                 continue;
             }
+            // Invalid UTF-8 is refused with its offset, as with BytePiece models; --raw hands it to the model,
+            // whose normalizer replaces it (U+FFFD) as spm_encode does. A cut at '\n' never splits a character.
+            if (!raw && !System.Text.Unicode.Utf8.IsValid(buffer.AsSpan(0, cut)))
+                throw new InvalidUtf8Exception(blockStart + FirstInvalidByte(buffer.AsSpan(0, cut)));
             List<(int Start, int Length)> batch = SplitLines(buffer.AsSpan(0, cut), final: ended);
             foreach (var (start, length) in batch)
                 if (length > maxLine) throw LineTooLong(source, length, maxLine);
@@ -67,7 +72,7 @@ internal static class SentenceModelHost
             {
                 if (pieces is not null)
                 {
-                    output.Write(Encoding.UTF8.GetBytes(string.Join(' ', pieces[k]) + "\n"));
+                    output.Write(Encoding.UTF8.GetBytes(string.Join(' ', pieces[k].Select(EscapeControls)) + "\n"));
                     tokens += pieces[k].Count;
                     continue;
                 }
@@ -75,12 +80,43 @@ internal static class SentenceModelHost
                 tokens += results[k].Length;
             }
             lines += batch.Count;
+            blockStart += cut;
             buffer.AsSpan(cut, filled - cut).CopyTo(buffer);
             filled -= cut;
             progress(tokens);
         }
         writer.End(output);
         return (lines, tokens);
+    }
+
+    /// <summary>Offset of the first byte of <paramref name="text"/> that starts no valid UTF-8 character.</summary>
+    private static long FirstInvalidByte(ReadOnlySpan<byte> text)
+    {
+        int at = 0;
+        while (at < text.Length && System.Buffers.OperationStatus.Done == Rune.DecodeFromUtf8(text[at..], out _, out int consumed)) at += consumed;
+        return at;
+    }
+
+    /// <summary>
+    /// A piece as one word of a pieces line: control characters (a CR or NUL the model kept, an unknown
+    /// piece's surface) shown as their UTF-8 bytes, <c>&lt;0x0D&gt;</c>, as BytePiece pieces are, so that a line stays a line.
+    /// </summary>
+    private static string EscapeControls(string piece)
+    {
+        if (!piece.EnumerateRunes().Any(Rune.IsControl)) return piece;
+        var text = new StringBuilder(piece.Length + 8);
+        Span<byte> bytes = stackalloc byte[4];
+        foreach (Rune rune in piece.EnumerateRunes())
+        {
+            if (!Rune.IsControl(rune))
+            {
+                text.Append(rune.ToString());
+                continue;
+            }
+            int length = rune.EncodeToUtf8(bytes);
+            for (int k = 0; k < length; k++) text.Append("<0x").Append(bytes[k].ToString("X2", System.Globalization.CultureInfo.InvariantCulture)).Append('>');
+        }
+        return text.ToString();
     }
 
     private static InputLimitExceededException LineTooLong(Stream source, long length, long limit)
