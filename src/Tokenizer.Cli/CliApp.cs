@@ -132,8 +132,13 @@ internal sealed record CliIO(Stream Stdin, Stream Stdout, TextWriter Stderr, Can
     /// Runs <paramref name="write"/> against the output: stdout for "-" or none, else a file written under a
     /// temporary name and renamed when complete (a failed run leaves any existing file untouched).
     /// </summary>
-    public void WriteOutput(string? path, Action<Stream> write)
+    /// <param name="path">The output path, or "-"/null for stdout.</param>
+    /// <param name="write">Writes the output.</param>
+    /// <param name="inputPath">The input path, if any: the same file as the output is refused (exit 1) before anything is read.</param>
+    public void WriteOutput(string? path, Action<Stream> write, string? inputPath = null)
     {
+        if (path is not (null or "-") && inputPath is not (null or "-") && File.Exists(inputPath) && AtomicFile.IsSameFile(inputPath, path))
+            throw new CliException(ExitCodes.Usage, $"--output {path} is the input file: it would be replaced by its own encoding; write to another file");
         // The buffer is flushed, never disposed: disposing it would close the stream underneath.
         if (path is null or "-")
         {
@@ -209,6 +214,14 @@ internal static class CommonOptions
         return new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
+    /// <summary>Offset of the first byte of <paramref name="text"/> that starts no valid UTF-8 character (its length if all are valid).</summary>
+    public static long FirstInvalidUtf8(ReadOnlySpan<byte> text)
+    {
+        int at = 0;
+        while (at < text.Length && System.Buffers.OperationStatus.Done == System.Text.Rune.DecodeFromUtf8(text[at..], out _, out int consumed)) at += consumed;
+        return at;
+    }
+
     /// <summary>A size such as 4G, 512M, 64K or 1000000 (bytes).</summary>
     public static long ParseSize(string text, string option)
     {
@@ -225,11 +238,6 @@ internal static class CommonOptions
             throw new CliException(ExitCodes.Usage, $"{option}: '{text}' is not a size (examples: 4G, 512M, 1000000)");
         return (long)(value * unit);
     }
-
-    public static int ParseId(string text, string where)
-        => int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int id)
-            ? id
-            : throw new CliException(ExitCodes.BadInput, $"not a token id: \"{text}\" ({where})");
 
     /// <summary>The model file at <paramref name="path"/>, or the embedded default model when none is given.</summary>
     public static UnigramModel LoadModel(string? path)

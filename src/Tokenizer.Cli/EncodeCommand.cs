@@ -58,7 +58,7 @@ internal static class EncodeCommand
                             update(source.BytesRead, t);
                         }));
                 bytes = source.BytesRead;
-            });
+            }, parse.GetValue(input));
             if (!parse.GetValue(quiet)) Summary(io, bytes, lines, "lines", tokens, clock.Elapsed.TotalSeconds, "");
             return ExitCodes.Success;
         }
@@ -91,7 +91,7 @@ internal static class EncodeCommand
                 });
                 writer.End(stream);
                 bytes = source.BytesRead;
-            });
+            }, parse.GetValue(input));
             if (!parse.GetValue(quiet))
                 Summary(io, bytes, chunks, "chunks", tokens, clock.Elapsed.TotalSeconds, encoder.ForcedCuts > 0 ? $", {encoder.ForcedCuts} forced cuts (see the README)" : "");
             return ExitCodes.Success;

@@ -42,7 +42,7 @@ internal static class SentenceModelHost
             // Invalid UTF-8 is refused with its offset, as with BytePiece models; --raw hands it to the model,
             // whose normalizer replaces it (U+FFFD) as spm_encode does. A cut at '\n' never splits a character.
             if (!raw && !System.Text.Unicode.Utf8.IsValid(buffer.AsSpan(0, cut)))
-                throw new InvalidUtf8Exception(blockStart + FirstInvalidByte(buffer.AsSpan(0, cut)));
+                throw new InvalidUtf8Exception(blockStart + CommonOptions.FirstInvalidUtf8(buffer.AsSpan(0, cut)));
             List<(int Start, int Length)> batch = SplitLines(buffer.AsSpan(0, cut), final: ended);
             foreach (var (start, length) in batch)
                 if (length > maxLine) throw LineTooLong(source, length, maxLine);
@@ -89,14 +89,6 @@ internal static class SentenceModelHost
         return (lines, tokens);
     }
 
-    /// <summary>Offset of the first byte of <paramref name="text"/> that starts no valid UTF-8 character.</summary>
-    private static long FirstInvalidByte(ReadOnlySpan<byte> text)
-    {
-        int at = 0;
-        while (at < text.Length && System.Buffers.OperationStatus.Done == Rune.DecodeFromUtf8(text[at..], out _, out int consumed)) at += consumed;
-        return at;
-    }
-
     /// <summary>
     /// A piece as one word of a pieces line: control characters (a CR or NUL the model kept, an unknown
     /// piece's surface) shown as their UTF-8 bytes, <c>&lt;0x0D&gt;</c>, as BytePiece pieces are, so that a line stays a line.
@@ -141,20 +133,19 @@ internal static class SentenceModelHost
         return lines;
     }
 
-    /// <summary>Decodes each input line of ids to one output line (spm_decode), or the ids given as arguments to one line.</summary>
-    public static void Decode(SentenceModel model, IEnumerable<(string Line, string Where)> lines, Stream output)
+    /// <summary>Decodes each input line of ids to one output line (spm_decode), or the ids given as arguments to one line; line by line as it reads.</summary>
+    public static void Decode(SentenceModel model, Stream input, bool arguments, Stream output)
     {
-        foreach (var (line, where) in lines)
+        var ids = new List<int>();
+        IdReader.Read(input, arguments, (id, where) =>
         {
-            var ids = new List<int>();
-            foreach (string part in line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
-            {
-                int id = CommonOptions.ParseId(part, where);
-                if (id >= model.VocabSize) throw new CliException(ExitCodes.BadInput, $"id {id} is not in the model (ids go up to {model.VocabSize - 1}; {where})");
-                ids.Add(id);
-            }
+            if (id >= model.VocabSize) throw new CliException(ExitCodes.BadInput, $"id {id} is not in the model (ids go up to {model.VocabSize - 1}; {where()})");
+            ids.Add(id);
+        }, () =>
+        {
             output.Write(Encoding.UTF8.GetBytes(model.Decode(ids)));
             output.WriteByte((byte)'\n');
-        }
+            ids.Clear();
+        });
     }
 }

@@ -34,6 +34,17 @@ internal static class CliProcess
         return (process.ExitCode, stdout.ToArray(), stderr.Result);
     }
 
+    /// <summary>Peak resident memory (bytes) of <c>bytepiece ARGS</c>, output discarded, from /usr/bin/time; asserts exit 0.</summary>
+    public static long PeakMemory(string args)
+    {
+        Assert.True(File.Exists("/usr/bin/time"), "this test needs GNU time (/usr/bin/time)");
+        var (code, _, stderr) = Bash($"/usr/bin/time -f 'peak %M' $B {args} > /dev/null");
+        Assert.True(code == 0, stderr);
+        string last = stderr.TrimEnd('\n').Split('\n')[^1];
+        Assert.StartsWith("peak ", last);
+        return long.Parse(last[5..], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+    }
+
     public static (int Code, string Stdout, string Stderr) BashText(string script, string stdin = "")
     {
         var (code, stdout, stderr) = Bash(script, Encoding.UTF8.GetBytes(stdin));
