@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 
 namespace BytePiece.Cli;
 
@@ -14,6 +15,7 @@ public static class CliApp
     /// <param name="interactive">Standard error is a terminal: progress bars may be drawn there.</param>
     public static int Run(string[] args, Stream stdin, Stream stdout, TextWriter stderr, CancellationToken cancellationToken = default, bool interactive = false)
     {
+        stderr = new QuietErrorWriter(stderr);
         var io = new CliIO(stdin, stdout, stderr, cancellationToken, interactive);
         var root = new RootCommand("bytepiece: a byte-level Unigram tokenizer (BytePiece models).")
         {
@@ -27,7 +29,13 @@ public static class CliApp
             StatsCommand.Create(io),
             TrainCommand.Create(io),
         };
-        ParseResult parsed = root.Parse(args);
+        // No response files: a TEXT argument such as "@user hi" is text, not a file to read arguments from.
+        ParseResult parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        if (UsageError(parsed) is { } usage)
+        {
+            stderr.WriteLine($"bytepiece: {usage} (see {CommandPath(parsed)} --help)");
+            return ExitCodes.Usage;
+        }
         var config = new InvocationConfiguration { Output = new StreamWriter(stdout) { AutoFlush = true }, Error = stderr, EnableDefaultExceptionHandler = false };
         try
         {
@@ -35,15 +43,63 @@ public static class CliApp
         }
         catch (Exception e)
         {
-            (int code, string message) = Describe(e);
-            stderr.WriteLine($"bytepiece: {message}");
+            (int code, string? message) = Describe(e);
+            if (message is not null) stderr.WriteLine($"bytepiece: {message}");
             return code;
         }
     }
 
-    private static (int Code, string Message) Describe(Exception e) => e switch
+    /// <summary>
+    /// The first thing wrong with the command line, or null. A word that starts with '-' but is no option
+    /// of the command is an unknown option, not text: a misspelled --quiet must not become the input
+    /// (text that starts with '-' goes after "--").
+    /// </summary>
+    private static string? UsageError(ParseResult parsed)
+    {
+        int doubleDash = parsed.Tokens.Count;
+        for (int i = 0; i < parsed.Tokens.Count; i++)
+        {
+            if (parsed.Tokens[i].Type == TokenType.DoubleDash)
+            {
+                doubleDash = i;
+                break;
+            }
+        }
+        // --help and --version answer whatever else is on the line.
+        if (parsed.Action is { ClearsParseErrors: true }) return null;
+        static bool OptionLike(string word) => word.Length > 1 && word[0] == '-';
+        foreach (string word in parsed.UnmatchedTokens)
+            if (OptionLike(word) && IndexOf(parsed.Tokens, null, word) < doubleDash) return $"unknown option '{word}'";
+        foreach (Token token in ArgumentTokens(parsed.CommandResult))
+            if (OptionLike(token.Value) && IndexOf(parsed.Tokens, token, token.Value) < doubleDash) return $"unknown option '{token.Value}'";
+        if (parsed.Errors.Count == 0) return null;
+        // The parser's messages may span lines (a list of accepted values): one line on stderr.
+        return string.Join(' ', parsed.Errors[0].Message.Split(['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).TrimEnd('.');
+    }
+
+    /// <summary>The tokens bound to the command's own arguments (TEXT, ids), not to its options.</summary>
+    private static IEnumerable<Token> ArgumentTokens(CommandResult command)
+        => command.Children.OfType<ArgumentResult>().SelectMany(a => a.Tokens);
+
+    /// <summary>Where a word is on the command line: the token itself when given, else the first with its text; -1 if neither.</summary>
+    private static int IndexOf(IReadOnlyList<Token> tokens, Token? token, string value)
+    {
+        for (int i = 0; i < tokens.Count; i++)
+            if (ReferenceEquals(tokens[i], token)) return i;
+        for (int i = 0; i < tokens.Count; i++)
+            if (tokens[i].Value == value) return i;
+        return -1;
+    }
+
+    /// <summary>"bytepiece encode" for the command the arguments named.</summary>
+    private static string CommandPath(ParseResult parsed)
+        => parsed.CommandResult.Command is RootCommand ? "bytepiece" : $"bytepiece {parsed.CommandResult.Command.Name}";
+
+    /// <summary>The exit code and the one line for an error; no line for a closed stdout pipe (the reader left on purpose).</summary>
+    private static (int Code, string? Message) Describe(Exception e) => e switch
     {
         CliException c => (c.ExitCode, c.Message),
+        IOException pipe when IsBrokenPipe(pipe) => (ExitCodes.BrokenPipe, null),
         OperationCanceledException => (ExitCodes.Interrupted, "interrupted; no output file was written"),
         ModelFormatException m => (ExitCodes.BadModel, $"invalid model: {m.Message}"),
         ArgumentOutOfRangeException { ParamName: nameof(SamplingOptions.Alpha) } a => (ExitCodes.Usage, $"--alpha {a.ActualValue}: alpha must be finite and at most {SamplingOptions.MaxAlpha:G} (negative means Viterbi)"),
@@ -57,6 +113,9 @@ public static class CliApp
         IOException io => (ExitCodes.IoError, $"I/O error: {io.Message}"),
         _ => (ExitCodes.IoError, $"unexpected error: {e.GetType().Name}: {e.Message}"),
     };
+
+    /// <summary>EPIPE (32 on Linux and macOS): the reader of stdout closed it, as <c>| head</c> does.</summary>
+    private static bool IsBrokenPipe(IOException e) => e.HResult == 32 || (e.InnerException is IOException inner && IsBrokenPipe(inner));
 }
 
 /// <summary>The standard streams a command works with.</summary>
@@ -74,8 +133,13 @@ internal sealed record CliIO(Stream Stdin, Stream Stdout, TextWriter Stderr, Can
     /// Runs <paramref name="write"/> against the output: stdout for "-" or none, else a file written under a
     /// temporary name and renamed when complete (a failed run leaves any existing file untouched).
     /// </summary>
-    public void WriteOutput(string? path, Action<Stream> write)
+    /// <param name="path">The output path, or "-"/null for stdout.</param>
+    /// <param name="write">Writes the output.</param>
+    /// <param name="inputPath">The input path, if any: the same file as the output is refused (exit 1) before anything is read.</param>
+    public void WriteOutput(string? path, Action<Stream> write, string? inputPath = null)
     {
+        if (path is not (null or "-") && inputPath is not (null or "-") && File.Exists(inputPath) && AtomicFile.IsSameFile(inputPath, path))
+            throw new CliException(ExitCodes.Usage, $"--output {path} is the input file: it would be replaced by its own encoding; write to another file");
         // The buffer is flushed, never disposed: disposing it would close the stream underneath.
         if (path is null or "-")
         {
@@ -98,7 +162,18 @@ internal static class CommonOptions
 {
     public static Argument<string?> Text(string description) => new("text") { Arity = ArgumentArity.ZeroOrOne, Description = description };
 
-    public static Option<int> Threads() => new("--threads", "-t") { Description = "Threads (default: all cores). The output never depends on it.", DefaultValueFactory = _ => Environment.ProcessorCount };
+    /// <summary>More threads than this is a mistake (each may hold a block of input), refused before any work.</summary>
+    public const int MaxThreads = 1024;
+
+    public static Option<int> Threads()
+    {
+        var option = new Option<int>("--threads", "-t") { Description = $"Threads, 1 to {MaxThreads} (default: all cores). The output never depends on it.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 1 or > MaxThreads) result.AddError($"--threads must be between 1 and {MaxThreads}");
+        });
+        return option;
+    }
 
     /// <summary>The bytes to encode, counted as they are read: the TEXT argument's UTF-8, or the input.</summary>
     public static CountingStream OpenSource(CliIO io, string? literal, string? inputPath)
@@ -113,11 +188,20 @@ internal static class CommonOptions
 
     public static Option<string?> Output() => new("--output", "-o") { Description = "Output file, or - for stdout (the default). Written to a temporary file and renamed when complete." };
 
-    public static Option<double> Alpha() => new("--alpha", "-a")
+    public static Option<double> Alpha()
     {
-        Description = "Sampling: < 0 Viterbi (the default); 0 uniform over all segmentations; > 0 draws w with probability P(w)^alpha / Z.",
-        DefaultValueFactory = _ => -1,
-    };
+        var option = new Option<double>("--alpha", "-a")
+        {
+            Description = "Sampling: < 0 Viterbi (the default); 0 uniform over all segmentations; > 0 draws w with probability P(w)^alpha / Z.",
+            DefaultValueFactory = _ => -1,
+        };
+        // NaN compares false with everything: unchecked, it would silently mean Viterbi.
+        option.Validators.Add(result =>
+        {
+            if (!double.IsFinite(result.GetValueOrDefault<double>())) result.AddError("--alpha must be a finite number");
+        });
+        return option;
+    }
 
     public static Option<ulong> Seed() => new("--seed") { Description = "Seed of the sampling draws (same seed, same input: same ids).", DefaultValueFactory = _ => 0 };
 
@@ -131,6 +215,14 @@ internal static class CommonOptions
         return new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
+    /// <summary>Offset of the first byte of <paramref name="text"/> that starts no valid UTF-8 character (its length if all are valid).</summary>
+    public static long FirstInvalidUtf8(ReadOnlySpan<byte> text)
+    {
+        int at = 0;
+        while (at < text.Length && System.Buffers.OperationStatus.Done == System.Text.Rune.DecodeFromUtf8(text[at..], out _, out int consumed)) at += consumed;
+        return at;
+    }
+
     /// <summary>A size such as 4G, 512M, 64K or 1000000 (bytes).</summary>
     public static long ParseSize(string text, string option)
     {
@@ -142,20 +234,17 @@ internal static class CommonOptions
             unit = last switch { 'K' => 1L << 10, 'M' => 1L << 20, 'G' => 1L << 30, _ => 1L << 40 };
             number = number[..^1];
         }
-        if (!double.TryParse(number, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double value) || value <= 0 || value * unit > long.MaxValue)
+        // NaN and infinities parse as doubles; "not >= 1" refuses NaN too.
+        if (!double.TryParse(number, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double value) || !(value * unit >= 1) || value * unit >= long.MaxValue)
             throw new CliException(ExitCodes.Usage, $"{option}: '{text}' is not a size (examples: 4G, 512M, 1000000)");
         return (long)(value * unit);
     }
-
-    public static int ParseId(string text, string where)
-        => int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int id)
-            ? id
-            : throw new CliException(ExitCodes.BadInput, $"not a token id: \"{text}\" ({where})");
 
     /// <summary>The model file at <paramref name="path"/>, or the embedded default model when none is given.</summary>
     public static UnigramModel LoadModel(string? path)
     {
         if (path is null) return DefaultModel.Instance;
+        if (Directory.Exists(path)) throw new CliException(ExitCodes.BadModel, $"the model path is a directory, not a file: {path}");
         if (!File.Exists(path)) throw new CliException(ExitCodes.BadModel, $"model file not found: {path}");
         return ModelFile.Load(path);
     }

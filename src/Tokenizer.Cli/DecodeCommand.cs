@@ -19,18 +19,15 @@ internal static class DecodeCommand
         command.SetAction(parse =>
         {
             string[] literal = parse.GetValue(ids) ?? [];
+            // The ids come as bytes from the arguments or the input, and are decoded as they are read.
+            Stream OpenIds() => literal.Length > 0 ? new MemoryStream(Encoding.UTF8.GetBytes(string.Join(' ', literal))) : io.OpenInput(parse.GetValue(input));
             if (SentenceModel.TryLoad(parse.GetValue(model)) is { } spm)
             {
                 io.WriteOutput(parse.GetValue(output), stream =>
                 {
-                    if (literal.Length > 0)
-                    {
-                        SentenceModelHost.Decode(spm, [(string.Join(' ', literal), "arguments")], stream);
-                        return;
-                    }
-                    using var reader = new StreamReader(io.OpenInput(parse.GetValue(input)), Encoding.UTF8);
-                    SentenceModelHost.Decode(spm, Lines(reader), stream);
-                });
+                    using Stream source = OpenIds();
+                    SentenceModelHost.Decode(spm, source, literal.Length > 0, stream);
+                }, parse.GetValue(input));
                 return ExitCodes.Success;
             }
             var tokenizer = new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model)));
@@ -39,42 +36,34 @@ internal static class DecodeCommand
             io.WriteOutput(parse.GetValue(output), stream =>
             {
                 var decoder = tokenizer.CreateIncrementalDecoder(policy);
-                void Emit(int id)
+                // Ids are decoded a batch at a time: the text of a batch is written before the next is read.
+                var batch = new int[4096];
+                int count = 0;
+                void Decode()
                 {
-                    if (!tokenizer.Model.ContainsId(id) && (uint)id >= SpecialTokens.Count)
-                        throw new CliException(ExitCodes.BadInput, $"id {id} is not in the model (ids go up to {tokenizer.VocabSize - 1})");
-                    if (rawBytes)
+                    if (!rawBytes) stream.Write(Encoding.UTF8.GetBytes(decoder.Append(batch.AsSpan(0, count))));
+                    count = 0;
+                }
+                using (Stream source = OpenIds())
+                {
+                    IdReader.Read(source, literal.Length > 0, (id, where) =>
                     {
-                        if ((uint)id >= SpecialTokens.Count) stream.Write(tokenizer.Model.GetPieceBytes(id));
-                    }
-                    else
-                    {
-                        stream.Write(Encoding.UTF8.GetBytes(decoder.Append(id)));
-                    }
+                        if (!tokenizer.Model.ContainsId(id) && (uint)id >= SpecialTokens.Count)
+                            throw new CliException(ExitCodes.BadInput, $"id {id} is not in the model (ids go up to {tokenizer.VocabSize - 1}; {where()})");
+                        if (rawBytes)
+                        {
+                            if ((uint)id >= SpecialTokens.Count) stream.Write(tokenizer.Model.GetPieceBytes(id));
+                            return;
+                        }
+                        batch[count++] = id;
+                        if (count == batch.Length) Decode();
+                    }, onLineEnd: null);
                 }
-                if (literal.Length > 0)
-                {
-                    foreach (string item in literal)
-                        foreach (string part in item.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
-                            Emit(CommonOptions.ParseId(part, "argument"));
-                }
-                else
-                {
-                    using var reader = new StreamReader(io.OpenInput(parse.GetValue(input)), Encoding.UTF8);
-                    foreach (var (line, where) in Lines(reader))
-                        foreach (string part in line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
-                            Emit(CommonOptions.ParseId(part, where));
-                }
+                Decode();
                 if (!rawBytes) stream.Write(Encoding.UTF8.GetBytes(decoder.Flush()));
-            });
+            }, parse.GetValue(input));
             return ExitCodes.Success;
         });
         return command;
-    }
-
-    private static IEnumerable<(string Line, string Where)> Lines(StreamReader reader)
-    {
-        long number = 0;
-        while (reader.ReadLine() is { } line) yield return (line, $"line {++number}");
     }
 }

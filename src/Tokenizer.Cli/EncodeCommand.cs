@@ -24,7 +24,7 @@ internal static class EncodeCommand
         var threads = CommonOptions.Threads();
         var bos = new Option<bool>("--bos") { Description = "Add <bos> (id 1) at the start." };
         var eos = new Option<bool>("--eos") { Description = "Add <eos> (id 2) at the end." };
-        var raw = new Option<bool>("--raw") { Description = "Encode the input bytes as they are: no UTF-8 check, no normalization." };
+        var raw = new Option<bool>("--raw") { Description = "Encode the input bytes as they are: no UTF-8 check, no normalization. With a .model or tokenizer.json: no UTF-8 check (the model's normalizer replaces invalid bytes with U+FFFD, as spm_encode does)." };
         var alpha = CommonOptions.Alpha();
         var seed = CommonOptions.Seed();
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress bar and no summary line on stderr." };
@@ -37,7 +37,6 @@ internal static class EncodeCommand
 
         int EncodeSentences(ParseResult parse, SentenceModel spm)
         {
-            if (parse.GetValue(raw)) throw new CliException(ExitCodes.Usage, "--raw does not apply to SentencePiece and tokenizer.json models (their normalizers read text)");
             // Each line is a sentence with its own bos/eos, as spm_encode --extra_options=bos:eos writes them.
             bool addBos = parse.GetValue(bos), addEos = parse.GetValue(eos);
             var vocabulary = spm.Vocabulary;
@@ -52,21 +51,20 @@ internal static class EncodeCommand
                 using CountingStream source = CommonOptions.OpenSource(io, parse.GetValue(text), parse.GetValue(input));
                 Progress.Run(io, quiet: parse.GetValue(quiet), total: source.KnownLength, update =>
                     (lines, tokens) = SentenceModelHost.Encode(spm, source, stream, writer, addBos, addEos, parse.GetValue(format) == "pieces",
-                        sampling, parse.GetValue(threads), lineLimit, io.Cancellation,
+                        parse.GetValue(raw), sampling, parse.GetValue(threads), lineLimit, io.Cancellation,
                         t =>
                         {
                             guard.Check();
                             update(source.BytesRead, t);
                         }));
                 bytes = source.BytesRead;
-            });
+            }, parse.GetValue(input));
             if (!parse.GetValue(quiet)) Summary(io, bytes, lines, "lines", tokens, clock.Elapsed.TotalSeconds, "");
             return ExitCodes.Success;
         }
 
         command.SetAction(parse =>
         {
-            if (parse.GetValue(threads) < 1) throw new CliException(ExitCodes.Usage, "--threads must be at least 1");
             if (SentenceModel.TryLoad(parse.GetValue(model)) is { } spm) return EncodeSentences(parse, spm);
             var tokenizer = new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model)));
             var sampling = new SamplingOptions(parse.GetValue(alpha), parse.GetValue(seed));
@@ -93,7 +91,7 @@ internal static class EncodeCommand
                 });
                 writer.End(stream);
                 bytes = source.BytesRead;
-            });
+            }, parse.GetValue(input));
             if (!parse.GetValue(quiet))
                 Summary(io, bytes, chunks, "chunks", tokens, clock.Elapsed.TotalSeconds, encoder.ForcedCuts > 0 ? $", {encoder.ForcedCuts} forced cuts (see the README)" : "");
             return ExitCodes.Success;

@@ -18,15 +18,50 @@ internal static class EntropyCommand
         {
             double a = parse.GetValue(alpha);
             if (!(a >= 0 && a <= SamplingOptions.MaxAlpha)) throw new CliException(ExitCodes.Usage, $"--alpha must be between 0 and {SamplingOptions.MaxAlpha:G}");
-            string source = CommonOptions.ReadText(io, parse.GetValue(text), parse.GetValue(input));
-            // A SentencePiece model reads the whole text as one sentence (spm's calculate_entropy).
+            // A SentencePiece model or tokenizer.json reads the whole text as one sentence (spm's calculate_entropy).
             double nats = SentenceModel.TryLoad(parse.GetValue(model)) is { } spm
-                ? spm.Entropy(source, a)
-                : new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model))).Entropy(source, a);
+                ? spm.Entropy(CommonOptions.ReadText(io, parse.GetValue(text), parse.GetValue(input)), a)
+                : ChunkByChunk(new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model))), io, parse.GetValue(text), parse.GetValue(input), a);
             string line = string.Create(CultureInfo.InvariantCulture, $"{nats:R}\t{nats / Math.Log(2):R}\n");
             io.Stdout.Write(Encoding.UTF8.GetBytes(line));
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// A BytePiece model's entropy, read and computed a chunk at a time: no piece crosses a chunk boundary,
+    /// so the distribution over the text's segmentations is the product of the chunks' and the entropy is the
+    /// sum of theirs (what <see cref="BytePieceTokenizer.Entropy(string, double)"/> computes in one pass),
+    /// in memory for one block of input instead of a lattice of the whole text.
+    /// </summary>
+    private static double ChunkByChunk(BytePieceTokenizer tokenizer, CliIO io, string? literal, string? inputPath, double alpha)
+    {
+        using CountingStream source = CommonOptions.OpenSource(io, literal, inputPath);
+        var buffer = new byte[1 << 20];
+        int filled = 0;
+        long offset = 0; // input offset of buffer[0]
+        double nats = 0;
+        while (true)
+        {
+            io.Cancellation.ThrowIfCancellationRequested();
+            if (filled == buffer.Length) Array.Resize(ref buffer, (int)Math.Min(Array.MaxLength, buffer.Length * 2L)); // a chunk longer than the buffer
+            int read = source.Read(buffer, filled, buffer.Length - filled);
+            filled += read;
+            ReadOnlySpan<byte> text = buffer.AsSpan(0, filled);
+            int complete = read == 0 ? filled : Chunker.LastCompleteChunkEnd(text);
+            for (int start = 0; start < complete;)
+            {
+                int end = Chunker.ChunkEnd(text[..complete], start);
+                ReadOnlySpan<byte> chunk = text[start..end];
+                if (!System.Text.Unicode.Utf8.IsValid(chunk)) throw new InvalidUtf8Exception(offset + start + CommonOptions.FirstInvalidUtf8(chunk));
+                nats += tokenizer.Entropy(Encoding.UTF8.GetString(chunk), alpha);
+                start = end;
+            }
+            buffer.AsSpan(complete, filled - complete).CopyTo(buffer);
+            filled -= complete;
+            offset += complete;
+            if (read == 0) return nats;
+        }
     }
 }

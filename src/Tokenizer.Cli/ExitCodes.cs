@@ -10,6 +10,9 @@ internal static class ExitCodes
     public const int IoError = 4;
     public const int LimitExceeded = 5;
     public const int Interrupted = 130;
+
+    /// <summary>stdout was a pipe its reader closed (<c>| head</c>): the run stops at once, silently, with the shell's code for SIGPIPE (128 + 13).</summary>
+    public const int BrokenPipe = 141;
 }
 
 /// <summary>An error the user can fix, reported as one line on stderr with its exit code.</summary>

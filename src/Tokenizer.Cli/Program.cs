@@ -15,6 +15,6 @@ internal static class Program
         }
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-        return CliApp.Run(args, Console.OpenStandardInput(), Console.OpenStandardOutput(), Console.Error, cancel.Token, interactive: !Console.IsErrorRedirected);
+        return CliApp.Run(args, StandardStreams.Input(), StandardStreams.Output(), StandardStreams.Error(), cancel.Token, interactive: !Console.IsErrorRedirected);
     }
 }

@@ -17,9 +17,10 @@ internal static class SentenceModelHost
     /// </summary>
     /// <returns>(lines, tokens).</returns>
     public static (long Lines, long Tokens) Encode(SentenceModel model, Stream source, Stream output, IdWriter writer,
-        bool bos, bool eos, bool pieceText, SamplingOptions sampling, int threads, long maxLine, CancellationToken cancellation, Action<long> progress)
+        bool bos, bool eos, bool pieceText, bool raw, SamplingOptions sampling, int threads, long maxLine, CancellationToken cancellation, Action<long> progress)
     {
         long lines = 0, tokens = 0;
+        long blockStart = 0; // input offset of buffer[0]
         writer.Begin(output);
         var buffer = new byte[BatchBytes];
         int filled = 0;
@@ -38,6 +39,10 @@ internal static class SentenceModelHost
                 Array.Resize(ref buffer, (int)Math.Min(Array.MaxLength, buffer.Length * 2L));
                 continue;
             }
+            // Invalid UTF-8 is refused with its offset, as with BytePiece models; --raw hands it to the model,
+            // whose normalizer replaces it (U+FFFD) as spm_encode does. A cut at '\n' never splits a character.
+            if (!raw && !System.Text.Unicode.Utf8.IsValid(buffer.AsSpan(0, cut)))
+                throw new InvalidUtf8Exception(blockStart + CommonOptions.FirstInvalidUtf8(buffer.AsSpan(0, cut)));
             List<(int Start, int Length)> batch = SplitLines(buffer.AsSpan(0, cut), final: ended);
             foreach (var (start, length) in batch)
                 if (length > maxLine) throw LineTooLong(source, length, maxLine);
@@ -67,7 +72,7 @@ internal static class SentenceModelHost
             {
                 if (pieces is not null)
                 {
-                    output.Write(Encoding.UTF8.GetBytes(string.Join(' ', pieces[k]) + "\n"));
+                    output.Write(Encoding.UTF8.GetBytes(string.Join(' ', pieces[k].Select(EscapeControls)) + "\n"));
                     tokens += pieces[k].Count;
                     continue;
                 }
@@ -75,12 +80,35 @@ internal static class SentenceModelHost
                 tokens += results[k].Length;
             }
             lines += batch.Count;
+            blockStart += cut;
             buffer.AsSpan(cut, filled - cut).CopyTo(buffer);
             filled -= cut;
             progress(tokens);
         }
         writer.End(output);
         return (lines, tokens);
+    }
+
+    /// <summary>
+    /// A piece as one word of a pieces line: control characters (a CR or NUL the model kept, an unknown
+    /// piece's surface) shown as their UTF-8 bytes, <c>&lt;0x0D&gt;</c>, as BytePiece pieces are, so that a line stays a line.
+    /// </summary>
+    private static string EscapeControls(string piece)
+    {
+        if (!piece.EnumerateRunes().Any(Rune.IsControl)) return piece;
+        var text = new StringBuilder(piece.Length + 8);
+        Span<byte> bytes = stackalloc byte[4];
+        foreach (Rune rune in piece.EnumerateRunes())
+        {
+            if (!Rune.IsControl(rune))
+            {
+                text.Append(rune.ToString());
+                continue;
+            }
+            int length = rune.EncodeToUtf8(bytes);
+            for (int k = 0; k < length; k++) text.Append("<0x").Append(bytes[k].ToString("X2", System.Globalization.CultureInfo.InvariantCulture)).Append('>');
+        }
+        return text.ToString();
     }
 
     private static InputLimitExceededException LineTooLong(Stream source, long length, long limit)
@@ -105,20 +133,19 @@ internal static class SentenceModelHost
         return lines;
     }
 
-    /// <summary>Decodes each input line of ids to one output line (spm_decode), or the ids given as arguments to one line.</summary>
-    public static void Decode(SentenceModel model, IEnumerable<(string Line, string Where)> lines, Stream output)
+    /// <summary>Decodes each input line of ids to one output line (spm_decode), or the ids given as arguments to one line; line by line as it reads.</summary>
+    public static void Decode(SentenceModel model, Stream input, bool arguments, Stream output)
     {
-        foreach (var (line, where) in lines)
+        var ids = new List<int>();
+        IdReader.Read(input, arguments, (id, where) =>
         {
-            var ids = new List<int>();
-            foreach (string part in line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
-            {
-                int id = CommonOptions.ParseId(part, where);
-                if (id >= model.VocabSize) throw new CliException(ExitCodes.BadInput, $"id {id} is not in the model (ids go up to {model.VocabSize - 1}; {where})");
-                ids.Add(id);
-            }
+            if (id >= model.VocabSize) throw new CliException(ExitCodes.BadInput, $"id {id} is not in the model (ids go up to {model.VocabSize - 1}; {where()})");
+            ids.Add(id);
+        }, () =>
+        {
             output.Write(Encoding.UTF8.GetBytes(model.Decode(ids)));
             output.WriteByte((byte)'\n');
-        }
+            ids.Clear();
+        });
     }
 }

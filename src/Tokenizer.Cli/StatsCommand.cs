@@ -18,7 +18,6 @@ internal static class StatsCommand
         command.SetAction(parse =>
         {
             var tokenizer = new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model)));
-            if (parse.GetValue(threads) < 1) throw new CliException(ExitCodes.Usage, "--threads must be at least 1");
             var clock = System.Diagnostics.Stopwatch.StartNew();
             using CountingStream source = CommonOptions.OpenSource(io, parse.GetValue(text), parse.GetValue(input));
             var reader = PipeReader.Create(source, new StreamPipeReaderOptions(bufferSize: 1 << 20, leaveOpen: true));

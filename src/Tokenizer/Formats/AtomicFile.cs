@@ -1,11 +1,24 @@
+using System.Diagnostics;
+
 namespace BytePiece;
 
 /// <summary>
 /// Writes a file under a temporary name in the same folder and renames it only when complete. Device
 /// paths (under /dev, /proc, /sys) are written in place.
 /// </summary>
+/// <remarks>
+/// The replacement is the file the path leads to: a symlink is followed and its target replaced (the link
+/// stays); the file's permissions, and its owner and group where the process may set them, are kept. A
+/// file with more than one hard link is written in place once the complete output is ready (so every name
+/// sees it; only a failure during that last copy can leave it partial). The temporary file is named
+/// <c>.NAME.bytepiece-tmp-PID[-N]</c>; one left by a killed process (PID no longer running) is removed by
+/// the next write to the same path.
+/// </remarks>
 public static class AtomicFile
 {
+    private const string TemporaryMarker = ".bytepiece-tmp-";
+    private static int s_sequence;
+
     /// <summary>
     /// Calls <paramref name="write"/> with a stream to a temporary file beside <paramref name="path"/>,
     /// flushes it to disk and renames it over <paramref name="path"/>. If anything fails (an exception, a
@@ -15,7 +28,9 @@ public static class AtomicFile
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(write);
-        string full = Path.GetFullPath(path);
+        string requested = Path.GetFullPath(path);
+        // /dev/stdout is a link into /proc: a device path is written as named, before any link is followed.
+        string full = IsDevicePath(requested) ? requested : FinalTarget(requested);
         if (IsDevicePath(full))
         {
             // A device (/dev/null, /dev/full, /dev/stdout): renaming over it would replace the device
@@ -25,7 +40,10 @@ public static class AtomicFile
             device.Flush();
             return;
         }
-        string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        string folder = Path.GetDirectoryName(full)!, name = Path.GetFileName(full);
+        RemoveAbandonedTemporaries(folder, name);
+        int sequence = Interlocked.Increment(ref s_sequence);
+        string temp = Path.Combine(folder, $".{name}{TemporaryMarker}{Environment.ProcessId}{(sequence == 1 ? "" : $"-{sequence}")}");
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
@@ -33,12 +51,104 @@ public static class AtomicFile
                 write(stream);
                 stream.Flush(flushToDisk: true);
             }
+            if (File.Exists(full) && FileIdentity.Of(full) is { Links: > 1 })
+            {
+                CopyInPlace(temp, full);
+                File.Delete(temp);
+                return;
+            }
+            KeepModeAndOwner(full, temp);
             File.Move(temp, full, overwrite: true);
         }
         catch
         {
             try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Whether two paths name the same file (after symlinks; on Linux also two hard links of one file):
+    /// writing the output over the input would destroy the input before it is read.
+    /// </summary>
+    public static bool IsSameFile(string first, string second)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(second);
+        string a = FinalTarget(Path.GetFullPath(first)), b = FinalTarget(Path.GetFullPath(second));
+        if (string.Equals(a, b, OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal)) return true;
+        return FileIdentity.Of(a) is { } x && FileIdentity.Of(b) is { } y && x.Device == y.Device && x.Inode == y.Inode;
+    }
+
+    /// <summary>The path with every symlink (of the file itself) followed to the file it leads to; a dangling link leads to its target's path.</summary>
+    private static string FinalTarget(string full)
+    {
+        for (int hops = 0; hops < 40; hops++)
+        {
+            var info = new FileInfo(full);
+            if (info.LinkTarget is not { } target) return full;
+            full = Path.GetFullPath(target, Path.GetDirectoryName(full)!);
+        }
+        throw new IOException($"too many levels of symbolic links: {full}");
+    }
+
+    /// <summary>The new file gets the old one's permissions and (where allowed) owner, so replacing it changes only its content.</summary>
+    private static void KeepModeAndOwner(string existing, string temp)
+    {
+        if (OperatingSystem.IsWindows() || !File.Exists(existing)) return;
+        File.SetUnixFileMode(temp, File.GetUnixFileMode(existing));
+        if (FileIdentity.Of(existing) is { } old && FileIdentity.Of(temp) is { } created && (old.Owner != created.Owner || old.Group != created.Group))
+            old.TryGiveOwnership(temp);
+    }
+
+    /// <summary>The complete output copied into the existing file, which keeps its inode (and so all its names).</summary>
+    private static void CopyInPlace(string source, string target)
+    {
+        using var from = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        using var to = new FileStream(target, FileMode.Open, FileAccess.Write, FileShare.None, 1 << 16);
+        from.CopyTo(to);
+        to.SetLength(to.Position);
+        to.Flush(flushToDisk: true);
+    }
+
+    /// <summary>Removes <c>.NAME.bytepiece-tmp-PID*</c> files whose process is gone (killed mid-write); a running one's are left alone.</summary>
+    private static void RemoveAbandonedTemporaries(string folder, string name)
+    {
+        string prefix = $".{name}{TemporaryMarker}";
+        IEnumerable<string> candidates;
+        try
+        {
+            candidates = Directory.EnumerateFiles(folder, prefix + "*").ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return;
+        }
+        foreach (string candidate in candidates)
+        {
+            string rest = Path.GetFileName(candidate)[prefix.Length..];
+            int dash = rest.IndexOf('-');
+            if (!int.TryParse(dash < 0 ? rest : rest[..dash], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pid)
+                || pid == Environment.ProcessId || IsRunning(pid))
+                continue;
+            try { File.Delete(candidate); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
         }
     }
 
