@@ -168,6 +168,28 @@ public class ExpectedAttentionScaleTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>Constant scores: Σ p² = 1/n exactly, so F = α (1 − 1/n) has no finite maximum.</summary>
+    private sealed class ConstantScores : ScoreDistribution
+    {
+        public override double LogMomentGenerating(double alpha) => alpha * 0.5;
+
+        public override double TiltedMean(double alpha) => 0.5;
+    }
+
+    private sealed class BrokenScores : ScoreDistribution
+    {
+        public override double LogMomentGenerating(double alpha) => double.NaN;
+
+        public override double TiltedMean(double alpha) => double.NaN;
+    }
+
+    [Fact]
+    public void Optimum_OfADegenerateLawIsUnbounded_AndABrokenLawIsRefused()
+    {
+        Assert.Equal(double.PositiveInfinity, ExpectedAttentionScale.Optimal(new ConstantScores(), 100));
+        Assert.Throws<ArithmeticException>(() => ExpectedAttentionScale.Optimal(new BrokenScores(), 100));
+    }
+
     [Fact]
     public void ForDecoder_IsTheOptimumAtHalfTheMaximumLength()
     {

@@ -188,6 +188,15 @@ public class SentencePieceContinuationTests(ITestOutputHelper output)
         int[] whole = json.Encode("Hello world");
         Assert.Equal(whole.Take(word.PrefixIds.Count), word.PrefixIds);
         Assert.True(word.CreateConstraint().IsAllowed(whole[word.PrefixIds.Count]));
+        // An added token (</s> among them) like <eos>: refused until "▁wor" is re-typed, then allowed, emitting nothing (issue 24, section 2).
+        VocabularyView v = fix.Vocabulary;
+        int special = Enumerable.Range(0, v.VocabSize).First(v.IsSpecial);
+        int world = Enumerable.Range(0, v.VocabSize).First(id => Encoding.UTF8.GetString(v.GetBytes(id)) == Space + "world");
+        ContinuationConstraint c = word.CreateConstraint();
+        Assert.Contains("special", Assert.Throws<ArgumentException>(() => c.Advance(special)).Message);
+        Assert.Equal("ld"u8.ToArray(), c.Advance(world).ToArray());
+        Assert.True(c.IsAllowed(special));
+        Assert.Empty(c.Advance(special).ToArray());
         // HF's Strip(right) and Metaspace drop a trailing space only at the end of a text: here it opens a new word.
         ContinuationPlan space = fix.Plan("I saw a ");
         Assert.Equal(Space, Encoding.UTF8.GetString(space.ForcedBytes));
@@ -252,6 +261,12 @@ public class SentencePieceContinuationTests(ITestOutputHelper output)
         int[] whole = [.. tokenizer.EncodeToIds("Hello world")];
         Assert.Equal(whole.Take(word.PrefixIds.Count), word.PrefixIds);
         Assert.True(word.CreateConstraint().IsAllowed(whole[word.PrefixIds.Count]));
+        // spm's </s> like <eos>: refused until "▁wor" is re-typed, then allowed, emitting nothing (issue 24, section 2).
+        ContinuationConstraint c = word.CreateConstraint();
+        Assert.Contains("special", Assert.Throws<ArgumentException>(() => c.Advance(tokenizer.Model.EosId)).Message);
+        Assert.Equal("ld"u8.ToArray(), c.Advance(tokenizer.Model.PieceToId(Space + "world")).ToArray());
+        Assert.True(c.IsAllowed(tokenizer.Model.EosId));
+        Assert.Empty(c.Advance(tokenizer.Model.EosId).ToArray());
 
         // A trailing space is part of the prompt (spm drops it only at the end of a sentence): the next token starts with ▁.
         ContinuationPlan space = fix.Plan("I saw a ");

@@ -34,16 +34,26 @@ public static class ExpectedAttentionScale
     /// <summary>
     /// The α maximizing F for n scores, to 1e-10 relative (n need not be an integer). F' starts at
     /// 1 − 1/n &gt; 0 and is negative once R ≥ 1 (R grows with α: L is convex), so doubling α until R ≥ 1
-    /// brackets the optimum and bisection on F' finds it. Grows with n.
+    /// brackets the optimum and bisection on F' finds it. Grows with n. +infinity for a law whose R stays
+    /// below 1 (a degenerate one, such as constant scores: F grows without bound, like a tied maximum in
+    /// <see cref="AttentionScale.Maximize"/>).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">n ≤ 1 or not finite.</exception>
+    /// <exception cref="ArithmeticException">The law's <see cref="ScoreDistribution.LogMomentRatio"/> is NaN.</exception>
     public static double Optimal(ScoreDistribution law, double n)
     {
         ArgumentNullException.ThrowIfNull(law);
         CheckN(n);
         double logN = Math.Log(n);
         double lo = 0, hi = 1;
-        while (LogRatio(law, hi, logN) < 0) hi *= 2; // R < 1 does not make F' positive: lo stays 0
+        while (true)
+        {
+            double logRatio = LogRatio(law, hi, logN);
+            if (double.IsNaN(logRatio)) throw new ArithmeticException($"{law}: the log moment ratio is NaN at α = {hi}");
+            if (logRatio >= 0) break;
+            hi *= 2; // R < 1 does not make F' positive: lo stays 0
+            if (hi > 1e300) return double.PositiveInfinity; // Σ p² never reaches 1/n (e.g. constant scores): F grows without bound
+        }
         while (hi - lo > 1e-13 * hi)
         {
             double mid = 0.5 * (lo + hi);

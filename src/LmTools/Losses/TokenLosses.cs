@@ -86,8 +86,7 @@ public static class TokenLosses
     /// <summary>Smooth accuracy L = 1 − p_t (Su); ∇ = p_t (p − e_t).</summary>
     public static double SmoothAccuracy<T>(ReadOnlySpan<T> logits, int target, Span<T> gradient) where T : IFloatingPointIeee754<T>
     {
-        if (!gradient.IsEmpty) TaiLr(logits, target, gradient, gamma: 1); // TaiLr's gradient at γ = 1 is exactly p_t (p − e_t)
-        else Check(logits, target, gradient);
+        TaiLr(logits, target, gradient, gamma: 1); // TaiLr's gradient at γ = 1 is exactly p_t (p − e_t)
         return 1 - Math.Exp(LogProbability(logits, target));
     }
 

@@ -4,7 +4,8 @@ namespace BytePiece.LmTools.Sampling;
 
 /// <summary>
 /// Hugging Face's logits processors, in place; a filtered token's logit becomes −infinity. Each keeps at
-/// least <c>minTokensToKeep</c> tokens (the most probable ones). Ordering ties break toward the lower id.
+/// least <c>minTokensToKeep</c> tokens (the most probable ones). Ordering ties break toward the lower id,
+/// except in top-p, which follows Hugging Face's stable ascending sort (the higher id stays).
 /// </summary>
 public static class LogitsProcessors
 {
