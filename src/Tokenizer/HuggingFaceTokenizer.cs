@@ -269,7 +269,7 @@ public sealed class HuggingFaceTokenizer : Tokenizer
     /// estimated log probability of being in the sample; <paramref name="includeBest"/> puts the Viterbi
     /// result first with score 0. Draws depend only on the seed, <see cref="SamplingOptions.FirstChunk"/> and the text.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">alpha is negative or not finite, or <paramref name="numSamples"/> is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">alpha is negative or above <see cref="SamplingOptions.MaxAlpha"/>, or <paramref name="numSamples"/> is below 1.</exception>
     /// <exception cref="ArgumentException"><paramref name="includeBest"/> without <paramref name="withoutReplacement"/>.</exception>
     public IReadOnlyList<ScoredSegmentation> SampleEncodeAndScore(string text, SamplingOptions sampling, int numSamples,
         bool withoutReplacement = false, bool includeBest = false)
@@ -280,7 +280,7 @@ public sealed class HuggingFaceTokenizer : Tokenizer
     /// draw at a time (memory independent of <paramref name="numSamples"/>); without replacement the exact search
     /// runs on the first step and keeps only the paths' tokens, within <see cref="SamplingOptions.MaxSearchHypotheses"/>.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">alpha is negative or not finite, or <paramref name="numSamples"/> is below 1 (thrown by the call).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">alpha is negative or above <see cref="SamplingOptions.MaxAlpha"/>, or <paramref name="numSamples"/> is below 1 (thrown by the call).</exception>
     /// <exception cref="ArgumentException"><paramref name="includeBest"/> without <paramref name="withoutReplacement"/> (thrown by the call).</exception>
     /// <exception cref="InputLimitExceededException">Without replacement: the search would need more than <see cref="SamplingOptions.MaxSearchHypotheses"/> hypotheses (thrown on the first step, before any sample).</exception>
     public IEnumerable<ScoredSegmentation> EnumerateSampleEncodeAndScore(string text, SamplingOptions sampling, int numSamples,

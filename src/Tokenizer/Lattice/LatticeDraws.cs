@@ -82,6 +82,7 @@ internal static class LatticeDraws
         // when it is taken, rank r + 1 joins the agenda: the children of a hypothesis enter one at a time.
         var agenda = new PriorityQueue<(int Hypothesis, int Rank), double>();
         var children = new List<(int Edge, double LogMass, double Perturbed)>();
+        int expanded = -1; // whose children the list holds: on a descent, the hypothesis taken next is the one just expanded
         Expand(0);
         if (children.Count > 0) agenda.Enqueue((0, 0), -children[0].Perturbed);
         int found = 0;
@@ -111,6 +112,8 @@ internal static class LatticeDraws
         // The children of hypothesis h with their perturbed values, largest first (made again from h's stream).
         void Expand(int h)
         {
+            if (h == expanded) return;
+            expanded = h;
             Hypothesis top = hypotheses[h];
             int position = top.Edge < 0 ? g.Length : edgeStart[top.Edge];
             var stream = new CounterRng(key, h);
