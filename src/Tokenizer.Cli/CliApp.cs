@@ -30,7 +30,16 @@ public static class CliApp
             TrainCommand.Create(io),
         };
         // No response files: a TEXT argument such as "@user hi" is text, not a file to read arguments from.
-        ParseResult parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        ParseResult parsed;
+        try
+        {
+            parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        }
+        catch (InvalidOperationException e)
+        {
+            stderr.WriteLine($"bytepiece: {e.Message}");
+            return ExitCodes.Usage;
+        }
         if (UsageError(parsed) is { } usage)
         {
             stderr.WriteLine($"bytepiece: {usage} (see {CommandPath(parsed)} --help)");
@@ -169,7 +178,9 @@ internal static class CommonOptions
         var option = new Option<int>("--threads", "-t") { Description = $"Threads, 1 to {MaxThreads} (default: all cores). The output never depends on it.", DefaultValueFactory = _ => Environment.ProcessorCount };
         option.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int>() is < 1 or > MaxThreads) result.AddError($"--threads must be between 1 and {MaxThreads}");
+            // Only a value that parses is checked here (GetValueOrDefault would throw on "2e9"); the parser reports the rest.
+            if (result.Tokens is [{ } token] && int.TryParse(token.Value, System.Globalization.CultureInfo.InvariantCulture, out int n) && n is < 1 or > MaxThreads)
+                result.AddError($"--threads must be between 1 and {MaxThreads}");
         });
         return option;
     }
@@ -197,7 +208,8 @@ internal static class CommonOptions
         // NaN compares false with everything: unchecked, it would silently mean Viterbi.
         option.Validators.Add(result =>
         {
-            if (!double.IsFinite(result.GetValueOrDefault<double>())) result.AddError("--alpha must be a finite number");
+            if (result.Tokens is [{ } token] && double.TryParse(token.Value, System.Globalization.CultureInfo.InvariantCulture, out double a) && !double.IsFinite(a))
+                result.AddError("--alpha must be a finite number");
         });
         return option;
     }
