@@ -65,6 +65,8 @@ public static class CliApp
     /// </summary>
     private static string? UsageError(ParseResult parsed)
     {
+        // --help and --version answer whatever else is on the line.
+        if (parsed.Action is { ClearsParseErrors: true }) return null;
         int doubleDash = parsed.Tokens.Count;
         for (int i = 0; i < parsed.Tokens.Count; i++)
         {
@@ -74,8 +76,6 @@ public static class CliApp
                 break;
             }
         }
-        // --help and --version answer whatever else is on the line.
-        if (parsed.Action is { ClearsParseErrors: true }) return null;
         static bool OptionLike(string word) => word.Length > 1 && word[0] == '-';
         foreach (string word in parsed.UnmatchedTokens)
             if (OptionLike(word) && IndexOf(parsed.Tokens, null, word) < doubleDash) return $"unknown option '{word}'";
