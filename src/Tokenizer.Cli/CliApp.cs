@@ -30,7 +30,16 @@ public static class CliApp
             TrainCommand.Create(io),
         };
         // No response files: a TEXT argument such as "@user hi" is text, not a file to read arguments from.
-        ParseResult parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        ParseResult parsed;
+        try
+        {
+            parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        }
+        catch (InvalidOperationException e)
+        {
+            stderr.WriteLine($"bytepiece: {e.Message}");
+            return ExitCodes.Usage;
+        }
         if (UsageError(parsed) is { } usage)
         {
             stderr.WriteLine($"bytepiece: {usage} (see {CommandPath(parsed)} --help)");
@@ -56,6 +65,8 @@ public static class CliApp
     /// </summary>
     private static string? UsageError(ParseResult parsed)
     {
+        // --help and --version answer whatever else is on the line.
+        if (parsed.Action is { ClearsParseErrors: true }) return null;
         int doubleDash = parsed.Tokens.Count;
         for (int i = 0; i < parsed.Tokens.Count; i++)
         {
@@ -65,8 +76,6 @@ public static class CliApp
                 break;
             }
         }
-        // --help and --version answer whatever else is on the line.
-        if (parsed.Action is { ClearsParseErrors: true }) return null;
         static bool OptionLike(string word) => word.Length > 1 && word[0] == '-';
         foreach (string word in parsed.UnmatchedTokens)
             if (OptionLike(word) && IndexOf(parsed.Tokens, null, word) < doubleDash) return $"unknown option '{word}'";
@@ -170,7 +179,9 @@ internal static class CommonOptions
         var option = new Option<int>("--threads", "-t") { Description = $"Threads, 1 to {MaxThreads} (default: all cores). The output never depends on it.", DefaultValueFactory = _ => Environment.ProcessorCount };
         option.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int>() is < 1 or > MaxThreads) result.AddError($"--threads must be between 1 and {MaxThreads}");
+            // Only a value that parses is checked here (GetValueOrDefault would throw on "2e9"); the parser reports the rest.
+            if (result.Tokens is [{ } token] && int.TryParse(token.Value, System.Globalization.CultureInfo.InvariantCulture, out int n) && n is < 1 or > MaxThreads)
+                result.AddError($"--threads must be between 1 and {MaxThreads}");
         });
         return option;
     }
@@ -198,7 +209,8 @@ internal static class CommonOptions
         // NaN compares false with everything: unchecked, it would silently mean Viterbi.
         option.Validators.Add(result =>
         {
-            if (!double.IsFinite(result.GetValueOrDefault<double>())) result.AddError("--alpha must be a finite number");
+            if (result.Tokens is [{ } token] && double.TryParse(token.Value, System.Globalization.CultureInfo.InvariantCulture, out double a) && !double.IsFinite(a))
+                result.AddError("--alpha must be a finite number");
         });
         return option;
     }

@@ -31,9 +31,9 @@ internal static class EncodeCommand
         var maxChunk = new Option<string?>("--max-chunk") { Description = "Refuse a chunk (a line and its newlines; for .model and tokenizer.json a line) longer than this, e.g. 64M: exit 5. Default: no limit (long lines stream in bounded memory)." };
         var maxMemory = new Option<string?>("--max-memory") { Description = "Stop when the process's resident memory (model included) passes this, e.g. 2G: exit 5, no output file. Default: no limit." };
         var command = new Command("encode", "Encode text to token ids (Viterbi, or sampled with --alpha).") { text, model, input, output, format, bos, eos, raw, alpha, seed, threads, quiet, maxChunk, maxMemory };
-        (long ChunkLimit, MemoryGuard Memory) Limits(ParseResult parse)
-            => (parse.GetValue(maxChunk) is { } c ? CommonOptions.ParseSize(c, "--max-chunk") : long.MaxValue,
-                new MemoryGuard(parse.GetValue(maxMemory) is { } m ? CommonOptions.ParseSize(m, "--max-memory") : null));
+        long ChunkLimit(ParseResult parse) => parse.GetValue(maxChunk) is { } c ? CommonOptions.ParseSize(c, "--max-chunk") : long.MaxValue;
+        // Created once the model is loaded: a limit below what the process already uses is refused at once.
+        MemoryGuard Guard(ParseResult parse) => new(parse.GetValue(maxMemory) is { } m ? CommonOptions.ParseSize(m, "--max-memory") : null, io.Cancellation);
 
         int EncodeSentences(ParseResult parse, SentenceModel spm)
         {
@@ -43,22 +43,23 @@ internal static class EncodeCommand
             IdWriter writer = IdWriter.Create(parse.GetValue(format)!, vocabulary, false, false, parse.GetValue(output));
             var sampling = new SamplingOptions(parse.GetValue(alpha), parse.GetValue(seed));
             spm.CheckOptions(addBos, addEos, sampling);
-            var (lineLimit, guard) = Limits(parse);
+            long lineLimit = ChunkLimit(parse);
+            using MemoryGuard guard = Guard(parse);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             long lines = 0, tokens = 0, bytes = 0;
-            io.WriteOutput(parse.GetValue(output), stream =>
+            guard.Run(() => io.WriteOutput(parse.GetValue(output), stream =>
             {
                 using CountingStream source = CommonOptions.OpenSource(io, parse.GetValue(text), parse.GetValue(input));
                 Progress.Run(io, quiet: parse.GetValue(quiet), total: source.KnownLength, update =>
                     (lines, tokens) = SentenceModelHost.Encode(spm, source, stream, writer, addBos, addEos, parse.GetValue(format) == "pieces",
-                        parse.GetValue(raw), sampling, parse.GetValue(threads), lineLimit, io.Cancellation,
+                        parse.GetValue(raw), sampling, parse.GetValue(threads), lineLimit, guard.Token,
                         t =>
                         {
                             guard.Check();
                             update(source.BytesRead, t);
                         }));
                 bytes = source.BytesRead;
-            }, parse.GetValue(input));
+            }, parse.GetValue(input)));
             if (!parse.GetValue(quiet)) Summary(io, bytes, lines, "lines", tokens, clock.Elapsed.TotalSeconds, "");
             return ExitCodes.Success;
         }
@@ -69,18 +70,19 @@ internal static class EncodeCommand
             var tokenizer = new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model)));
             var sampling = new SamplingOptions(parse.GetValue(alpha), parse.GetValue(seed));
             IdWriter writer = IdWriter.Create(parse.GetValue(format)!, IdVocabulary.Of(tokenizer), parse.GetValue(bos), parse.GetValue(eos), parse.GetValue(output));
-            var (chunkLimit, memory) = Limits(parse);
+            long chunkLimit = ChunkLimit(parse);
+            using MemoryGuard memory = Guard(parse);
             var encoder = new StreamingEncoder(tokenizer, parse.GetValue(raw), sampling) { Threads = parse.GetValue(threads), MaxChunkLength = chunkLimit };
             var clock = System.Diagnostics.Stopwatch.StartNew();
             long tokens = 0, chunks = 0, bytes = 0;
-            io.WriteOutput(parse.GetValue(output), stream =>
+            memory.Run(() => io.WriteOutput(parse.GetValue(output), stream =>
             {
                 using CountingStream source = CommonOptions.OpenSource(io, parse.GetValue(text), parse.GetValue(input));
                 var reader = PipeReader.Create(source, new StreamPipeReaderOptions(bufferSize: 1 << 20, leaveOpen: true));
                 writer.Begin(stream);
                 Progress.Run(io, quiet: parse.GetValue(quiet), total: source.KnownLength, update =>
                 {
-                    foreach (EncodedPart part in encoder.EncodeChunksAsync(reader, io.Cancellation).ToBlockingEnumerable(io.Cancellation))
+                    foreach (EncodedPart part in encoder.EncodeChunksAsync(reader, memory.Token).ToBlockingEnumerable(memory.Token))
                     {
                         memory.Check();
                         writer.Write(part, stream);
@@ -91,7 +93,7 @@ internal static class EncodeCommand
                 });
                 writer.End(stream);
                 bytes = source.BytesRead;
-            }, parse.GetValue(input));
+            }, parse.GetValue(input)));
             if (!parse.GetValue(quiet))
                 Summary(io, bytes, chunks, "chunks", tokens, clock.Elapsed.TotalSeconds, encoder.ForcedCuts > 0 ? $", {encoder.ForcedCuts} forced cuts (see the README)" : "");
             return ExitCodes.Success;

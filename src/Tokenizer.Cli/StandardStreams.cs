@@ -32,7 +32,7 @@ internal static class StandardStreams
     /// </summary>
     private static bool IsInherited(int fd)
     {
-        if (!OperatingSystem.IsLinux()) return true;
+        if (!OperatingSystem.IsLinux() || !Directory.Exists("/proc/self/fdinfo")) return true;
         string info;
         try
         {

@@ -19,6 +19,15 @@ public static class AtomicFile
     private const string TemporaryMarker = ".bytepiece-tmp-";
     private static int s_sequence;
 
+    /// <summary>Temporary files being written: removed if the process exits mid-write (Environment.Exit).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> s_pending = new();
+
+    static AtomicFile() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+    {
+        foreach (string temp in s_pending.Keys)
+            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    };
+
     /// <summary>
     /// Calls <paramref name="write"/> with a stream to a temporary file beside <paramref name="path"/>,
     /// flushes it to disk and renames it over <paramref name="path"/>. If anything fails (an exception, a
@@ -44,6 +53,7 @@ public static class AtomicFile
         RemoveAbandonedTemporaries(folder, name);
         int sequence = Interlocked.Increment(ref s_sequence);
         string temp = Path.Combine(folder, $".{name}{TemporaryMarker}{Environment.ProcessId}{(sequence == 1 ? "" : $"-{sequence}")}");
+        s_pending[temp] = true;
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
@@ -64,6 +74,10 @@ public static class AtomicFile
         {
             try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             throw;
+        }
+        finally
+        {
+            s_pending.TryRemove(temp, out _);
         }
     }
 
