@@ -42,16 +42,36 @@ internal static class ForwardBackward
     }
 
     /// <summary>
-    /// H = -sum p(w) ln p(w) with p(w) = exp(alpha S(w)) / Z, which is <c>ln Z - alpha E[S]</c>, and E[S] is
-    /// the sum over edges of marginal times score: one forward-backward pass, no enumeration.
+    /// H = -sum p(w) ln p(w) with p(w) = exp(alpha S(w)) / Z, by the entropy recurrence over positions:
+    /// H[e] = sum over edges s -> e of q (H[s] - ln q), q being the probability that a path to e ends with
+    /// that edge. Each ln q is a difference of neighbouring forward values and the q of a position are
+    /// renormalized to sum to 1 (forward values are large and carry their own rounding), so the error stays
+    /// relative to H; <c>ln Z - alpha E[S]</c> subtracts two sums that grow with the text and lost about
+    /// 1e-3 of the entropy of a 10 MB text.
     /// </summary>
     public static double Entropy(LatticeGraph g, double alpha)
     {
-        var (forward, backward) = Run(g, alpha);
-        if (alpha == 0) return forward[g.Length];
-        double[] marginals = Marginals(g, alpha, forward, backward);
-        double expectedScore = 0;
-        for (int k = 0; k < marginals.Length; k++) expectedScore += marginals[k] * g.Score[k];
-        return Math.Max(0, forward[g.Length] - alpha * expectedScore);
+        double[] forward = Forward(g, alpha);
+        // Per position: sum of q (H[s] - ln q), then sum of q, over the edges that end there.
+        var entropy = new double[g.Length + 1];
+        var mass = new double[g.Length + 1];
+        for (int s = 0; s < g.Length; s++)
+        {
+            if (double.IsNegativeInfinity(forward[s])) continue;
+            double h = s == 0 ? 0 : Settle(entropy[s], mass[s]);
+            for (int k = g.First[s]; k < g.First[s + 1]; k++)
+            {
+                int e = g.End[k];
+                double logQ = forward[s] + alpha * g.Score[k] - forward[e];
+                double q = Math.Exp(logQ);
+                if (q == 0) continue;
+                entropy[e] += q * (h - logQ);
+                mass[e] += q;
+            }
+        }
+        return g.Length == 0 ? 0 : Math.Max(0, Settle(entropy[g.Length], mass[g.Length]));
     }
+
+    // With q' = q / M: sum q' (H - ln q') = (sum q (H - ln q)) / M + ln M.
+    private static double Settle(double weighted, double mass) => mass > 0 ? weighted / mass + Math.Log(mass) : 0;
 }
