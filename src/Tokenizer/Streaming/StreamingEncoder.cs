@@ -65,7 +65,11 @@ public sealed class StreamingEncoder
     /// </summary>
     public long MaxChunkLength { get; init; } = long.MaxValue;
 
-    /// <summary>See <see cref="StreamingLattice.MaxWindow"/>: how far back-pointer chains may go without meeting before a forced cut.</summary>
+    /// <summary>
+    /// See <see cref="StreamingLattice.MaxWindow"/>: how much a long chunk's lattice may hold (bytes, and back pointers
+    /// kept while their chains have not met; a periodic run such as 10^7 spaces is held as one period)
+    /// before a forced cut.
+    /// </summary>
     public int MaxWindow { get; init; } = 1 << 20;
 
     /// <summary>Forced cuts in the last encoding (0 means the output equals whole-text encoding).</summary>
