@@ -85,9 +85,9 @@ public sealed class StreamingEncoder
     /// </summary>
     /// <remarks>
     /// The reader is completed when the whole input has been encoded. If the enumeration stops before (an
-    /// exception, or the consumer leaves), the reader is left open and not in the middle of a read,
-    /// advanced past the input already handed to the encoder: the caller can read the rest (a web server
-    /// drains a request body this way) or complete it.
+    /// exception, or the consumer leaves), the reader is left open and not in the middle of a read (where
+    /// it stands in the input is not specified): the caller can read on (a web server drains a request
+    /// body this way) or complete it.
     /// </remarks>
     /// <exception cref="InvalidUtf8Exception">Text mode and the input is not valid UTF-8 (the offset counts from the start of the input).</exception>
     /// <exception cref="InputLimitExceededException">A chunk is longer than <see cref="MaxChunkLength"/>.</exception>
