@@ -15,8 +15,11 @@ internal static class NfcBoundary
     /// <see cref="LookBack"/> bytes of <paramref name="text"/> before which it can be cut; -1 if none.
     /// </summary>
     public static int LastSafeSplit(ReadOnlySpan<byte> text, bool allowZero)
+        => LastSafeSplit(text, Math.Max(allowZero ? 0 : 1, text.Length - LookBack));
+
+    /// <summary>The last position p &gt;= <paramref name="stop"/> before which <paramref name="text"/> can be cut; -1 if none.</summary>
+    public static int LastSafeSplit(ReadOnlySpan<byte> text, int stop)
     {
-        int stop = Math.Max(allowZero ? 0 : 1, text.Length - LookBack);
         for (int i = text.Length - 1; i >= stop; i--)
         {
             if ((text[i] & 0xC0) == 0x80) continue; // a continuation byte

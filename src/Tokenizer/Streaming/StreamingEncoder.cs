@@ -49,6 +49,9 @@ public sealed class StreamingEncoder
     /// <summary>Input committed in less than this at once is encoded on the caller's thread.</summary>
     private const int ParallelBlockMinimum = 1 << 16;
 
+    /// <summary>The most bytes of a long chunk fed to its lattice before the ids are handed out.</summary>
+    private const int FeedSlice = 1 << 20;
+
     /// <summary>The size of the blocks (whole chunks) that encode on the pool, one thread each.</summary>
     private const int BlockSize = 1 << 20;
 
@@ -62,7 +65,11 @@ public sealed class StreamingEncoder
     /// </summary>
     public long MaxChunkLength { get; init; } = long.MaxValue;
 
-    /// <summary>See <see cref="StreamingLattice.MaxWindow"/>: how far back-pointer chains may go without meeting before a forced cut.</summary>
+    /// <summary>
+    /// See <see cref="StreamingLattice.MaxWindow"/>: how much a long chunk's lattice may hold (bytes, and back pointers
+    /// kept while their chains have not met; a periodic run such as 10^7 spaces is held as one period)
+    /// before a forced cut.
+    /// </summary>
     public int MaxWindow { get; init; } = 1 << 20;
 
     /// <summary>Forced cuts in the last encoding (0 means the output equals whole-text encoding).</summary>
@@ -78,9 +85,9 @@ public sealed class StreamingEncoder
     /// </summary>
     /// <remarks>
     /// The reader is completed when the whole input has been encoded. If the enumeration stops before (an
-    /// exception, or the consumer leaves), the reader is left open and not in the middle of a read,
-    /// advanced past the input already handed to the encoder: the caller can read the rest (a web server
-    /// drains a request body this way) or complete it.
+    /// exception, or the consumer leaves), the reader is left open and not in the middle of a read (where
+    /// it stands in the input is not specified): the caller can read on (a web server drains a request
+    /// body this way) or complete it.
     /// </remarks>
     /// <exception cref="InvalidUtf8Exception">Text mode and the input is not valid UTF-8 (the offset counts from the start of the input).</exception>
     /// <exception cref="InputLimitExceededException">A chunk is longer than <see cref="MaxChunkLength"/>.</exception>
@@ -92,6 +99,7 @@ public sealed class StreamingEncoder
         long scanned = 0; // bytes of the unconsumed buffer already known to hold no commit point
         byte[] scratch = [];
         StreamingLattice? longChunk = null;
+        var held = new HeldText();
         long longChunkStart = 0;
         var pending = new List<int>();
         var inFlight = new Queue<(Task<List<int[]>> Encoding, byte[] Bytes)>();
@@ -110,27 +118,46 @@ public sealed class StreamingEncoder
                 MaxRetainedBytes = Math.Max(MaxRetainedBytes, buffer.Length + (longChunk?.Retained ?? 0) + inFlight.Sum(b => (long)b.Bytes.Length));
                 if (longChunk is not null)
                 {
-                    // Inside a long chunk: feed it up to its end, or up to a point where text can be cut.
-                    long end = FirstCommitPoint(buffer);
-                    bool chunkEnds = end > 0 || result.IsCompleted;
-                    long feed = chunkEnds ? (end > 0 ? end : buffer.Length) : Raw ? buffer.Length : LastSafeSplit(buffer);
-                    CheckChunkLength(offset + feed - longChunkStart, longChunkStart);
-                    if (feed > 0) Feed(longChunk, buffer.Slice(0, feed), ref scratch, offset, pending);
-                    offset += feed;
+                    // Inside a long chunk: its bytes move from the reader to `held` (so a run that cannot be
+                    // cut yet is held once, contiguous, and scanned once), up to the chunk's end.
+                    long end = ChunkEndIn(buffer, afterNewline: held.Count > 0 && held.Last == (byte)'\n');
+                    bool chunkEnds = end >= 0 || result.IsCompleted;
+                    long take = end >= 0 ? end : buffer.Length;
+                    CheckChunkLength(offset + take - longChunkStart, longChunkStart);
+                    held.Append(buffer.Slice(0, take));
+                    offset += take;
+                    MaxRetainedBytes = Math.Max(MaxRetainedBytes, buffer.Length + held.Capacity + longChunk.Retained);
+                    // Feed up to the chunk's end, or up to the last point where the text can be cut (NFC).
+                    int feed = chunkEnds || Raw ? held.Count : held.LastSafeSplit();
+                    ReadOnlyMemory<byte> text = feed > 0 ? Prepared(held.Bytes[..feed], offset - held.Count) : default;
+                    held.Consume(feed);
+                    for (int pos = 0; pos < text.Length;)
+                    {
+                        // In slices, handing out the ids between them: a long held run's ids are not collected whole.
+                        int slice = Math.Min(text.Length - pos, FeedSlice);
+                        longChunk.Append(text.Span.Slice(pos, slice), pending);
+                        pos += slice;
+                        if (pos < text.Length && pending.Count > 0)
+                        {
+                            yield return new EncodedPart([.. pending], EndsChunk: false);
+                            pending.Clear();
+                        }
+                    }
                     if (chunkEnds)
                     {
                         longChunk.Finish(pending);
                         ForcedCuts += longChunk.ForcedCuts;
                         longChunk = null;
+                        held.Clear();
                         chunks++;
-                        reader.AdvanceTo(buffer.GetPosition(feed)); // examine the rest again at once
+                        reader.AdvanceTo(buffer.GetPosition(take)); // examine the rest again at once
                         reading = false;
                         yield return new EncodedPart([.. pending], EndsChunk: true);
                         pending.Clear();
-                        if (result.IsCompleted && feed == buffer.Length) break;
+                        if (result.IsCompleted && take == buffer.Length) break;
                         continue;
                     }
-                    reader.AdvanceTo(buffer.GetPosition(feed), buffer.End);
+                    reader.AdvanceTo(buffer.End);
                     reading = false;
                     if (pending.Count > 0)
                     {
@@ -251,39 +278,36 @@ public sealed class StreamingEncoder
             throw new InputLimitExceededException($"the chunk at byte {start:N0} is longer than the limit of {MaxChunkLength:N0} bytes (at least {length:N0})", start);
     }
 
-    /// <summary>Feeds a segment of a long chunk (cut where NFC cannot reach across), normalized like a block.</summary>
-    private void Feed(StreamingLattice lattice, in ReadOnlySequence<byte> segment, ref byte[] scratch, long offset, List<int> output)
+    /// <summary>The bytes to encode of a segment of a long chunk (cut where NFC cannot reach across), checked and normalized like a block.</summary>
+    private ReadOnlyMemory<byte> Prepared(ReadOnlyMemory<byte> bytes, long offset)
     {
-        ReadOnlyMemory<byte> bytes = ContiguousMemory(segment, ref scratch);
         if (!Raw && !Utf8.IsValid(bytes.Span)) Utf8Text.Decode(bytes.Span, new StringBuilder(), DecodePolicy.Strict, isFinal: true, offset); // throws with the offset
-        lattice.Append(Normalized(bytes).Span, output);
-    }
-
-    /// <summary>The last position before which the buffer can be cut without changing its NFC form; 0 if none.</summary>
-    internal static long LastSafeSplit(in ReadOnlySequence<byte> buffer)
-    {
-        long from = Math.Max(0, buffer.Length - NfcBoundary.LookBack);
-        byte[] tail = buffer.Slice(from).ToArray();
-        int split = NfcBoundary.LastSafeSplit(tail, allowZero: from > 0);
-        return split < 0 ? 0 : from + split;
+        return Normalized(bytes);
     }
 
     /// <summary>The end of the first complete chunk in <paramref name="buffer"/>, or 0 if none yet.</summary>
-    internal static long FirstCommitPoint(in ReadOnlySequence<byte> buffer)
+    internal static long FirstCommitPoint(in ReadOnlySequence<byte> buffer) => Math.Max(0, ChunkEndIn(buffer, afterNewline: false));
+
+    /// <summary>
+    /// The first position in <paramref name="buffer"/> after a <c>\n</c> and before another byte (position 0
+    /// counts when the byte before the buffer, <paramref name="afterNewline"/>, was a <c>\n</c>); -1 if none.
+    /// </summary>
+    private static long ChunkEndIn(in ReadOnlySequence<byte> buffer, bool afterNewline)
     {
         long position = 0;
-        int previous = -1;
         foreach (ReadOnlyMemory<byte> segment in buffer)
         {
             ReadOnlySpan<byte> span = segment.Span;
-            for (int i = 0; i < span.Length; i++)
+            int run = afterNewline ? 0 : span.IndexOf((byte)'\n'); // where a newline run starts or goes on
+            if (run >= 0)
             {
-                if (previous == '\n' && span[i] != '\n') return position + i;
-                previous = span[i];
+                int other = span[run..].IndexOfAnyExcept((byte)'\n');
+                if (other >= 0) return position + run + other;
+                afterNewline = true; // the segment ends inside the run
             }
             position += span.Length;
         }
-        return 0;
+        return -1;
     }
 
     /// <summary>
@@ -388,8 +412,23 @@ public sealed class StreamingEncoder
     {
         ReadOnlySpan<byte> span = block.Span;
         if (Raw || _tokenizer.Model.Normalization == TextNormalization.None || NfcBoundary.IsQuickNfc(span)) return block; // most text is NFC already
-        string text = Encoding.UTF8.GetString(span);
-        return text.IsNormalized(NormalizationForm.FormC) ? block : Encoding.UTF8.GetBytes(text.Normalize(NormalizationForm.FormC));
+        // In pooled UTF-16 buffers: a long run of marks is normalized whole, and should cost its size once.
+        char[] text = ArrayPool<char>.Shared.Rent(Encoding.UTF8.GetCharCount(span));
+        char[]? normalized = null;
+        try
+        {
+            int length = Encoding.UTF8.GetChars(span, text);
+            ReadOnlySpan<char> chars = text.AsSpan(0, length);
+            if (chars.IsNormalized(NormalizationForm.FormC)) return block;
+            normalized = ArrayPool<char>.Shared.Rent(chars.GetNormalizedLength(NormalizationForm.FormC));
+            if (!chars.TryNormalize(normalized, out int written, NormalizationForm.FormC)) throw new InvalidOperationException("NFC grew past its computed length");
+            return Encoding.UTF8.GetBytes(normalized, 0, written);
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(text);
+            if (normalized is not null) ArrayPool<char>.Shared.Return(normalized);
+        }
     }
 
     /// <summary>Encodes whole chunks one at a time, chunk k with the random stream of chunk firstChunk + k.</summary>
