@@ -23,20 +23,20 @@ internal sealed class MismatchCauses(SentencePieceTokenizer ours, Ml.SentencePie
 
     public string Classify(string line, int[] mlIds, int[] spm)
     {
-        int[]? stripped = null;
+        string? stripped = null;
         var candidates = new List<(string[] Undone, int[] Ids)>();
         foreach (string[] undoing in Undoings)
         {
-            int[]? ids = mlIds;
+            string text = line;
             if (undoing.Contains(Control))
             {
-                stripped ??= [.. ml.EncodeToIds(StripDeleted(line), addBeginningOfSentence: false, addEndOfSentence: false)];
-                if (stripped.AsSpan().SequenceEqual(mlIds)) continue; // nothing deleted: the undoing does not apply
-                ids = stripped;
+                stripped ??= StripDeleted(line);
+                if (stripped == line) continue; // nothing deleted: the undoing does not apply
+                text = stripped;
             }
+            int[] ids = [.. ml.EncodeToIds(text, addBeginningOfSentence: false, addEndOfSentence: false)];
             if (undoing.Contains(Unknown)) ids = MergeUnknownRuns(ids);
-            if (undoing.Contains(Bytes)) ids = LowerByteIds(ids, spm);
-            if (ids is null) continue;
+            if (undoing.Contains(Bytes) && !TryLowerByteIds(ids, spm, out ids)) continue;
             if (ids.AsSpan().SequenceEqual(spm)) return string.Join(" + ", undoing);
             candidates.Add((undoing, ids));
         }
@@ -54,18 +54,22 @@ internal sealed class MismatchCauses(SentencePieceTokenizer ours, Ml.SentencePie
         return [.. merged];
     }
 
-    /// <summary>ML's ids where each differs from spm's by exactly +255 on a byte piece of spm's, lowered; null where another difference remains.</summary>
-    private int[]? LowerByteIds(int[] ids, int[] spm)
+    /// <summary>
+    /// ML's ids, lowered by 255 where spm's id at the same place is a byte piece 255 lower (ML's token text
+    /// is the piece at its wrong id, so the places are found against spm's answer); false where none is.
+    /// </summary>
+    private bool TryLowerByteIds(int[] ids, int[] spm, out int[] lowered)
     {
-        if (ids.Length != spm.Length) return null;
-        var lowered = (int[])ids.Clone();
+        lowered = (int[])ids.Clone();
+        if (ids.Length != spm.Length) return false;
+        bool any = false;
         for (int k = 0; k < ids.Length; k++)
         {
-            if (ids[k] == spm[k]) continue;
-            if (ids[k] - 255 != spm[k] || _model.GetPieceType(spm[k]) != SentencePieceType.Byte) return null;
+            if (ids[k] - 255 != spm[k] || _model.GetPieceType(spm[k]) != SentencePieceType.Byte) continue;
             lowered[k] = spm[k];
+            any = true;
         }
-        return lowered;
+        return any;
     }
 
     /// <summary>The line without the characters spm's normalizer deletes (a non-space that normalizes to nothing on its own).</summary>

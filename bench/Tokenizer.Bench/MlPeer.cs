@@ -155,8 +155,9 @@ internal static class MlPeer
             foreach (var (cause, (_, first)) in causes)
             {
                 string line = Encoding.UTF8.GetString(data, lines[first - 1].Start, lines[first - 1].Length);
-                int[] mlIds = [.. ml.EncodeToIds(line, addBeginningOfSentence: false, addEndOfSentence: false)];
-                Console.WriteLine($"    e.g. line {first} ({cause}): {Escape(line, 60)}\n      spm {Shorten(expected[first - 1])}\n      ML  {Shorten(string.Join(' ', mlIds))}");
+                var mlTokens = ml.EncodeToTokens(line, out _, addBeginningOfSentence: false, addEndOfSentence: false);
+                Console.WriteLine($"    e.g. line {first} ({cause}): {Escape(line, 60)}\n      spm {Shorten(expected[first - 1])}\n      ML  {Shorten(string.Join(' ', mlTokens.Select(t => t.Id)))}"
+                    + $"\n      ML pieces {Escape(Shorten(string.Join(' ', mlTokens.Select(t => t.Value))), 160)}");
             }
         }
     }
