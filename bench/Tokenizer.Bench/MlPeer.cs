@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Reflection;
 using System.Text;
 using Ml = Microsoft.ML.Tokenizers;
 
@@ -56,13 +57,17 @@ internal static class MlPeer
     {
         var ours = SentencePieceTokenizer.Load(modelPath);
         var (ml, how) = LoadMl(modelPath, ours.Model);
-        Console.WriteLine($"{Path.GetFileName(modelPath)}: ML.Tokenizers {typeof(Ml.Tokenizer).Assembly.GetName().Version} loaded by {how}");
+        var create = typeof(Ml.SentencePieceTokenizer).GetMethods().First(m => m.Name == "Create" && m.GetParameters()[0].ParameterType == typeof(Stream));
+        Console.WriteLine($"{Path.GetFileName(modelPath)}: ML.Tokenizers {typeof(Ml.Tokenizer).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]} loaded by {how}; Create(Stream)'s defaults: "
+            + string.Join(", ", create.GetParameters().Skip(1).Select(p => $"{p.Name} = {p.DefaultValue ?? "null"}")) + " (here both false)");
         foreach (string file in files)
         {
             byte[] data = File.ReadAllBytes(file);
             List<(int Start, int Length)> lines = Lines(data);
             string[] strings = [.. lines.Select(l => Encoding.UTF8.GetString(data, l.Start, l.Length))];
             var ids = new int[lines.Max(l => l.Length) * 4 + 8];
+            // A pass reads a small text several times, so that it lasts long enough (about 4 MB) to time.
+            int repeats = Math.Max(1, (int)Math.Ceiling(4e6 / data.Length));
             var sides = new (string Name, Func<long> Pass)[]
             {
                 ("ours, UTF-8 into a buffer", () =>
@@ -96,12 +101,12 @@ internal static class MlPeer
                 {
                     int side = round % 2 == 0 ? k : sides.Length - 1 - k;
                     var sw = Stopwatch.StartNew();
-                    sides[side].Pass();
+                    for (int r = 0; r < repeats; r++) sides[side].Pass();
                     seconds[side].Add(sw.Elapsed.TotalSeconds);
                 }
             }
-            double mb = data.Length / 1e6;
-            Console.WriteLine($"  {Path.GetFileName(file)}: {mb:F2} MB, {lines.Count} lines, {rounds} rounds");
+            double mb = (double)data.Length * repeats / 1e6;
+            Console.WriteLine($"  {Path.GetFileName(file)}: {data.Length / 1e6:F2} MB, {lines.Count} lines; a pass reads it {repeats} times; {rounds} rounds");
             for (int k = 0; k < sides.Length; k++)
                 Console.WriteLine($"    {sides[k].Name,-31} best {mb / seconds[k].Min(),6:F2} MB/s  median {mb / Median(seconds[k]),6:F2} MB/s  {tokenCounts[k]} tokens");
             for (int k = 0; k < 2; k++)
