@@ -39,7 +39,7 @@ if [ $parity = 1 ]; then
   echo "|---|---|---:|---:|---:|---|"
   $bench --ml-parity "$sp/test_model.model" "$sp/botchan.txt"
   $bench --ml-parity "$sp/test_ja_model.model" "$sp/wagahaiwa_nekodearu.txt"
-  $bench --ml-parity "$work/spm32k-zh.model" "$work/zh.txt"
-  $bench --ml-parity "$work/botchan-nobos.model" "$sp/botchan.txt"
+  $bench --ml-parity "$work/spm32k-zh.model" "$work/zh.txt" "$work/mixed.txt" "$work/en.txt" "$work/code.txt"
+  $bench --ml-parity "$work/botchan-nobos.model" "$sp/botchan.txt" "$work/en.txt"
   $bench --ml-parity "$work/botchan-bytes.model" "$sp/botchan.txt" "$work/en.txt"
 fi
