@@ -5,8 +5,10 @@ One machine, one run, the same text files and models for every side, one thread 
   * SentencePiece: a 32k Unigram model trained here by spm_train on the zh text, and the tokenizer.json
     our CLI converts it to. Ours (CLI, whole process; in-process through BenchmarkDotNet) against
     spm_encode (whole process), python3-sentencepiece (in-process, Viterbi and sampling alpha=0.1) and
-    HuggingFace tokenizers (the Node binding, in-process). Outputs must be identical: token counts are
-    compared and the ids of ours and spm_encode are compared byte for byte.
+    HuggingFace tokenizers (the Node binding, in-process) and Microsoft.ML.Tokenizers 3.0.0's
+    SentencePieceTokenizer (in-process, BenchmarkDotNet). Outputs must be identical: token counts are
+    compared and the ids of ours and spm_encode are compared byte for byte; ML.Tokenizers' mismatching lines
+    against spm_encode are counted and sorted by cause (bench/ml-peer.sh does more models).
   * BytePiece models (upstream's 40k and 160k): ours, CLI and in-process; the ratio is against
     spm_encode on the same text (another model: an engine-speed comparison, labelled so).
   * Two threads: ours on a bigger file (the mixed text repeated) to bin32 with 1 and 2 threads, and
@@ -105,11 +107,11 @@ def benchmark_dotnet(args, spm, hf):
     """In-process figures through BenchmarkDotNet: {(class, method, model, corpus): MB/s}."""
     artifacts = f"{args.work}/bdn"
     env = dict(os.environ, BENCH_TEXT_DIR=args.work, BENCH_SPM_MODEL=spm, BENCH_TOKENIZER_JSON=hf)
-    log("BenchmarkDotNet: EncodeBytes/SampleBytes (BytePiece 40k, 160k) and SentencePieceBenchmarks (about 5 minutes)")
+    log("BenchmarkDotNet: EncodeBytes/SampleBytes (BytePiece 40k, 160k), SentencePieceBenchmarks and MlPeerBenchmarks (about 6 minutes)")
     for old in glob.glob(f"{artifacts}/results/*.json"):
         os.remove(old)
     subprocess.run(["dotnet", BENCH, "--filter", "*EncodeBenchmarks.EncodeBytes*", "*EncodeBenchmarks.SampleBytes*",
-                    "*SentencePieceBenchmarks*", "--launchCount", "1", "--warmupCount", "2", "--iterationCount", "5",
+                    "*SentencePieceBenchmarks*", "*MlPeerBenchmarks*", "--launchCount", "1", "--warmupCount", "2", "--iterationCount", "5",
                     "--exporters", "json", "--artifacts", artifacts], check=True, env=env, stdout=subprocess.DEVNULL)
     sizes = {c: os.path.getsize(f"{args.work}/{c}.txt") for c in CORPORA}
     figures = {}
@@ -208,6 +210,14 @@ def main():
     t_spm_small, _ = run(["spm_encode", f"--model={spm}", "--output_format=id"], f"{work}/mixed.txt", None, repeats=1)
     spm_pair = concurrent([["sh", "-c", f"spm_encode --model='{spm}' --output_format=id < '{work}/mixed.txt'"]] * 2)
 
+    log("Microsoft.ML.Tokenizers against spm_encode, line by line")
+    parity = subprocess.run(["dotnet", BENCH, "--ml-parity", spm] + [f"{work}/{c}.txt" for c in CORPORA], capture_output=True, text=True,
+                            check=True).stdout.splitlines()
+    parity_rows = [line for line in parity if line.startswith("|")]
+    for line in parity_rows:
+        if line.split("|")[4].strip() != "0":
+            checks.append(f"ours and spm_encode DIFFER on some lines: {line}")
+
     bdn = {} if args.no_bdn else benchmark_dotnet(args, spm, hf)
 
     def bd(cls, method, model, c):
@@ -217,6 +227,7 @@ def main():
     for c in CORPORA:
         r, mb = sp_rows[c], sizes[c] / 1e6
         ours_in, ours_sample, ours_json = (bd("SentencePieceBenchmarks", m, "spm32k-zh", c) for m in ("EncodeLines", "SampleLines", "EncodeLinesTokenizerJson"))
+        ours_str, ml = (bd("MlPeerBenchmarks", m, "spm32k-zh", c) for m in ("OursStringLines", "MlStringLines"))
         rows += [
             [c, "ours, CLI `.model` (whole process)", fmt(mb / r["t_ours"]), f"{r['n_ours']:,}", fmt(sizes[c] / r["n_ours"], 2), f"{r['m_ours']:.0f} MB", f"**{r['t_spm'] / r['t_ours']:.2f}** vs spm_encode"],
             [c, "spm_encode (whole process)", fmt(mb / r["t_spm"]), f"{r['n_spm']:,}", fmt(sizes[c] / r["n_spm"], 2), f"{r['m_spm']:.0f} MB", ""],
@@ -227,6 +238,8 @@ def main():
             [c, "ours, tokenizer.json, in-process (BenchmarkDotNet)", fmt(ours_json), "", "", "—", f"**{ours_json / r['hf']:.2f}** vs HF" if ours_json else ""],
             [c, "HF tokenizers (Node), in-process, encodeBatch, 1 thread", fmt(r["hf"]), f"{r['n_hf']:,}", fmt(sizes[c] / r["n_hf"], 2), "—", ""],
             [c, "ours, CLI tokenizer.json (whole process)", fmt(mb / r["t_json"]), f"{r['n_json']:,}", fmt(sizes[c] / r["n_json"], 2), f"{r['m_json']:.0f} MB", ""],
+            [c, "ours, string to id list, in-process (BenchmarkDotNet)", fmt(ours_str), "", "", "—", f"**{ours_str / ml:.2f}** vs ML.Tokenizers" if ours_str and ml else ""],
+            [c, "Microsoft.ML.Tokenizers 3.0.0, string to id list, in-process (BenchmarkDotNet)", fmt(ml), "", "", "—", f"{ours_in / ml:.2f} (ours from UTF-8)" if ours_in and ml else ""],
         ]
     out += ["", "### SentencePiece Unigram 32k (trained on zh by spm_train), a sentence per line, one thread", "",
             table(["text", "side", "MB/s", "tokens", "bytes/token", "peak RSS", "ours/peer"], rows)]
@@ -251,6 +264,8 @@ def main():
                 ["the machine's bound: two independent 1-thread `bytepiece` processes at once", "2 × 1", fmt(2 * mb / pair), "", "", f"{2 * threads[1][0] / pair:.2f}"],
                 ["the same for spm_encode (mixed.txt)", "2 × 1", fmt(2 * sizes["mixed"] / 1e6 / spm_pair), "", "", f"{2 * t_spm_small / spm_pair:.2f}"],
             ])]
+    out += ["", "### Microsoft.ML.Tokenizers 3.0.0 and ours against spm_encode, the 32k zh model (lines whose ids differ)", "",
+            "| model | text | lines | ours ≠ spm_encode | ML ≠ spm_encode | ML's, by cause |", "|---|---|---:|---:|---:|---|"] + parity_rows
     out += ["", "Checks (outputs that must be identical):", ""] + [f"- {line}" for line in checks]
     out += ["", f"Total time of the comparison: {(time.time() - began) / 60:.1f} minutes."]
     text = "\n".join(out) + "\n"

@@ -9,7 +9,10 @@ internal static class Program
     /// <summary>
     /// <c>dotnet run -c Release --project bench/Tokenizer.Bench -- --filter '*'</c> runs BenchmarkDotNet;
     /// <c>-- --quick</c> prints a rough MB/s table in seconds (for iterating, not for RESULTS.md);
-    /// <c>-- --texts DIR</c> writes the benchmark texts for the peers (bench/compare.sh).
+    /// <c>-- --texts DIR</c> writes the benchmark texts for the peers (bench/compare.sh);
+    /// <c>-- --ml-peer MODEL TEXT... [--rounds N]</c> times Microsoft.ML.Tokenizers' SentencePieceTokenizer against ours,
+    /// alternated in this process; <c>-- --ml-parity MODEL TEXT...</c> counts each one's lines that differ from
+    /// <c>spm_encode</c>, ML's by cause (bench/ml-peer.sh runs both on every model).
     /// </summary>
     private static void Main(string[] args)
     {
@@ -31,6 +34,17 @@ internal static class Program
         if (args is ["--spm-steps", string stepsModel, .. var stepsFiles])
         {
             SentencePieceSteps(stepsModel, stepsFiles);
+            return;
+        }
+        if (args is ["--ml-peer", string mlModel, .. var mlFiles])
+        {
+            int rounds = mlFiles is [.., "--rounds", string n] ? int.Parse(n) : 7;
+            MlPeer.Speed(mlModel, mlFiles is [.. var f, "--rounds", _] ? f : mlFiles, rounds);
+            return;
+        }
+        if (args is ["--ml-parity", string parityModel, .. var parityFiles])
+        {
+            MlPeer.Parity(parityModel, parityFiles);
             return;
         }
         if (args is ["--texts", string dir])
