@@ -106,7 +106,8 @@ internal sealed class NBest
         double results = Math.Min(k, count[n]);
         double bytes = results * (4.0 * fewest[n] + 128);
         if (results <= Array.MaxLength && bytes < 1 << 30) return; // fits anywhere: no need to ask the GC
-        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        // Half of what the GC may use: the estimate counts the results, not the search's state around them.
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2;
         if (results > Array.MaxLength || bytes > available)
             throw new ArgumentOutOfRangeException(nameof(k), k,
                 $"the text has {(double.IsInfinity(count[n]) ? "more than 1e308" : count[n].ToString("G3", System.Globalization.CultureInfo.InvariantCulture))} segmentations; "
