@@ -107,11 +107,11 @@ internal sealed class NBest
         double bytes = results * (4.0 * fewest[n] + 128);
         if (results <= Array.MaxLength && bytes < 1 << 30) return; // fits anywhere: no need to ask the GC
         // Half of what the GC may use: the estimate counts the results, not the search's state around them.
-        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2;
-        if (results > Array.MaxLength || bytes > available)
+        long total = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (results > Array.MaxLength || bytes > total / 2)
             throw new ArgumentOutOfRangeException(nameof(k), k,
                 $"the text has {(double.IsInfinity(count[n]) ? "more than 1e308" : count[n].ToString("G3", System.Globalization.CultureInfo.InvariantCulture))} segmentations; "
-                + $"the best {k:N0} of them would need about {bytes / (1 << 30):N1} GB, more than the {available / (double)(1 << 30):N1} GB available: ask for fewer");
+                + $"the best {k:N0} of them would need about {bytes / (1 << 30):N1} GB, more than half the {total / (double)(1 << 30):N1} GB this process may use: ask for fewer");
     }
 
     /// <summary>The segmentation of the given rank (asked for in increasing ranks), or false when there are no more.</summary>
