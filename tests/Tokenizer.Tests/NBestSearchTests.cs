@@ -11,6 +11,7 @@ namespace BytePiece.Tests;
 /// state a few numbers per position for small k; cancellable; and a k beyond the number of
 /// segmentations returns them all, while a k that cannot fit is refused with a clear message.
 /// </summary>
+[Collection(GrowthRatio.Collection)]
 public class NBestSearchTests(ITestOutputHelper output)
 {
     private static readonly string Spm = SentencePiecePeer.ModelPath("test_model.model");
