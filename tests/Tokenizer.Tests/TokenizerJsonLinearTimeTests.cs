@@ -11,6 +11,7 @@ namespace BytePiece.Tests;
 /// runs): four times the input takes at most about four times as long (asserted below 10: quadratic work
 /// gives 16). Issue 19: Replace copied the whole text once per match ('ab  ' x 75,000 took 196 s).
 /// </summary>
+[Collection(GrowthRatio.Collection)]
 public class TokenizerJsonLinearTimeTests(ITestOutputHelper output)
 {
     private const double MaxRatio = 10;
@@ -51,8 +52,8 @@ public class TokenizerJsonLinearTimeTests(ITestOutputHelper output)
     public void Precompiled_OnALongLineWithoutSpaces_AndOnOneHugeCluster_IsLinear()
     {
         HuggingFaceTokenizer tokenizer = Model();
-        AssertLinear("Precompiled, one word", 20_000, n => Repeat("thequickbrownfox", n), tokenizer);
-        AssertLinear("Precompiled, one cluster of combining marks", 20_000, n => "a" + Repeat("\u0301", n), tokenizer);
+        AssertLinear("Precompiled, one word", 8_000, n => Repeat("thequickbrownfox", n), tokenizer);
+        AssertLinear("Precompiled, one cluster of combining marks", 15_000, n => "a" + Repeat("\u0301", n), tokenizer);
         AssertLinear("Precompiled, one cluster of alternating marks", 10_000, n => "a" + Repeat("\u0301\u0316", n), tokenizer);
     }
 
@@ -91,20 +92,20 @@ public class TokenizerJsonLinearTimeTests(ITestOutputHelper output)
     [Fact]
     public void Lowercase_Strip_AndPrepend_AreLinear()
     {
-        AssertLinear("Lowercase", 20_000, n => Repeat("HeLLo WÖRLD ", n), Model(normalizer: """{"type":"Lowercase"}"""));
-        AssertLinear("Strip, long whitespace both sides", 40_000, n => Repeat(" ", n) + "hello" + Repeat("\t", n),
+        AssertLinear("Lowercase", 8_000, n => Repeat("HeLLo WÖRLD ", n), Model(normalizer: """{"type":"Lowercase"}"""));
+        AssertLinear("Strip, long whitespace both sides", 30_000, n => Repeat(" ", n) + "hello" + Repeat("\t", n),
             Model(normalizer: """{"type":"Strip","strip_left":true,"strip_right":true}"""));
-        AssertLinear("Prepend", 20_000, n => Repeat("hello world ", n), Model(normalizer: """{"type":"Prepend","prepend":"▁"}"""));
+        AssertLinear("Prepend", 8_000, n => Repeat("hello world ", n), Model(normalizer: """{"type":"Prepend","prepend":"▁"}"""));
     }
 
     [Fact]
     public void PreTokenizers_OnManyWords_AndOnOneHugeWord_AreLinear()
     {
-        AssertLinear("Metaspace split, many words", 20_000, n => Repeat("ab ", n), Model());
-        AssertLinear("Metaspace split, one word", 20_000, n => Repeat("abcdefgh", n), Model());
-        AssertLinear("Metaspace unsplit, many spaces", 20_000, n => Repeat("ab ", n),
+        AssertLinear("Metaspace split, many words", 12_000, n => Repeat("ab ", n), Model());
+        AssertLinear("Metaspace split, one word", 8_000, n => Repeat("abcdefgh", n), Model());
+        AssertLinear("Metaspace unsplit, many spaces", 12_000, n => Repeat("ab ", n),
             Model(preTokenizer: """{"type":"Metaspace","replacement":"▁","prepend_scheme":"first","split":false}"""));
-        AssertLinear("WhitespaceSplit", 20_000, n => Repeat("ab  ", n),
+        AssertLinear("WhitespaceSplit", 12_000, n => Repeat("ab  ", n),
             Model(normalizer: "null", preTokenizer: """{"type":"Sequence","pretokenizers":[{"type":"WhitespaceSplit"},{"type":"Metaspace","replacement":"▁","prepend_scheme":"always","split":true}]}"""));
     }
 

@@ -159,17 +159,26 @@ internal sealed class LatticeGraph
 
     public LatticeGraph(UnigramModel model, ReadOnlySpan<byte> text)
     {
+        // Two walks of the trie, the first to count: the arrays are allocated at their size (a long text
+        // has a few edges per byte, and growing lists would hold up to three times as much at once).
         Length = text.Length;
         First = new int[text.Length + 1];
-        var ends = new List<int>();
-        var pieces = new List<int>();
-        var scores = new List<double>();
+        int count = WalkChunks(model, text, null, null, null, First);
+        End = new int[count];
+        Piece = new int[count];
+        Score = new double[count];
+        WalkChunks(model, text, End, Piece, Score, First);
+    }
+
+    /// <summary>Every piece at every start within its chunk: counts them, and fills the arrays when given.</summary>
+    private static int WalkChunks(UnigramModel model, ReadOnlySpan<byte> text, int[]? ends, int[]? pieces, double[]? scores, int[] first)
+    {
         TrieNode[] nodes = model.Trie.Nodes;
-        int chunkEnd = 0;
+        int chunkEnd = 0, count = 0;
         for (int s = 0; s < text.Length; s++)
         {
             if (s == chunkEnd) chunkEnd = Chunker.ChunkEnd(text, s);
-            First[s] = ends.Count;
+            first[s] = count;
             int node = PieceTrie.Root;
             for (int j = s; j < chunkEnd; j++)
             {
@@ -178,14 +187,16 @@ internal sealed class LatticeGraph
                 node = t;
                 int piece = model.Trie.PieceAt[t];
                 if (piece < 0) continue;
-                ends.Add(j + 1);
-                pieces.Add(piece);
-                scores.Add(model.Trie.Scores[t]);
+                if (ends is not null)
+                {
+                    ends[count] = j + 1;
+                    pieces![count] = piece;
+                    scores![count] = model.Trie.Scores[t];
+                }
+                count++;
             }
         }
-        First[text.Length] = ends.Count;
-        End = [.. ends];
-        Piece = [.. pieces];
-        Score = [.. scores];
+        first[text.Length] = count;
+        return count;
     }
 }

@@ -19,14 +19,23 @@ internal sealed class NBest
     private readonly int[] _inFirst, _inEdges, _edgeStart;
     private readonly double[] _bestScore; // rank 0 of each position (NaN: unreachable)
     private readonly int[] _bestEdge;     // its last edge (-1 at position 0, and where unreachable)
-    private readonly Dictionary<int, Ranks> _more = []; // ranks 1, 2, ... of the positions asked for them
-    private readonly Stack<(int Position, int Rank)> _asks = new();
+    private readonly Stack<(int Position, int Rank)> _asks = new(0);
 
-    /// <summary>The paths of rank 1 and more to one position, and the candidates for the next.</summary>
-    private sealed class Ranks
+    // Ranks 1, 2, ... of the positions asked for them, in flat arrays (a long text asks at every position
+    // its paths pass through): position p's state is _states[_stateOf[p] - 1]; its candidates, at most one
+    // per edge into p, are a binary heap in _heap[Heap..Heap + in-degree); its paths of rank r >= 1 are
+    // _found[Found + r - 1], a block that moves to the end of the array, doubled, when full.
+    private int[]? _stateOf;
+    private State[] _states = [];
+    private int _stateCount;
+    private Path[] _heap = [];
+    private int _heapUsed;
+    private Path[] _found = [];
+    private int _foundUsed;
+
+    private struct State
     {
-        public readonly List<Path> Found = [];
-        public readonly PriorityQueue<Path, (double Score, int Start, int PrefixRank, int Edge)> Candidates = new(Order.Instance);
+        public int Heap, HeapCount, Found, FoundCount, FoundCapacity;
         public bool Started, SuccessorQueued, Exhausted;
     }
 
@@ -96,11 +105,13 @@ internal sealed class NBest
         }
         double results = Math.Min(k, count[n]);
         double bytes = results * (4.0 * fewest[n] + 128);
-        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
-        if (results > Array.MaxLength || bytes > available)
+        if (results <= Array.MaxLength && bytes < 1 << 30) return; // fits anywhere: no need to ask the GC
+        // Half of what the GC may use: the estimate counts the results, not the search's state around them.
+        long total = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (results > Array.MaxLength || bytes > total / 2)
             throw new ArgumentOutOfRangeException(nameof(k), k,
                 $"the text has {(double.IsInfinity(count[n]) ? "more than 1e308" : count[n].ToString("G3", System.Globalization.CultureInfo.InvariantCulture))} segmentations; "
-                + $"the best {k:N0} of them would need about {bytes / (1 << 30):N1} GB, more than the {available / (double)(1 << 30):N1} GB available: ask for fewer");
+                + $"the best {k:N0} of them would need about {bytes / (1 << 30):N1} GB, more than half the {total / (double)(1 << 30):N1} GB this process may use: ask for fewer");
     }
 
     /// <summary>The segmentation of the given rank (asked for in increasing ranks), or false when there are no more.</summary>
@@ -111,15 +122,21 @@ internal sealed class NBest
         score = 0;
         if (!TryPath(n, rank, cancellationToken, out Path path)) return false;
         score = path.Score;
-        var reversed = new List<int>();
+        // Walked twice, to count and then to fill from the end: a long path is written once, never regrown.
+        int length = 0;
+        Path at = path;
+        for (int position = n; position > 0; length++)
+        {
+            position = _edgeStart[at.Edge];
+            Known(position, at.PrefixRank, out at); // a path's prefix was found before it
+        }
+        pieces = new int[length];
         for (int position = n; position > 0;)
         {
-            reversed.Add(_g.Piece[path.Edge]);
+            pieces[--length] = _g.Piece[path.Edge];
             position = _edgeStart[path.Edge];
-            Known(position, path.PrefixRank, out path); // a path's prefix was found before it
+            Known(position, path.PrefixRank, out path);
         }
-        reversed.Reverse();
-        pieces = [.. reversed];
         return true;
     }
 
@@ -139,8 +156,9 @@ internal sealed class NBest
             return !double.IsNaN(path.Score);
         }
         path = default;
-        if (!_more.TryGetValue(position, out Ranks? ranks) || rank > ranks.Found.Count) return false;
-        path = ranks.Found[rank - 1];
+        int state = _stateOf is null ? 0 : _stateOf[position];
+        if (state == 0 || rank > _states[state - 1].FoundCount) return false;
+        path = _found[_states[state - 1].Found + rank - 1];
         return true;
     }
 
@@ -151,6 +169,16 @@ internal sealed class NBest
     /// </summary>
     private void Find(int position, int rank, CancellationToken cancellationToken)
     {
+        if (_stateOf is null)
+        {
+            // The first asks run down the best path: room for a state at each of its positions from the start.
+            _stateOf = new int[_g.Length + 1];
+            int states = 16, candidates = 64;
+            for (int at = position; at > 0 && _bestEdge[at] >= 0; at = _edgeStart[_bestEdge[at]], states++) candidates += _inFirst[at + 1] - _inFirst[at];
+            _states = new State[states];
+            _heap = new Path[candidates];
+            _found = new Path[2 * states + 64];
+        }
         int depth = _asks.Count;
         _asks.Push((position, rank));
         long steps = 0;
@@ -159,60 +187,117 @@ internal sealed class NBest
             var ask = _asks.Peek();
             if ((++steps & 0xFFFF) == 0) cancellationToken.ThrowIfCancellationRequested();
             int v = ask.Position;
-            if (!_more.TryGetValue(v, out Ranks? ranks)) _more[v] = ranks = new Ranks();
-            if (ranks.Exhausted || ranks.Found.Count >= ask.Rank)
+            if (_stateOf[v] == 0) NewState(v);
+            ref State st = ref _states[_stateOf[v] - 1];
+            if (st.Exhausted || st.FoundCount >= ask.Rank)
             {
                 _asks.Pop();
                 continue;
             }
-            // The next path here is rank Found.Count + 1; the last one found came from `last`.
-            int lastRank = ranks.Found.Count;
-            Path last = lastRank == 0 ? new Path(_bestScore[v], _bestEdge[v], 0) : ranks.Found[lastRank - 1];
-            if (!ranks.Started)
+            // The next path here is rank FoundCount + 1; the last one found came from `last`.
+            Path last = st.FoundCount == 0 ? new Path(_bestScore[v], _bestEdge[v], 0) : _found[st.Found + st.FoundCount - 1];
+            if (!st.Started)
             {
                 // Every edge in offers its start's best path, except the edge of rank 0, whose next offer is queued below.
                 for (int i = _inFirst[v]; i < _inFirst[v + 1]; i++)
                 {
                     int edge = _inEdges[i], start = _edgeStart[edge];
                     if (edge == _bestEdge[v] || double.IsNaN(_bestScore[start])) continue;
-                    Offer(ranks, new Path(_bestScore[start] + _g.Score[edge], edge, 0), start);
+                    Push(ref st, new Path(_bestScore[start] + _g.Score[edge], edge, 0));
                 }
-                ranks.Started = true;
+                st.Started = true;
             }
-            if (!ranks.SuccessorQueued)
+            if (!st.SuccessorQueued)
             {
                 // The edge just used offers its start's next prefix, which that start may have to find first.
                 int start = _edgeStart[last.Edge], next = last.PrefixRank + 1;
-                if (start > 0 && (!_more.TryGetValue(start, out Ranks? before) || (!before.Exhausted && before.Found.Count < next)))
+                if (start > 0 && !Settled(start, next))
                 {
                     _asks.Push((start, next));
                     continue;
                 }
-                if (Known(start, next, out Path prefix)) Offer(ranks, new Path(prefix.Score + _g.Score[last.Edge], last.Edge, next), start);
-                ranks.SuccessorQueued = true;
+                if (Known(start, next, out Path prefix)) Push(ref st, new Path(prefix.Score + _g.Score[last.Edge], last.Edge, next));
+                st.SuccessorQueued = true;
             }
-            if (ranks.Candidates.TryDequeue(out Path best, out _))
+            if (st.HeapCount == 0)
             {
-                ranks.Found.Add(best);
-                ranks.SuccessorQueued = false;
+                st.Exhausted = true;
+                continue;
             }
-            else ranks.Exhausted = true;
+            Path best = Pop(ref st);
+            if (st.FoundCount == st.FoundCapacity) GrowFound(ref st);
+            _found[st.Found + st.FoundCount++] = best;
+            st.SuccessorQueued = false;
         }
     }
 
-    private static void Offer(Ranks ranks, Path path, int start) => ranks.Candidates.Enqueue(path, (path.Score, start, path.PrefixRank, path.Edge));
-
-    /// <summary>Higher score first, then the earlier start (the longer last piece), the better prefix, the lower edge index.</summary>
-    private sealed class Order : IComparer<(double Score, int Start, int PrefixRank, int Edge)>
+    /// <summary>Whether the path of the given rank to a position is found, or known not to exist.</summary>
+    private bool Settled(int position, int rank)
     {
-        public static readonly Order Instance = new();
+        int state = _stateOf![position];
+        return state != 0 && (_states[state - 1].Exhausted || _states[state - 1].FoundCount >= rank);
+    }
 
-        public int Compare((double Score, int Start, int PrefixRank, int Edge) a, (double Score, int Start, int PrefixRank, int Edge) b)
+    private void NewState(int v)
+    {
+        if (_stateCount == _states.Length) Array.Resize(ref _states, Math.Max(16, 2 * _states.Length));
+        int inDegree = _inFirst[v + 1] - _inFirst[v];
+        if (_heapUsed + inDegree > _heap.Length) Array.Resize(ref _heap, Math.Max(Math.Max(64, 2 * _heap.Length), _heapUsed + inDegree));
+        _states[_stateCount] = new State { Heap = _heapUsed, Found = -1 };
+        _heapUsed += inDegree;
+        _stateOf![v] = ++_stateCount;
+    }
+
+    /// <summary>Moves a full block of found paths to the end of the array with twice the room (the old block is left unused).</summary>
+    private void GrowFound(ref State st)
+    {
+        int capacity = Math.Max(1, 2 * st.FoundCapacity);
+        if (_foundUsed + capacity > _found.Length) Array.Resize(ref _found, Math.Max(Math.Max(64, 2 * _found.Length), _foundUsed + capacity));
+        if (st.FoundCount > 0) Array.Copy(_found, st.Found, _found, _foundUsed, st.FoundCount);
+        st.Found = _foundUsed;
+        st.FoundCapacity = capacity;
+        _foundUsed += capacity;
+    }
+
+    private void Push(ref State st, Path path)
+    {
+        Span<Path> heap = _heap.AsSpan(st.Heap, st.HeapCount + 1);
+        int i = st.HeapCount++;
+        while (i > 0)
         {
-            if (a.Score != b.Score) return a.Score > b.Score ? -1 : 1;
-            if (a.Start != b.Start) return a.Start.CompareTo(b.Start);
-            if (a.PrefixRank != b.PrefixRank) return a.PrefixRank.CompareTo(b.PrefixRank);
-            return a.Edge.CompareTo(b.Edge);
+            int parent = (i - 1) / 2;
+            if (!Before(path, heap[parent])) break;
+            heap[i] = heap[parent];
+            i = parent;
         }
+        heap[i] = path;
+    }
+
+    private Path Pop(ref State st)
+    {
+        Span<Path> heap = _heap.AsSpan(st.Heap, st.HeapCount);
+        Path top = heap[0], moved = heap[^1];
+        int count = --st.HeapCount, i = 0;
+        while (true)
+        {
+            int child = 2 * i + 1;
+            if (child >= count) break;
+            if (child + 1 < count && Before(heap[child + 1], heap[child])) child++;
+            if (!Before(heap[child], moved)) break;
+            heap[i] = heap[child];
+            i = child;
+        }
+        if (count > 0) heap[i] = moved;
+        return top;
+    }
+
+    /// <summary>Whether a ranks before b among paths to the same position: higher score, then the earlier start (the longer last piece), the better prefix, the lower edge index.</summary>
+    private bool Before(Path a, Path b)
+    {
+        if (a.Score != b.Score) return a.Score > b.Score;
+        int startA = _edgeStart[a.Edge], startB = _edgeStart[b.Edge];
+        if (startA != startB) return startA < startB;
+        if (a.PrefixRank != b.PrefixRank) return a.PrefixRank < b.PrefixRank;
+        return a.Edge < b.Edge;
     }
 }
