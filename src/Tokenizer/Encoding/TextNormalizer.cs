@@ -25,10 +25,10 @@ internal static class TextNormalizer
             owned = ReplaceLoneSurrogates(text);
             text = owned;
         }
-        if (form == TextNormalization.None || System.Text.Ascii.IsValid(text) || text.IsNormalized(NormalizationForm.FormC))
+        if (form == TextNormalization.None || System.Text.Ascii.IsValid(text) || UnicodeForms.IsNormalized(text, NormalizationForm.FormC))
             return text;
 
-        string whole = new string(text).Normalize(NormalizationForm.FormC);
+        string whole = UnicodeForms.Normalize(new string(text), NormalizationForm.FormC);
         if (wantMap)
         {
             // Normalize one grapheme cluster at a time (NFC does not compose across them); check the
@@ -51,14 +51,14 @@ internal static class TextNormalizer
             int length = useClusters ? StringInfo.GetNextTextElementLength(text[pos..]) : NextCoarseSpan(text[pos..]);
             ReadOnlySpan<char> span = text.Slice(pos, length);
             int outStart = sb.Length;
-            if (span.IsNormalized(NormalizationForm.FormC))
+            if (UnicodeForms.IsNormalized(span, NormalizationForm.FormC))
             {
                 sb.Append(span);
                 for (int k = 0; k < length; k++) if (outStart + k < map.Length) map[outStart + k] = pos + k;
             }
             else
             {
-                string normalized = new string(span).Normalize(NormalizationForm.FormC);
+                string normalized = UnicodeForms.Normalize(new string(span), NormalizationForm.FormC);
                 sb.Append(normalized);
                 if (outStart + normalized.Length < map.Length) MapRewrittenSpan(span, normalized, pos, map.AsSpan(outStart, normalized.Length));
             }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace BytePiece;
@@ -11,11 +12,30 @@ namespace BytePiece;
 /// </summary>
 internal static class UnicodeForms
 {
-    /// <summary>Shorter texts go straight to ICU: its insertion costs at most the square of this.</summary>
-    private const int ShortText = 32;
+    /// <summary>Text without more marks in a row than this goes straight to ICU: its insertion costs at most the square of this per run.</summary>
+    private const int LongMarkRun = 32;
 
     public static string Normalize(string text, NormalizationForm form)
-        => text.Length <= ShortText ? text.Normalize(form) : NormalizeInOrder(text, form);
+        => HasLongMarkRun(text) ? NormalizeInOrder(text, form) : text.Normalize(form);
+
+    /// <summary>Whether <paramref name="text"/> is in <paramref name="form"/>; ICU's own check is quadratic on the same runs.</summary>
+    public static bool IsNormalized(ReadOnlySpan<char> text, NormalizationForm form)
+        => HasLongMarkRun(text) ? NormalizeInOrder(new string(text), form).AsSpan().SequenceEqual(text) : text.IsNormalized(form);
+
+    /// <summary>Whether more than <see cref="LongMarkRun"/> combining marks (by general category) follow one another.</summary>
+    private static bool HasLongMarkRun(ReadOnlySpan<char> text)
+    {
+        if (text.Length <= LongMarkRun) return false;
+        int run = 0;
+        for (int i = 0; i < text.Length;)
+        {
+            Rune.DecodeFromUtf16(text[i..], out Rune r, out int used);
+            i += used;
+            run = Rune.GetUnicodeCategory(r) is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark ? run + 1 : 0;
+            if (run > LongMarkRun) return true;
+        }
+        return false;
+    }
 
     /// <summary>The decompose-order-compose route (<see cref="Normalize"/> takes it for long texts; tests take it for short ones).</summary>
     internal static string NormalizeInOrder(string text, NormalizationForm form)

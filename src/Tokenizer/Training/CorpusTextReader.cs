@@ -77,7 +77,7 @@ internal sealed class CorpusTextReader
         if (System.Text.Ascii.IsValid(raw)) return raw.ToArray();
         if (!Utf8.IsValid(raw)) InvalidSequences += CountInvalid(raw);
         string text = Encoding.UTF8.GetString(raw); // replaces invalid sequences with U+FFFD
-        if (!text.IsNormalized(NormalizationForm.FormC)) text = text.Normalize(NormalizationForm.FormC);
+        if (!UnicodeForms.IsNormalized(text, NormalizationForm.FormC)) text = UnicodeForms.Normalize(text, NormalizationForm.FormC);
         return Encoding.UTF8.GetBytes(text);
     }
 
