@@ -14,7 +14,7 @@ public class GoldenBytePieceTests
         "bytepiece.eu.plus.160k.model",
     };
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Models))]
     public void EncodeToIds_MatchesUpstreamOnEveryGoldenText(string modelName)
     {
@@ -36,7 +36,7 @@ public class GoldenBytePieceTests
         Assert.True(mismatches.Count == 0, $"{mismatches.Count} mismatches:\n" + string.Join("\n", mismatches.Take(20)));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Models))]
     public void GoldenIds_DecodeBackToNfcText(string modelName)
     {
