@@ -228,7 +228,10 @@ public class CliFormatTests
 
     private static (int Code, byte[] Stdout, string Stderr) Run(byte[] stdin, params string[] args) => CliRunner.Run(stdin, args);
 
-    private static readonly byte[] Corpus = SharedData.Corpus("zh", 512 << 10);
+    // Read on first use, so that without the corpora only the tests using it are skipped.
+    private static readonly Lazy<byte[]> s_corpus = new(() => SharedData.Corpus("zh", 512 << 10));
+
+    private static byte[] Corpus => s_corpus.Value;
 
     private static IReadOnlyList<int> Expected => SharedData.Tokenizer("bytepiece.eu.plus.40k.model").EncodeToIds(Encoding.UTF8.GetString(Corpus));
 

@@ -4,7 +4,7 @@ using Xunit;
 
 namespace BytePiece.Tests;
 
-/// <summary>Our ids against upstream BytePiece 0.6.3's on its own models (../shared/golden/bytepiece).</summary>
+/// <summary>Our ids against upstream BytePiece 0.6.3's on its own models (tests/data/golden/bytepiece; the 160k model's case needs the big data).</summary>
 public class GoldenBytePieceTests
 {
     public static TheoryData<string> Models => new()

@@ -20,7 +20,7 @@ public class SentencePieceSampleAndScoreTests(ITestOutputHelper output)
     private static SentencePieceTokenizer Tokenizer(string model) => SentencePieceTokenizer.Load(SentencePiecePeer.SharedModelPath(model));
 
     /// <summary>
-    /// What the distribution tests run on: a SentencePiece model from ../shared, (a name starting with
+    /// What the distribution tests run on: a SentencePiece model (tests/data, or one spm_train makes), (a name starting with
     /// "bytepiece.") an upstream BytePiece model, or ("hf:") Google's test model as tokenizer.json, all with
     /// the same API; its exact law enumerated by brute force.
     /// </summary>
