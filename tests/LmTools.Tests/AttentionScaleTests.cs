@@ -34,7 +34,7 @@ public class AttentionScaleTests
 
     private static double Normal(Random random) => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 
-    [Fact]
+    [SkippableFact]
     public void GradientSize_IsTheNaiveFormula_AndItsDerivativeMatchesFiniteDifferences()
     {
         var random = new Random(9812);
@@ -55,7 +55,7 @@ public class AttentionScaleTests
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public void Maximize_MatchesABruteForceGridSearch_ToTheGridStep_AndIsAStationaryPointTo1e10()
     {
         var random = new Random(20231022);
@@ -83,7 +83,7 @@ public class AttentionScaleTests
         }
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(1.0)]
     [InlineData(0.001)]
     [InlineData(250.0)]
@@ -101,7 +101,7 @@ public class AttentionScaleTests
         Assert.Equal(lo / gap, AttentionScale.Maximize([3, 3 + gap]), 1e-10 * lo / gap);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Maximize_IsShiftInvariant_AndScalesInverselyWithTheScores()
     {
         var random = new Random(4);
@@ -114,7 +114,7 @@ public class AttentionScaleTests
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public void Maximize_IsUnbounded_WhenTheLargestScoreIsTied_AndRefusesBadInput()
     {
         Assert.Equal(double.PositiveInfinity, AttentionScale.Maximize([1, 2, 2]));

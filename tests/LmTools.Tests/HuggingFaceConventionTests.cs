@@ -31,7 +31,7 @@ public class HuggingFaceConventionTests
         return keep;
     }
 
-    [Fact]
+    [SkippableFact]
     public void TopP_TieAtTheCut_KeepsTheHigherId()
     {
         double[] z = [0, 0];
@@ -43,7 +43,7 @@ public class HuggingFaceConventionTests
         Assert.Equal([false, true, false, true], w.Select(double.IsFinite).ToArray());
     }
 
-    [Fact]
+    [SkippableFact]
     public void TopP_MatchesHuggingFacesCpuProcedure_OnRandomLogitsWithTies()
     {
         var random = new Random(2024_12_03);
@@ -63,7 +63,7 @@ public class HuggingFaceConventionTests
         Assert.True(compared > 2500, $"{compared} compared");
     }
 
-    [Fact]
+    [SkippableFact]
     public void Temperature_DividesByT_AsHuggingFaceDoes()
     {
         const double t = 0.7;
@@ -80,7 +80,7 @@ public class HuggingFaceConventionTests
         Assert.True(differing > 0); // the two roundings do differ somewhere in the sample
     }
 
-    [Fact]
+    [SkippableFact]
     public void LongRope_WithoutOriginalLength_TakesTheFactorFromRopeScaling()
     {
         string config = """
@@ -115,7 +115,7 @@ public class HuggingFaceConventionTests
         _ => TokenLosses.Emo<double>(z, 3, Embeddings, 3, gradient, TokenLosses.EmoMode.EmoEmphasized),
     };
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(LossNames))]
     public void EveryLoss_WorksValueOnly(string name)
     {
@@ -123,7 +123,7 @@ public class HuggingFaceConventionTests
         Assert.Equal(withGradient, Loss(name, Z, default));
     }
 
-    [Fact]
+    [SkippableFact]
     public void Emo_RefusesEmbeddingsThatAreNotUnitRows()
     {
         double[] raw = [1, 0, 0, 0.8, 0.6, 0, 0, 1, 0, 0, 0, 2, 1, 1, 1]; // rows 3 and 4 are not unit

@@ -25,7 +25,7 @@ public class MoreLossTests
             return (f(plus) - f(minus)) / (2 * h);
         }).ToArray();
 
-    [Fact]
+    [SkippableFact]
     public void SmoothAccuracy_And_Focal_MatchTheReference_AndFiniteDifferences()
     {
         var g = new double[5];
@@ -48,7 +48,7 @@ public class MoreLossTests
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public void EmoRatioClamp_BoundsTheEmdWeight()
     {
         double[] e = TokenLosses.NormalizeRows([1, 0, 0, 0.8, 0.6, 0, 0, 1, 0, 0, 0, 2, 1, 1, 1], 3);
@@ -66,7 +66,7 @@ public class MoreLossTests
 
     private static readonly double[] X = [3.0, 2.9, 1.0, 0.5, -1.0];
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(1, 3.7610737085, new[] { 0.4671645591, 0.4227079734, 0.0632238479, 0.0383472022, 0.0085564174 })]
     [InlineData(2, 3.0679265279, new[] { 0.9343291182, 0.8454159469, 0.1264476958, 0.0766944044, 0.0171128347 })]
     [InlineData(3, 1.5549569196, new[] { 1, 1, 0.5740969930, 0.3482074279, 0.0776955791 })]
@@ -78,7 +78,7 @@ public class MoreLossTests
         Close(k, st.Sum(), 1e-12);
     }
 
-    [Fact]
+    [SkippableFact]
     public void ThreTopK_Smooth_AndJacobian_MatchTheReference()
     {
         var st = new double[5];
@@ -93,7 +93,7 @@ public class MoreLossTests
         Close([-0.0590718821, -0.0534504493, 0.1184531860, -0.0048489154, -0.0010819393], jacobian.AsSpan(10, 5));
     }
 
-    [Fact]
+    [SkippableFact]
     public void ThreTopK_SumsToK_StaysInUnitRange_IsMonotone_AndItsJacobianIsTheFiniteDifference()
     {
         var random = new Random(11);

@@ -32,7 +32,7 @@ public class CliLimitsTests
         }
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(null)]
     [InlineData("test_ja_model.model")]
     public void MaxChunk_RefusesALongerLine_Exit5_ExistingOutputUntouched(string? spmModel)
@@ -50,7 +50,7 @@ public class CliLimitsTests
         Assert.Equal(0, ok.Code);
     }
 
-    [Fact]
+    [SkippableFact]
     public void MaxMemory_BelowWhatTheRunNeeds_Exit5_NoOutputFile()
     {
         var (code, stderr, files) = RunInFolder(new MemoryStream(SharedData.Corpus("zh", 2 << 20)),
@@ -60,7 +60,7 @@ public class CliLimitsTests
         Assert.Empty(files);
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(null)]
     [InlineData("test_ja_model.model")]
     public void InputThatShrinksWhileRead_IsAnError_NotASilentlyShorterOutput(string? spmModel)
@@ -75,7 +75,7 @@ public class CliLimitsTests
         Assert.Empty(files);
     }
 
-    [Fact]
+    [SkippableFact]
     public void BadSize_IsAUsageError()
     {
         var (code, _, stderr) = CliRunner.Run("x", "encode", "--max-chunk", "lots");

@@ -25,7 +25,7 @@ public class CliSentencePieceTests
         return text.ToArray();
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData("id", "ids", "")]
     [InlineData("piece", "pieces", "")]
     [InlineData("id", "ids", "bos:eos")]
@@ -45,7 +45,7 @@ public class CliSentencePieceTests
     }
 
     /// <summary>Empty sentences keep their output line wherever they are, the last one included (found by bench/compare.sh).</summary>
-    [Theory]
+    [SkippableTheory]
     [InlineData("a\n\n")]
     [InlineData("\n")]
     [InlineData("\n\n\n")]
@@ -63,7 +63,7 @@ public class CliSentencePieceTests
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public void Threads_DoNotChangeTheOutput()
     {
         byte[] input = Input();
@@ -74,7 +74,7 @@ public class CliSentencePieceTests
         Assert.Equal(ids, Enumerable.Range(0, two.Stdout.Length / 4).Select(k => BitConverter.ToInt32(two.Stdout, 4 * k)));
     }
 
-    [Fact]
+    [SkippableFact]
     public void Sampling_IsReproducible_AndIndependentOfThreads_AndEqualsTheLibrary()
     {
         byte[] input = Input();
@@ -91,7 +91,7 @@ public class CliSentencePieceTests
             Assert.Equal(string.Join(" ", tokenizer.EncodeToIds(inputLines[i], new SamplingOptions(0.2, 7, FirstChunk: i))), lines[i]);
     }
 
-    [Fact]
+    [SkippableFact]
     public void NBestAndEntropy_EqualTheLibrary()
     {
         var tokenizer = SentencePieceTokenizer.Load(JaModel);
@@ -103,7 +103,7 @@ public class CliSentencePieceTests
         Assert.Equal(tokenizer.Entropy("吾輩は猫である", 0.5), double.Parse(stdout.Split('\t')[0], System.Globalization.CultureInfo.InvariantCulture));
     }
 
-    [Fact]
+    [SkippableFact]
     public void Sample_EqualsTheLibrary_AndRefusesWhatSpmRefuses()
     {
         const string text = "吾輩は猫である";
@@ -119,7 +119,7 @@ public class CliSentencePieceTests
         Assert.Equal(1, CliRunner.Run("", "sample", text, "--model", JaModel, "-n", "0").Code);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Decode_EqualsSpmDecode()
     {
         byte[] input = Input();
@@ -129,7 +129,7 @@ public class CliSentencePieceTests
         Assert.Equal(RunSpm("spm_decode", $"--model={JaModel} --input_format=id", Encoding.UTF8.GetBytes(ids)), stdout);
     }
 
-    [Fact]
+    [SkippableFact]
     public void BadIdsAndOptions_ClearErrors()
     {
         var (code, _, stderr) = CliRunner.Run("5 99999\n", "decode", "--model", JaModel);
@@ -140,7 +140,7 @@ public class CliSentencePieceTests
         Assert.Contains("at byte 2", stderr);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Info_DescribesTheModel()
     {
         var (code, stdout, _) = CliRunner.Run("", "info", "--model", JaModel);
@@ -151,6 +151,7 @@ public class CliSentencePieceTests
 
     private static string RunSpm(string program, string args, byte[] stdin)
     {
+        Prerequisites.Require(Prerequisite.SentencePieceTools);
         var psi = new ProcessStartInfo(program, args) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, StandardOutputEncoding = Encoding.UTF8 };
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -166,7 +167,7 @@ public class CliSentencePieceTests
 /// <summary>The command line with a tokenizer.json: a sentence per line, ids as the library (itself checked against HF) gives them.</summary>
 public class CliTokenizerJsonTests
 {
-    [Fact]
+    [SkippableFact]
     public void ConvertThenEncodeAndDecode_EqualTheLibrary()
     {
         string json = Path.Combine(Path.GetTempPath(), $"bytepiece-cli-{Guid.NewGuid():N}.json");

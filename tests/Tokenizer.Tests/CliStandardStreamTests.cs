@@ -17,7 +17,7 @@ public class CliStandardStreamTests
         public override void WriteLine(string? value) => throw new IOException("No space left on device");
     }
 
-    [Fact]
+    [SkippableFact]
     public void AFailingStderr_NeitherCrashesNorChangesTheExitCode()
     {
         using var stdout = new MemoryStream();
@@ -27,7 +27,7 @@ public class CliStandardStreamTests
         Assert.Equal(3, CliApp.Run(["encode", "--model", Model40k], new MemoryStream([0xFF]), new MemoryStream(), new FailingWriter()));
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData("2>&-")]
     [InlineData("2>/dev/full")]
     public void AClosedOrFullStderr_InARealProcess_KeepsTheOutputAndTheExitCode(string redirect)
@@ -38,7 +38,7 @@ public class CliStandardStreamTests
         Assert.Equal(0, code);
     }
 
-    [Fact]
+    [SkippableFact]
     public void AClosedStdinOrStdout_IsNamed_Exit4()
     {
         var (_, stdout, stderr) = CliProcess.BashText("$B encode --quiet <&-; echo \"rc=$?\"; $B encode hello --quiet >&- || echo \"rc=$?\" >&2");
@@ -52,7 +52,7 @@ public class CliStandardStreamTests
     /// The test is the producer of the input: how much of it the CLI took before stopping is what it read
     /// (plus a pipe buffer). A run that kept encoding after <c>head</c> left would take all 256 MB.
     /// </summary>
-    [Theory]
+    [SkippableTheory]
     [InlineData("encode --quiet", false)]
     [InlineData("encode --format pieces --quiet", false)]
     [InlineData("decode", true)]

@@ -32,7 +32,7 @@ public class CliTests
 
     private static (int Code, string Stdout, string Stderr) Run(string stdin, params string[] args) => CliRunner.Run(stdin, args);
 
-    [Fact]
+    [SkippableFact]
     public void Encode_TextArgument_PrintsIdsOneLinePerChunk()
     {
         string text = "hello world\n\nsecond line";
@@ -44,7 +44,7 @@ public class CliTests
         Assert.Equal(expected, stdout);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Encode_Stdin_EqualsLibrary_ForRealTextAcrossBlocks()
     {
         byte[] corpus = SharedData.Corpus("zh", 3 << 20); // larger than one 1 MiB read block
@@ -54,7 +54,7 @@ public class CliTests
         Assert.Equal(SharedData.Tokenizer("bytepiece.eu.plus.40k.model").EncodeToIds(Encoding.UTF8.GetString(corpus)), ids);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Encode_Pieces_BosEos()
     {
         var (code, stdout, _) = Run("", "encode", "a b", "--model", Model40k, "--format", "pieces", "--bos", "--eos");
@@ -64,7 +64,7 @@ public class CliTests
         Assert.Contains("▁b", stdout);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Encode_InvalidUtf8_FailsWithOffset_UnlessRaw()
     {
         byte[] input = [.. "abc\n"u8, 0xFF, .. "x\n"u8];
@@ -77,7 +77,7 @@ public class CliTests
         Assert.Equal(input, SharedData.Tokenizer("bytepiece.eu.plus.40k.model").DecodeBytes(ids));
     }
 
-    [Fact]
+    [SkippableFact]
     public void Decode_RoundTripsEncode()
     {
         string text = "广州的白云机场\nCafé ☕ and 😀\n\n";
@@ -87,7 +87,7 @@ public class CliTests
         Assert.Equal(text, decoded.Stdout);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Decode_BadIds_AreClearErrors()
     {
         var notNumber = Run("5 x 7", "decode", "--model", Model40k);
@@ -98,7 +98,7 @@ public class CliTests
         Assert.Contains("99999999", unknown.Stderr);
     }
 
-    [Fact]
+    [SkippableFact]
     public void MissingOrCorruptModel_ExitsWithCode2()
     {
         var missing = Run("", "encode", "x", "--model", "/nonexistent/model.json");
@@ -118,7 +118,7 @@ public class CliTests
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public void Convert_JsonToNative_AndOutputFilesAreAtomic()
     {
         string dir = Directory.CreateTempSubdirectory("bp-cli").FullName;
@@ -143,7 +143,7 @@ public class CliTests
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public void UnreadableInput_ExitsWithIoError_AndWritesNoOutput()
     {
         string outFile = Path.Combine(Path.GetTempPath(), $"bytepiece-unreadable-{Guid.NewGuid():N}.txt");
@@ -159,7 +159,7 @@ public class CliTests
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public void UsageErrors_ExitWithCode1()
     {
         Assert.Equal(1, Run("", "encode", "x", "--no-such-option").Code);
@@ -179,7 +179,7 @@ public class CliSamplingTests
         return (code, Encoding.UTF8.GetString(stdout), stderr);
     }
 
-    [Fact]
+    [SkippableFact]
     public void EncodeWithAlphaAndSeed_StreamedInput_EqualsTheLibrarysWholeTextSample()
     {
         byte[] corpus = SharedData.Corpus("en", 1 << 20);
@@ -192,7 +192,7 @@ public class CliSamplingTests
         Assert.NotEqual(tokenizer.EncodeToIds(text), ids);
     }
 
-    [Fact]
+    [SkippableFact]
     public void NBest_PrintsKLinesBestFirst_AndEntropyPrintsNatsAndBits()
     {
         var (code, stdout, _) = Run([], "nbest", "watching", "--model", Model40k, "--k", "3", "--format", "pieces");
@@ -209,7 +209,7 @@ public class CliSamplingTests
         Assert.Equal(Math.Log(SharedData.Tokenizer("bytepiece.eu.plus.40k.model").NBest("watching", 1000).Count), nats, 9);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Sample_WithABytePieceModel_EqualsTheLibrary_AndRefusesTheNBestRegime()
     {
         var (code, stdout, _) = Run([], "sample", "watching", "--model", Model40k, "-n", "4", "--alpha", "0.2", "--seed", "3", "--without-replacement");
@@ -228,11 +228,14 @@ public class CliFormatTests
 
     private static (int Code, byte[] Stdout, string Stderr) Run(byte[] stdin, params string[] args) => CliRunner.Run(stdin, args);
 
-    private static readonly byte[] Corpus = SharedData.Corpus("zh", 512 << 10);
+    // Read on first use, so that without the corpora only the tests using it are skipped.
+    private static readonly Lazy<byte[]> s_corpus = new(() => SharedData.Corpus("zh", 512 << 10));
+
+    private static byte[] Corpus => s_corpus.Value;
 
     private static IReadOnlyList<int> Expected => SharedData.Tokenizer("bytepiece.eu.plus.40k.model").EncodeToIds(Encoding.UTF8.GetString(Corpus));
 
-    [Fact]
+    [SkippableFact]
     public void Bin16AndBin32_AreTheIdsLittleEndian_WithBosAndEos()
     {
         var bin16 = Run(Corpus, "encode", "--model", Model40k, "--format", "bin16", "--bos", "--eos");
@@ -244,7 +247,7 @@ public class CliFormatTests
         Assert.Equal(Expected, ids32);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Bin16_RefusesAModelWithMoreThan65536Ids()
     {
         var (code, _, stderr) = Run([], "encode", "x", "--model", SharedData.BytePieceModelPath("bytepiece.eu.plus.160k.model"), "--format", "bin16");
@@ -252,7 +255,7 @@ public class CliFormatTests
         Assert.Contains("bin32", stderr);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Npy_HasAValidHeaderAndTheIds()
     {
         string dir = Directory.CreateTempSubdirectory("bp-npy").FullName;
@@ -278,7 +281,7 @@ public class CliFormatTests
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public void Jsonl_IsOneObjectPerChunk_WithBosAndEosAroundEach()
     {
         byte[] text = "first line\nsecond\n\nthird"u8.ToArray();
@@ -296,7 +299,7 @@ public class CliFormatTests
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public void Threads_DoNotChangeTheOutput()
     {
         byte[] one = Run(Corpus, "encode", "--model", Model40k, "--threads", "1", "--alpha", "0.1", "--seed", "3").Stdout;
@@ -312,7 +315,7 @@ public class CliLifecycleTests
 {
     private static string Model40k => SharedData.BytePieceModelPath("bytepiece.eu.plus.40k.model");
 
-    [Fact]
+    [SkippableFact]
     public void Summary_IsOneLineOnStderr_UnlessQuiet()
     {
         var (code, _, stderr) = CliRunner.Run("hello world\nsecond\n", "encode", "--model", Model40k);
@@ -322,7 +325,7 @@ public class CliLifecycleTests
         Assert.Equal("", CliRunner.Run("hello", "encode", "--model", Model40k, "--quiet").Stderr);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Cancellation_ExitsWith130_AndLeavesNoOutputFile()
     {
         string dir = Directory.CreateTempSubdirectory("bp-cancel").FullName;
@@ -345,7 +348,7 @@ public class CliLifecycleTests
         }
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData("INT")]
     [InlineData("TERM")]
     public void Signal_MidRun_ExitsWith130_AndKeepsTheOldOutput(string signal)
@@ -379,7 +382,7 @@ public class CliLifecycleTests
 /// <summary><c>bytepiece stats</c>.</summary>
 public class CliStatsTests
 {
-    [Fact]
+    [SkippableFact]
     public void Stats_CountsBytesChunksAndTokens()
     {
         byte[] corpus = SharedData.Corpus("zh", 256 << 10);
@@ -402,7 +405,7 @@ public class CliDiskFullTests
 {
     private static string Model40k => SharedData.BytePieceModelPath("bytepiece.eu.plus.40k.model");
 
-    [Fact]
+    [SkippableFact]
     public void OutputToDevFull_FailsWithExitCode4_AndLeavesTheDeviceAlone()
     {
         Assert.True(File.Exists("/dev/full"), "this test needs Linux's /dev/full");
@@ -418,7 +421,7 @@ public class CliDiskFullTests
         public override void Write(ReadOnlySpan<byte> buffer) => throw new IOException("No space left on device");
     }
 
-    [Fact]
+    [SkippableFact]
     public void FullStdout_FailsWithExitCode4()
     {
         using var input = new MemoryStream(SharedData.Corpus("en", 256 << 10));

@@ -10,7 +10,7 @@ public class DecodeTests
 
     private static int[] IdsOfBytes(params byte[] bytes) => Tokenizer.EncodeBytes(bytes);
 
-    [Fact]
+    [SkippableFact]
     public void Replace_TurnsEachMaximalInvalidSequenceIntoOneReplacementCharacter()
     {
         // "a", a lone continuation byte, a truncated 3-byte sequence, "b".
@@ -19,11 +19,11 @@ public class DecodeTests
         Assert.Equal("a\uFFFD\uFFFDb", Encoding.UTF8.GetString([0x61, 0x80, 0xE4, 0xB8, 0x62])); // same as .NET's own decoder
     }
 
-    [Fact]
+    [SkippableFact]
     public void Ignore_DropsInvalidBytes()
         => Assert.Equal("ab", Tokenizer.Decode(IdsOfBytes(0x61, 0x80, 0xE4, 0xB8, 0x62), DecodePolicy.Ignore));
 
-    [Fact]
+    [SkippableFact]
     public void Strict_ThrowsWithTheByteOffset()
     {
         var e = Assert.Throws<InvalidUtf8Exception>(() => Tokenizer.Decode(IdsOfBytes(0x61, 0x62, 0x63, 0xFF, 0x64), DecodePolicy.Strict));
@@ -31,7 +31,7 @@ public class DecodeTests
         Assert.Contains("offset 3", e.Message);
     }
 
-    [Fact]
+    [SkippableFact]
     public void UnknownId_IsAClearError()
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => Tokenizer.Decode([5, 999_999]));
@@ -39,7 +39,7 @@ public class DecodeTests
         Assert.Throws<ArgumentOutOfRangeException>(() => Tokenizer.DecodeBytes([-1]));
     }
 
-    [Fact]
+    [SkippableFact]
     public void IncrementalDecoder_HoldsBackIncompleteCharacters_AndMatchesWholeDecoding()
     {
         // Ids for CJK/emoji text from the non-eu model, where pieces end inside characters.
@@ -60,7 +60,7 @@ public class DecodeTests
         Assert.True(sawHoldBack, "the test text must contain a token that ends inside a character");
     }
 
-    [Fact]
+    [SkippableFact]
     public void IncrementalDecoder_FlushAppliesThePolicyToATruncatedTail()
     {
         var decoder = Tokenizer.CreateIncrementalDecoder();
@@ -71,7 +71,7 @@ public class DecodeTests
         Assert.Equal(1, Assert.Throws<InvalidUtf8Exception>(() => strict.Flush()).ByteOffset);
     }
 
-    [Fact]
+    [SkippableFact]
     public void PieceText_ShowsInvalidBytesVisibly()
     {
         Assert.Equal("，", PieceText.Format("，"u8));

@@ -6,7 +6,7 @@ namespace BytePiece.Tests;
 /// <summary>The embedded default model: what it holds, that it works, and that the documented training rebuilds it exactly.</summary>
 public class DefaultModelTests
 {
-    [Fact]
+    [SkippableFact]
     public void DefaultModel_IsA64kMixedModel_WhoseIdsFitIn16Bits()
     {
         UnigramModel model = DefaultModel.Instance;
@@ -20,7 +20,7 @@ public class DefaultModelTests
         Assert.True(model.TryGetId("return"u8, out _));
     }
 
-    [Fact]
+    [SkippableFact]
     public void DefaultModel_RoundTripsEveryByteString_AndEveryPieceEncodesToItself()
     {
         var tokenizer = BytePieceTokenizer.Default;
@@ -37,19 +37,19 @@ public class DefaultModelTests
             Assert.Equal([piece.Id], tokenizer.EncodeBytes(piece.Bytes.Span));
     }
 
-    [Fact]
+    [SkippableFact]
     public void DefaultModel_IsRebuiltByteForByte_ByTheDocumentedTraining()
     {
         // corpora/train-default-model.sh: the three shared corpora, 65,536, every 100th chunk held out.
-        string dir = Path.Combine(SharedData.Root, "corpora");
-        var corpus = TrainingCorpus.FromFiles(new[] { "zh", "en", "code" }.Select(n => Path.Combine(dir, $"{n}.txt.xz")));
+        Prerequisites.Require(Prerequisite.Corpora);
+        var corpus = TrainingCorpus.FromFiles(new[] { "zh", "en", "code" }.Select(SharedFolder.CorpusPath));
         var result = BytePieceTrainer.Train(corpus, new TrainerOptions { VocabSizes = [65536], HoldoutEvery = 100 });
         using var file = new MemoryStream();
         NativeModelFormat.Write(result.Models[0], file);
         Assert.True(file.ToArray().AsSpan().SequenceEqual(DefaultModel.GetFileBytes()), "retraining gave a different model");
     }
 
-    [Fact]
+    [SkippableFact]
     public void Cli_EncodesWithTheDefaultModel_WhenNoModelIsGiven()
     {
         var (code, stdout, stderr) = CliRunner.Run("", "encode", "hello world", "--quiet");

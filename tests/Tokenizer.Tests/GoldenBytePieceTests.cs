@@ -4,7 +4,7 @@ using Xunit;
 
 namespace BytePiece.Tests;
 
-/// <summary>Our ids against upstream BytePiece 0.6.3's on its own models (../shared/golden/bytepiece).</summary>
+/// <summary>Our ids against upstream BytePiece 0.6.3's on its own models (tests/data/golden/bytepiece; the 160k model's case needs the big data).</summary>
 public class GoldenBytePieceTests
 {
     public static TheoryData<string> Models => new()
@@ -14,7 +14,7 @@ public class GoldenBytePieceTests
         "bytepiece.eu.plus.160k.model",
     };
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Models))]
     public void EncodeToIds_MatchesUpstreamOnEveryGoldenText(string modelName)
     {
@@ -36,7 +36,7 @@ public class GoldenBytePieceTests
         Assert.True(mismatches.Count == 0, $"{mismatches.Count} mismatches:\n" + string.Join("\n", mismatches.Take(20)));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Models))]
     public void GoldenIds_DecodeBackToNfcText(string modelName)
     {

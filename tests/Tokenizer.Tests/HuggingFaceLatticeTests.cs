@@ -47,7 +47,7 @@ public class HuggingFaceLatticeTests(ITestOutputHelper output)
         return result;
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData("telescope", 0.5)]
     [InlineData("hello", 1.0)]
     [InlineData("understand", 0.1)]
@@ -69,7 +69,7 @@ public class HuggingFaceLatticeTests(ITestOutputHelper output)
         Assert.True(paths.Count >= 4 && p > 1e-3, $"p = {p}");
     }
 
-    [Fact]
+    [SkippableFact]
     public void NBestAndEntropy_EqualBruteForce_AndWordsAreIndependent()
     {
         var (spm, hf) = Models();

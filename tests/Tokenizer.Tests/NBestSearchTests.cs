@@ -80,7 +80,7 @@ public class NBestSearchTests(ITestOutputHelper output)
         })];
     }
 
-    [Fact]
+    [SkippableFact]
     public void LazySearch_GivesTheEagerLists_ForBytePieceAndSentencePieceLattices()
     {
         var bp = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
@@ -100,7 +100,7 @@ public class NBestSearchTests(ITestOutputHelper output)
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public void TokenizerJsonNBest_IsTheBestCombinationsOfEachWordsList_InTheEagerOrder()
     {
         var (_, hf) = HuggingFaceLatticeTests.Models();
@@ -125,7 +125,7 @@ public class NBestSearchTests(ITestOutputHelper output)
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public void Time_GrowsNearLinearlyInK_ForEveryModelKind()
     {
         string text = Encoding.UTF8.GetString(SharedData.Corpus("en", 1_000));
@@ -145,7 +145,7 @@ public class NBestSearchTests(ITestOutputHelper output)
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public void Time_GrowsLinearlyInTheText_WithSmallK()
     {
         string text = Encoding.UTF8.GetString(SharedData.Corpus("en", 400_000));
@@ -163,7 +163,7 @@ public class NBestSearchTests(ITestOutputHelper output)
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public void Memory_ForALongLineWithSmallK_IsHalfTheEagerSearchs()
     {
         // Allocated bytes of the search over a long line's lattice (three edges per byte, built beforehand):
@@ -177,7 +177,7 @@ public class NBestSearchTests(ITestOutputHelper output)
         Assert.True(perByte < 200, $"{perByte:F0} bytes per input byte");
     }
 
-    [Fact]
+    [SkippableFact]
     public void ACancelledToken_StopsTheSearch_AndTheCliExits130()
     {
         string text = Encoding.UTF8.GetString(SharedData.Corpus("en", 2_000));
@@ -197,7 +197,7 @@ public class NBestSearchTests(ITestOutputHelper output)
         Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"stopped after {started.Elapsed}");
     }
 
-    [Fact]
+    [SkippableFact]
     public void AKBeyondTheSegmentations_ReturnsThemAll_AndAKThatCannotFit_IsRefusedWithExit1()
     {
         var bp = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");

@@ -53,7 +53,7 @@ public class SamplingTests
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public void WhiteBox_ChoiceProbabilitiesAlongEveryPath_MultiplyToPAlphaOverZ()
     {
         TestVocab.Check(SmallCases, c =>
@@ -117,7 +117,7 @@ public class SamplingTests
         return p;
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(RealCases))]
     public void ChiSquare_RealModel_SamplesMatchPAlphaOverZ(string word, double alpha)
     {
@@ -135,7 +135,7 @@ public class SamplingTests
         Assert.True(p > Significance, $"chi-square rejects the sampler: p = {p:G3} ({exact.Count} segmentations)");
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData("watching", 0.1)]
     [InlineData("watching", 0.3)]
     [InlineData("the cat", 0.5)]
@@ -187,7 +187,7 @@ public class SamplingTests
         return ids;
     }
 
-    [Fact]
+    [SkippableFact]
     public void NBest_EqualsBruteForceSorting()
     {
         var gen = from c in SmallCases from k in Gen.Choose(1, 8) select (c, k);
@@ -212,7 +212,7 @@ public class SamplingTests
         }, maxTest: 200);
     }
 
-    [Fact]
+    [SkippableFact]
     public void EntropyAndMarginals_EqualBruteForce_AndMarginalsCoveringAByteSumToOne()
     {
         TestVocab.Check(SmallCases, c =>
@@ -250,7 +250,7 @@ public class SamplingTests
         }, maxTest: 150);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Samples_RoundTrip_AndAreReproducible()
     {
         var gen = from c in TestVocab.Case(maxTextLength: 40) from alpha in Gen.Elements(0.0, 0.1, 1.0, 5.0) from seed in Gen.Choose(0, 1000) select (c, alpha, seed);
@@ -266,7 +266,7 @@ public class SamplingTests
         });
     }
 
-    [Fact]
+    [SkippableFact]
     public void ResumingWithFirstChunk_ContinuesTheSameRandomStream()
     {
         var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
@@ -290,7 +290,7 @@ public class SamplingTests
         Assert.NotEqual(tokenizer.EncodeBytes(text), whole); // it did sample
     }
 
-    [Fact]
+    [SkippableFact]
     public void LargeAlpha_GivesTheViterbiResult_InNearlyAllDraws()
     {
         var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
@@ -302,7 +302,7 @@ public class SamplingTests
         Assert.True(atLowAlpha < 500, $"{atLowAlpha} of 1000 draws at alpha = 0.1 were the Viterbi result");
     }
 
-    [Fact]
+    [SkippableFact]
     public void NegativeAlpha_IsViterbi_AndBadAlphaIsRejectedByAnalyses()
     {
         var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");

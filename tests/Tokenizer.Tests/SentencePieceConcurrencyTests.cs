@@ -5,7 +5,7 @@ namespace BytePiece.Tests;
 /// <summary>One SentencePiece model and one tokenizer.json shared by 8 threads encoding, sampling, decoding and running n-best at once give the sequential results.</summary>
 public class SentencePieceConcurrencyTests
 {
-    [Fact]
+    [SkippableFact]
     public void EightThreads_SharingOneModel_GiveTheSequentialResults()
     {
         var spm = SentencePieceTokenizer.Load(SentencePiecePeer.ModelPath("nfkc_byte_fallback"));

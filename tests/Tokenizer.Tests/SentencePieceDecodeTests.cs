@@ -12,7 +12,7 @@ public class SentencePieceDecodeTests(ITestOutputHelper output)
 {
     public static TheoryData<string> Models => SentencePiecePeer.Models("test_model.model", "nmt_nfkc", "nfkc_byte_fallback", "identity_keep_spaces", "suffix_byte_fallback", "nmt_nfkc_cf_symbols");
 
-    [Fact]
+    [SkippableFact]
     public void DenormalizerSpec_IsAppliedAfterDecoding_AsSpmDecodeDoes()
     {
         string model = SentencePiecePeer.DenormalizedModelPath();
@@ -22,7 +22,7 @@ public class SentencePieceDecodeTests(ITestOutputHelper output)
         DecodeEqualsPythonSentencePiece(model);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Models))]
     public void DecodeEqualsPythonSentencePiece(string name)
     {

@@ -8,18 +8,20 @@ namespace BytePiece.Tests;
 
 /// <summary>
 /// The live peer, Debian's <c>sentencepiece</c> (spm_train, spm_encode; installed by .ci/run): models
-/// trained once per test run into a temporary folder, and spm_encode's ids for a file of lines.
+/// trained once per test run into the run's folder (<see cref="RunFolder"/>), and spm_encode's ids for a file of lines.
 /// </summary>
 internal static class SentencePiecePeer
 {
     private static readonly ConcurrentDictionary<string, Lazy<string>> s_trained = new();
     private static readonly Lazy<string> s_trainingText = new(WriteTrainingText);
-    private static readonly string s_folder = Path.Combine(Path.GetTempPath(), $"bytepiece-spm-{Environment.ProcessId}");
+    // The trained models live as long as the test run, in its folder.
+    private static readonly string s_folder = Path.Combine(RunFolder.Path, "spm");
 
-    public static string SharedModelPath(string name) => Path.Combine(SharedFolder.Root, "models", "sentencepiece", name);
+    /// <summary>A file of Google's SentencePiece test data (tests/data/models/sentencepiece).</summary>
+    public static string SharedModelPath(string name) => SharedFolder.SentencePieceFilePath(name);
 
     /// <summary>
-    /// The models the tests compare on, by name: Google's two test models (a file in ../shared) and one
+    /// The models the tests compare on, by name: Google's two test models (files in tests/data) and one
     /// model spm_train makes per normalization rule and flag (the spm_train flags).
     /// </summary>
     private static readonly Dictionary<string, string?> s_models = new()
@@ -63,6 +65,7 @@ internal static class SentencePiecePeer
 
     private static string Train(string name, string flags)
     {
+        Prerequisites.Require(Prerequisite.SentencePieceTools);
         string prefix = Path.Combine(s_folder, name);
         string args = $"--input={s_trainingText.Value} --model_prefix={prefix} --model_type=unigram --num_threads=2 --minloglevel=2 "
             + (flags.Contains("--vocab_size") ? "" : "--vocab_size=4000 ") + flags;
@@ -76,7 +79,7 @@ internal static class SentencePiecePeer
         string path = Path.Combine(s_folder, "train.txt");
         using var file = File.Create(path);
         foreach (var (corpus, bytes) in new[] { ("zh", 700_000), ("en", 700_000), ("code", 400_000) })
-            file.Write(SharedFolder.Corpus(corpus, bytes));
+            file.Write(SharedData.Corpus(corpus, bytes));
         file.Write(File.ReadAllBytes(SharedModelPath("botchan.txt")));
         return path;
     }
@@ -93,6 +96,7 @@ internal static class SentencePiecePeer
     /// <summary>Runs a peer tool over a file of the lines (a sentence per line); its output, a line per input line.</summary>
     private static List<string> RunOnLines(string program, string args, IReadOnlyList<byte[]> lines)
     {
+        Prerequisites.Require(Prerequisite.SentencePieceTools);
         Directory.CreateDirectory(s_folder);
         string input = Path.Combine(s_folder, $"input-{Guid.NewGuid():N}.txt");
         using (var file = File.Create(input))
@@ -118,7 +122,7 @@ internal static class SentencePiecePeer
     {
         var lines = new List<byte[]>();
         foreach (string corpus in new[] { "zh", "en", "code" })
-            lines.AddRange(SplitLines(SharedFolder.Corpus(corpus, 4 << 20)).Take(perSource));
+            lines.AddRange(SplitLines(SharedData.Corpus(corpus, 4 << 20)).Take(perSource));
         lines.AddRange(SplitLines(File.ReadAllBytes(SharedModelPath("wagahaiwa_nekodearu.txt"))).Take(perSource));
         lines.AddRange(SplitLines(File.ReadAllBytes(SharedModelPath("botchan.txt"))).Take(perSource));
         return lines;
@@ -179,6 +183,7 @@ internal static class SentencePiecePeer
     /// <summary>Runs a Python script with /usr/bin/python3 (where Debian's python3-sentencepiece lives): argv[1] = the model, argv[2] = a file holding <paramref name="input"/>.</summary>
     public static string RunPython(string script, string modelPath, string input)
     {
+        Prerequisites.Require(Prerequisite.SentencePiecePython);
         Directory.CreateDirectory(s_folder);
         string scriptPath = Path.Combine(s_folder, $"script-{Guid.NewGuid():N}.py");
         string inputPath = Path.Combine(s_folder, $"input-{Guid.NewGuid():N}.txt");
@@ -209,15 +214,21 @@ internal static class SentencePiecePeer
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new InvalidOperationException($"{program} is not installed (apt-get install sentencepiece python3-sentencepiece; .ci/run does it): {e.Message}", e);
+            throw new InvalidOperationException($"{program} is not installed ({Fix(program)}; .ci/run does it): {e.Message}", e);
         }
         using (process)
         {
             var stderr = process.StandardError.ReadToEndAsync();
             string stdout = process.StandardOutput.ReadToEnd();
             process.WaitForExit();
+            if (process.ExitCode != 0 && stderr.Result.Contains("No module named 'sentencepiece'", StringComparison.Ordinal))
+                throw new InvalidOperationException($"python3-sentencepiece is not installed for {program} ({Fix(program)}; .ci/run does it)");
             if (process.ExitCode != 0) throw new InvalidOperationException($"{program} {args} failed ({process.ExitCode}): {stderr.Result}");
             return stdout;
         }
     }
+
+    private static string Fix(string program) => program.Contains("python", StringComparison.Ordinal)
+        ? "apt-get install python3-sentencepiece"
+        : "apt-get install sentencepiece";
 }

@@ -14,7 +14,7 @@ public class SentencePieceWalkTests(ITestOutputHelper output)
 {
     public static TheoryData<string> Models => SentencePiecePeer.Models();
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Models))]
     public void CharacterWalk_GivesTheByteWalksEdges_InTheSameOrder(string name)
     {
@@ -62,7 +62,7 @@ public class SentencePieceWalkTests(ITestOutputHelper output)
         Assert.True(characterWalks > 0);
     }
 
-    [Fact]
+    [SkippableFact]
     public void MalformedText_FallsBackToTheByteWalk()
     {
         var tokenizer = SentencePieceTokenizer.Load(SentencePiecePeer.SharedModelPath("test_ja_model.model"));

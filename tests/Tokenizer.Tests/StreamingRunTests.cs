@@ -38,7 +38,7 @@ public class StreamingRunTests
         return data;
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Runs))]
     public void LongRunOfAPeriod_StreamsExactly_WithoutForcedCuts(string model, string period)
     {
@@ -56,7 +56,7 @@ public class StreamingRunTests
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public void TenMillionSpaces_GiveTheWholeTextIds_InBoundedMemory()
     {
         // The case: 277,778 ids whole, 277,785 streamed before periodic runs were held compactly.
@@ -68,7 +68,7 @@ public class StreamingRunTests
         Assert.Equal(expected, ids);
     }
 
-    [Fact]
+    [SkippableFact]
     public void RunsEmbeddedInText_StreamExactly()
     {
         var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
@@ -89,9 +89,11 @@ public class StreamingRunTests
     /// space), streamed through the lattice with a small window: the ids equal the whole text's, and
     /// no cut was forced.
     /// </summary>
-    [Fact]
+    [SkippableFact]
     public void TextsOfRepeatedSegments_StreamExactly()
     {
+        // Loaded before the property: a missing model skips the test here, where inside FsCheck it would fail it.
+        _ = Model("bytepiece.eu.plus.160k.model");
         string[] units = [" ", "0", "ab", " \n", "-=", "the ", "中", "aab", "\t", "é"];
         var segment = from unit in Gen.Elements(units) from times in Gen.Choose(1, 3000) select string.Concat(Enumerable.Repeat(unit, times));
         var gen = from n in Gen.Choose(1, 5)

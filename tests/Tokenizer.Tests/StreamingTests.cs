@@ -49,7 +49,7 @@ public class StreamingTests
 
     private static Gen<int[]> Splits => Gen.ArrayOf(Gen.Frequency((4, Gen.Choose(1, 4)), (2, Gen.Choose(5, 300)), (1, Gen.Choose(301, 65536))), 5).Where(a => a.Length > 0);
 
-    [Fact]
+    [SkippableFact]
     public void StreamedText_EqualsWholeText_ForViterbiAndSampling_UnderAnySplit()
     {
         var gen = from model in TestVocab.Model from text in Text from splits in Splits from seed in Gen.Choose(0, 100) select (model, text, splits, seed);
@@ -66,7 +66,7 @@ public class StreamingTests
         }, maxTest: 200);
     }
 
-    [Fact]
+    [SkippableFact]
     public void StreamedRawBytes_EqualEncodeBytes_EvenForInvalidUtf8()
     {
         var gen = from c in TestVocab.Case(maxTextLength: 200, texts: 1) from splits in Splits select (c, splits);
@@ -78,7 +78,7 @@ public class StreamingTests
         }, maxTest: 200);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task RealCorpus_FromAStream_EqualsWholeText()
     {
         var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
@@ -89,7 +89,7 @@ public class StreamingTests
         Assert.Equal(tokenizer.EncodeToIds(Encoding.UTF8.GetString(corpus)), ids);
     }
 
-    [Fact]
+    [SkippableFact]
     public void InvalidUtf8_InTextMode_ReportsTheOffsetInTheWholeInput()
     {
         var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
@@ -103,7 +103,7 @@ public class StreamingTests
     /// drains the body and serves the next request on the connection). Checked for invalid UTF-8 and the
     /// chunk limit, in whole chunks, in a long chunk (the lattice), and with threads.
     /// </summary>
-    [Theory]
+    [SkippableTheory]
     [InlineData(1, 10)]
     [InlineData(1, 200_000)]
     [InlineData(2, 3_000_000)]
@@ -134,7 +134,7 @@ public class StreamingTests
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Cancellation_StopsTheStream()
     {
         var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
@@ -159,7 +159,7 @@ public class StreamingTests
         return (ids, encoder);
     }
 
-    [Fact]
+    [SkippableFact]
     public void LongChunks_EncodedAsTheyArrive_EqualWholeText_ForViterbiAndSampling()
     {
         // A tiny threshold sends every chunk longer than 16 bytes through the bounded-memory lattice.
@@ -180,7 +180,7 @@ public class StreamingTests
         }, maxTest: 200);
     }
 
-    [Fact]
+    [SkippableFact]
     public void TwentyMegabyteLine_StreamsInBoundedMemory_WithTheWholeTextResult()
     {
         byte[] line = SharedData.LongLine("zh", 21 << 20);
@@ -193,7 +193,7 @@ public class StreamingTests
         Assert.Equal(tokenizer.EncodeToIds(Encoding.UTF8.GetString(line)), ids);
     }
 
-    [Fact]
+    [SkippableFact]
     public void SampledMultiMegabyteLine_Streams_WithTheWholeTextResult()
     {
         byte[] seed = SharedData.Corpus("en", 3 << 20);
@@ -206,7 +206,7 @@ public class StreamingTests
         Assert.Equal(tokenizer.EncodeToIds(Encoding.UTF8.GetString(seed), sampling: sampling), ids);
     }
 
-    [Fact]
+    [SkippableFact]
     public void ChainsThatNeverMeet_OverAperiodicText_AreCutAtTheWindow_AndCounted_StillLossless()
     {
         // Single bytes rare and every pair of a and b common: even positions chain through even ones, odd
@@ -223,7 +223,7 @@ public class StreamingTests
         Assert.Equal(line, tokenizer.DecodeBytes(ids));
     }
 
-    [Fact]
+    [SkippableFact]
     public void ChainsThatNeverMeet_OverARun_AreHeldAsOnePeriod_AndStayExact()
     {
         // "a" rare and "aa" common: the chains never meet in a run of a, but their back pointers repeat.
@@ -236,7 +236,7 @@ public class StreamingTests
         Assert.Equal(tokenizer.EncodeBytes(line), ids);
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(8)]
@@ -260,7 +260,7 @@ public class StreamingTests
     /// With several threads, blocks of whole chunks are split across them: the output still equals the whole
     /// text where such blocks meet a long chunk (streamed by the lattice) and the end of the input.
     /// </summary>
-    [Theory]
+    [SkippableTheory]
     [InlineData(2, 1 << 20)]
     [InlineData(2, 70_000)]
     [InlineData(3, 1 << 16)]
@@ -278,7 +278,7 @@ public class StreamingTests
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public void Parallel_InvalidUtf8_ComesAfterTheIdsBeforeIt_WithTheOffsetInTheWholeInput()
     {
         var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
@@ -297,7 +297,7 @@ public class StreamingTests
         Assert.Equal(expected.Take(ids.Count), ids);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Parallel_ConsumerThatLeavesEarly_EndsCleanly()
     {
         var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
@@ -313,7 +313,7 @@ public class StreamingTests
     /// scan may say "not known" for NFC text, never "NFC" for text that is not. And it does say NFC for
     /// the usual text (the fast path is taken), and for nothing with a mark that could combine.
     /// </summary>
-    [Fact]
+    [SkippableFact]
     public void QuickNfcCheck_NeverPassesTextThatNfcChanges()
     {
         string[] atoms = [.. Atoms, "େ", "ା", "ᅡ", "ᆨ", "가", "Å", "̈́", "ཱི", "゙", "か", "が", "ℌ", "ﬁ", "آ", "￾", "￿", "Ω", "Å", "क़"];
@@ -332,7 +332,7 @@ public class StreamingTests
             Assert.True(NfcBoundary.IsQuickNfc(SharedData.Corpus(corpus, 1 << 16)), $"{corpus}: the fast path is not taken");
     }
 
-    [Fact]
+    [SkippableFact]
     public void SafeSplitPoints_NeverChangeTheNfcForm()
     {
         // Every character the streaming encoder may cut before: NFC(prefix) + NFC(rest) == NFC(all).
@@ -351,7 +351,7 @@ public class StreamingTests
         }, maxTest: 1000);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task PipeWriterOutput_IsTheIdsAsLittleEndianInt32()
     {
         var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");

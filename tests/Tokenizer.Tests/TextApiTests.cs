@@ -23,7 +23,7 @@ public class TextApiTests
     /// <summary>What the encoder should see: lone surrogates as U+FFFD, then NFC.</summary>
     private static string Expected(string s) => Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(s)).Normalize(NormalizationForm.FormC);
 
-    [Fact]
+    [SkippableFact]
     public void Decode_OfEncodeToIds_IsTheNfcText()
     {
         TestVocab.Check(Case, c =>
@@ -33,7 +33,7 @@ public class TextApiTests
         });
     }
 
-    [Fact]
+    [SkippableFact]
     public void EncodeToIds_IsEncodeBytesOfTheNfcUtf8()
     {
         TestVocab.Check(Case, c =>
@@ -43,7 +43,7 @@ public class TextApiTests
         });
     }
 
-    [Fact]
+    [SkippableFact]
     public void EncodeToTokens_OffsetsCoverTheOriginalStringExactlyOnceInOrder()
     {
         TestVocab.Check(Case, c =>
@@ -67,7 +67,7 @@ public class TextApiTests
         });
     }
 
-    [Fact]
+    [SkippableFact]
     public void EncodeToTokens_OnNfcText_EachTokenStartingOnACharacterCoversExactlyItsText()
     {
         // With an ensure-unicode model every token is whole characters, so offsets are exact substrings.
@@ -77,7 +77,7 @@ public class TextApiTests
             Assert.Equal(token.Value, text[token.Offset]);
     }
 
-    [Fact]
+    [SkippableFact]
     public void EncodeToTokens_NfdInput_MapsOffsetsToTheOriginalCharacters()
     {
         var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
@@ -91,7 +91,7 @@ public class TextApiTests
         Assert.Contains("e\u0301", original);
     }
 
-    [Fact]
+    [SkippableFact]
     public void GetIndexByTokenCount_ReturnsTheLongestWholeTokenPrefixWithinTheBudget()
     {
         var gen = from c in Case from budget in Gen.Choose(0, 12) select (c.Model, c.Texts, budget);
@@ -133,7 +133,7 @@ public class TextApiTests
 
     private static byte[] Concat(IEnumerable<EncodedToken> tokens) => tokens.SelectMany(x => x.Bytes.ToArray()).ToArray();
 
-    [Fact]
+    [SkippableFact]
     public void GetIndexByTokenCount_OnRealText_TrimsToTheBudget()
     {
         var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
@@ -152,7 +152,7 @@ public class TextApiTests
         Assert.Equal(0, tokenizer.GetIndexByTokenCountFromEnd(text, ids.Count, out _));
     }
 
-    [Fact]
+    [SkippableFact]
     public void BosAndEos_AreAddedOnlyWhenAsked()
     {
         var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
@@ -168,7 +168,7 @@ public class TextApiTests
         Assert.Equal(5..5, tokens[^1].Offset);
     }
 
-    [Fact]
+    [SkippableFact]
     public void SpecialTokenText_InInput_IsOrdinaryText()
     {
         var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
@@ -178,7 +178,7 @@ public class TextApiTests
         Assert.Equal("<bos>x<eos>", tokenizer.Decode(ids));
     }
 
-    [Fact]
+    [SkippableFact]
     public void EmptyInput_GivesNoTokens()
     {
         var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
@@ -191,7 +191,7 @@ public class TextApiTests
         Assert.Equal(0, n);
     }
 
-    [Fact]
+    [SkippableFact]
     public void NormalizationNone_KeepsNfdBytes()
     {
         var nfc = SharedData.BytePieceModel("bytepiece.eu.plus.40k.model");

@@ -10,7 +10,7 @@ namespace BytePiece.Tests;
 /// </summary>
 public class TokenizerBaseTests
 {
-    private static readonly Lazy<string> s_files = new(() => Directory.CreateTempSubdirectory("tokenizer-base-").FullName);
+    private static readonly Lazy<string> s_files = new(() => RunFolder.NewFolder("tokenizer-base"));
 
     /// <summary>A model file of each kind: (path, expected type).</summary>
     private static (string Path, Type Type) File(string kind)
@@ -38,7 +38,7 @@ public class TokenizerBaseTests
     private static IEnumerable<string> Texts() =>
         SentencePiecePeer.TextLines(40).Concat(["", " ", "a", "広州的白云机场 is an airport. 𝄞 ⁇ <s>", "tab\there  two  spaces "]);
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Kinds))]
     public void Load_DetectsTheFamily_AndTheBaseMembersEqualTheFamilys(string kind)
     {
@@ -70,7 +70,7 @@ public class TokenizerBaseTests
         }
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Kinds))]
     public void TokenBudgetCuts_FallBetweenWholeTokens_AreMaximal_AndMonotonic(string kind)
     {

@@ -5,7 +5,7 @@ namespace BytePiece.Tests;
 /// <summary>Viterbi against brute force on random small vocabularies, and the byte API's invariants.</summary>
 public class ViterbiPropertyTests
 {
-    [Fact]
+    [SkippableFact]
     public void Viterbi_EqualsBruteForceArgmax_WithTheLongestLastPieceTieRule()
     {
         TestVocab.Check(TestVocab.Case(maxTextLength: 10), c =>
@@ -21,7 +21,7 @@ public class ViterbiPropertyTests
         }, maxTest: 500);
     }
 
-    [Fact]
+    [SkippableFact]
     public void BruteForce_HasPower_ItRejectsTheShortestLastPieceTieRule()
     {
         // The brute-force oracle must tell the tie rules apart: with every count equal, "ab" as [a][b]
@@ -34,7 +34,7 @@ public class ViterbiPropertyTests
         Assert.Equal(bc, ids[^1]); // the longer last piece [bc] wins the tie
     }
 
-    [Fact]
+    [SkippableFact]
     public void DecodeBytes_OfEncodeBytes_IsTheInput()
     {
         TestVocab.Check(TestVocab.Case(maxTextLength: 40), c =>
@@ -44,7 +44,7 @@ public class ViterbiPropertyTests
         });
     }
 
-    [Fact]
+    [SkippableFact]
     public void Tokens_NeverCrossAChunkBoundary()
     {
         TestVocab.Check(TestVocab.Case(maxTextLength: 30), c =>
@@ -66,7 +66,7 @@ public class ViterbiPropertyTests
         });
     }
 
-    [Fact]
+    [SkippableFact]
     public void SpanOverload_ResumedAfterDestinationTooSmall_GivesTheSameIds()
     {
         TestVocab.Check(TestVocab.Case(maxTextLength: 30), c =>
@@ -94,7 +94,7 @@ public class ViterbiPropertyTests
         });
     }
 
-    [Fact]
+    [SkippableFact]
     public void CountTokens_EqualsTheNumberOfIds()
     {
         TestVocab.Check(TestVocab.Case(maxTextLength: 30), c =>
