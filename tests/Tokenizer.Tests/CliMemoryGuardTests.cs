@@ -10,7 +10,7 @@ public class CliMemoryGuardTests
 
     private static string SpmModel => SentencePiecePeer.SharedModelPath("test_model.model");
 
-    [Theory]
+    [SkippableTheory]
     [InlineData("1")]
     [InlineData("1K")]
     [InlineData("10M")]
@@ -29,7 +29,7 @@ public class CliMemoryGuardTests
     /// each must stop with exit 5, one line, and no output file, in a real process (one .model sentence is
     /// not cancellable: the guard stops the process).
     /// </summary>
-    [Theory]
+    [SkippableTheory]
     [InlineData("line", 16)]
     [InlineData("marks", 100)]
     [InlineData("spm", 100)]

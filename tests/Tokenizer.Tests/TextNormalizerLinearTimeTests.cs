@@ -15,7 +15,7 @@ public class TextNormalizerLinearTimeTests
         return new string(chars);
     }
 
-    [Fact]
+    [SkippableFact]
     public void EncodingAStringWithARunOfAlternatingMarks_IsLinear()
     {
         // ICU's own NFC orders marks by insertion: 10,000 marks and 40,000 took 0.12 s and 1.9 s (16x).
@@ -24,7 +24,7 @@ public class TextNormalizerLinearTimeTests
         Assert.True(ratio < 10, $"4x the marks took {ratio:F1}x the time");
     }
 
-    [Fact]
+    [SkippableFact]
     public void TheNormalizedText_IsIcusNfc()
     {
         string text = AlternatingMarks(5_000) + " café\u0301 e\u0301\u0316x";
