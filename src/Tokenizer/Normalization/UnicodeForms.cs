@@ -22,17 +22,32 @@ internal static class UnicodeForms
     public static bool IsNormalized(ReadOnlySpan<char> text, NormalizationForm form)
         => HasLongMarkRun(text) ? NormalizeInOrder(new string(text), form).AsSpan().SequenceEqual(text) : text.IsNormalized(form);
 
-    /// <summary>Whether more than <see cref="LongMarkRun"/> combining marks (by general category) follow one another.</summary>
-    private static bool HasLongMarkRun(ReadOnlySpan<char> text)
+    /// <summary>
+    /// Whether more than <see cref="LongMarkRun"/> combining marks (by general category) follow one another
+    /// and not all of them are the same mark: ICU inserts a mark after those of its class, so a run of one
+    /// mark costs it linear time and only mixed runs can cost more.
+    /// </summary>
+    internal static bool HasLongMarkRun(ReadOnlySpan<char> text)
     {
         if (text.Length <= LongMarkRun) return false;
-        int run = 0;
+        int run = 0, first = 0;
+        bool mixed = false;
         for (int i = 0; i < text.Length;)
         {
             Rune.DecodeFromUtf16(text[i..], out Rune r, out int used);
             i += used;
-            run = Rune.GetUnicodeCategory(r) is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark ? run + 1 : 0;
-            if (run > LongMarkRun) return true;
+            if (Rune.GetUnicodeCategory(r) is not (UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark))
+            {
+                run = 0;
+                continue;
+            }
+            if (run++ == 0)
+            {
+                first = r.Value;
+                mixed = false;
+            }
+            mixed |= r.Value != first;
+            if (run > LongMarkRun && mixed) return true;
         }
         return false;
     }

@@ -419,6 +419,8 @@ public sealed class StreamingEncoder
         {
             int length = Encoding.UTF8.GetChars(span, text);
             ReadOnlySpan<char> chars = text.AsSpan(0, length);
+            // ICU orders a long mixed run of marks in quadratic time (checking too); UnicodeForms in linear time.
+            if (UnicodeForms.HasLongMarkRun(chars)) return Encoding.UTF8.GetBytes(UnicodeForms.Normalize(new string(chars), NormalizationForm.FormC));
             if (chars.IsNormalized(NormalizationForm.FormC)) return block;
             normalized = ArrayPool<char>.Shared.Rent(chars.GetNormalizedLength(NormalizationForm.FormC));
             if (!chars.TryNormalize(normalized, out int written, NormalizationForm.FormC)) throw new InvalidOperationException("NFC grew past its computed length");
