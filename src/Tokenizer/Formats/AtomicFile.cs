@@ -11,8 +11,8 @@ namespace BytePiece;
 /// stays); the file's permissions, and its owner and group where the process may set them, are kept. A
 /// file with more than one hard link is written in place once the complete output is ready (so every name
 /// sees it; only a failure during that last copy can leave it partial). The temporary file is named
-/// <c>.NAME.bytepiece-tmp-PID[-N]</c>; one left by a killed process (PID no longer running) is removed by
-/// the next write to the same path.
+/// <c>.NAME.bytepiece-tmp-PID-N-RANDOM</c>; one left by a killed process (its PID no longer running, or
+/// this process's PID reused, as in a container) is removed by the next write to the same path.
 /// </remarks>
 public static class AtomicFile
 {
@@ -51,13 +51,16 @@ public static class AtomicFile
         }
         string folder = Path.GetDirectoryName(full)!, name = Path.GetFileName(full);
         RemoveAbandonedTemporaries(folder, name);
+        // A random part too: in a container every run may have the same process id.
         int sequence = Interlocked.Increment(ref s_sequence);
-        string temp = Path.Combine(folder, $".{name}{TemporaryMarker}{Environment.ProcessId}{(sequence == 1 ? "" : $"-{sequence}")}");
-        s_pending[temp] = true;
+        string temp = Path.Combine(folder, $".{name}{TemporaryMarker}{Environment.ProcessId}-{sequence}-{Random.Shared.Next():x8}");
+        bool created = false;
         try
         {
+            s_pending[temp] = true;
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
+                created = true;
                 write(stream);
                 stream.Flush(flushToDisk: true);
             }
@@ -72,7 +75,8 @@ public static class AtomicFile
         }
         catch
         {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            if (created)
+                try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             throw;
         }
         finally
@@ -125,7 +129,7 @@ public static class AtomicFile
         to.Flush(flushToDisk: true);
     }
 
-    /// <summary>Removes <c>.NAME.bytepiece-tmp-PID*</c> files whose process is gone (killed mid-write); a running one's are left alone.</summary>
+    /// <summary>Removes <c>.NAME.bytepiece-tmp-PID*</c> files whose process is gone (killed mid-write); a running one's, and this process's own, are left alone.</summary>
     private static void RemoveAbandonedTemporaries(string folder, string name)
     {
         string prefix = $".{name}{TemporaryMarker}";
@@ -143,8 +147,8 @@ public static class AtomicFile
             string rest = Path.GetFileName(candidate)[prefix.Length..];
             int dash = rest.IndexOf('-');
             if (!int.TryParse(dash < 0 ? rest : rest[..dash], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pid)
-                || pid == Environment.ProcessId || IsRunning(pid))
-                continue;
+                || s_pending.ContainsKey(candidate) || (pid != Environment.ProcessId && IsRunning(pid)))
+                continue; // a live temporary; one with this process's id but not this process's is a dead run's
             try { File.Delete(candidate); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
     }

@@ -76,8 +76,9 @@ internal sealed class CompactBackPointers
                 i = k;
                 if (i == settle) break;
             }
+            // A period is stored whole, so it must end by the settle point (the window shifts by exactly that).
             int period = FindPeriod(final[i..]);
-            if (period > 0)
+            if (period > 0 && i + period <= settle)
             {
                 AddSegment(periodic: true, final.Slice(i, period));
                 i += period;
