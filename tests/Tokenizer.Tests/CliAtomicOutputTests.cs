@@ -119,4 +119,24 @@ public sealed class CliAtomicOutputTests : IDisposable
         Assert.True(File.Exists(alive));
         Assert.Equal(Expected("hello"), File.ReadAllText(output));
     }
+
+    [SkippableFact]
+    public void ARegularFileUnderDev_IsReplacedWhole_NewOrLonger()
+    {
+        // /dev/shm holds regular files: only devices, pipes and links under /dev are written in place.
+        Skip.IfNot(Directory.Exists("/dev/shm"), "no /dev/shm on this system");
+        string output = $"/dev/shm/bytepiece-test-{Guid.NewGuid():N}.ids";
+        try
+        {
+            Encode("hello", output);
+            Assert.Equal(Expected("hello"), File.ReadAllText(output));
+            File.WriteAllText(output, new string('9', 10_000));
+            Encode("hello", output);
+            Assert.Equal(Expected("hello"), File.ReadAllText(output));
+        }
+        finally
+        {
+            File.Delete(output);
+        }
+    }
 }

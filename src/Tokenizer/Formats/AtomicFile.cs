@@ -39,8 +39,9 @@ public static class AtomicFile
         ArgumentNullException.ThrowIfNull(write);
         string requested = Path.GetFullPath(path);
         // /dev/stdout is a link into /proc: a device path is written as named, before any link is followed.
-        string full = IsDevicePath(requested) ? requested : FinalTarget(requested);
-        if (IsDevicePath(full))
+        bool inPlace = WrittenInPlace(requested);
+        string full = inPlace ? requested : FinalTarget(requested);
+        if (inPlace || WrittenInPlace(full))
         {
             // A device (/dev/null, /dev/full, /dev/stdout): renaming over it would replace the device
             // node with a regular file, so it is written in place.
@@ -170,7 +171,17 @@ public static class AtomicFile
         }
     }
 
-    /// <summary>Paths under /dev, /proc or /sys (Unix) name devices and kernel files, not regular files.</summary>
-    private static bool IsDevicePath(string full)
-        => !OperatingSystem.IsWindows() && (full.StartsWith("/dev/", StringComparison.Ordinal) || full.StartsWith("/proc/", StringComparison.Ordinal) || full.StartsWith("/sys/", StringComparison.Ordinal));
+    /// <summary>
+    /// Kernel files (under /proc and /sys) and, under /dev, devices, pipes and links (/dev/null, /dev/stdout)
+    /// are written in place; a regular or new file under /dev (/dev/shm) is replaced like any other.
+    /// </summary>
+    private static bool WrittenInPlace(string full)
+    {
+        if (OperatingSystem.IsWindows()) return false;
+        if (full.StartsWith("/proc/", StringComparison.Ordinal) || full.StartsWith("/sys/", StringComparison.Ordinal)) return true;
+        if (!full.StartsWith("/dev/", StringComparison.Ordinal)) return false;
+        if (new FileInfo(full).LinkTarget is not null) return true;
+        if (FileIdentity.Of(full) is { } identity) return !identity.IsRegular;
+        return File.Exists(full); // the type is unknown here: anything that exists is written in place, as a device would be
+    }
 }

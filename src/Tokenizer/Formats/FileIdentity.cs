@@ -7,8 +7,11 @@ namespace BytePiece;
 /// its device and inode (the same file under two names), its link count, its owner. Elsewhere nothing is
 /// known and callers fall back to paths.
 /// </summary>
-internal readonly record struct FileIdentity(ulong Device, ulong Inode, uint Links, uint Owner, uint Group)
+internal readonly record struct FileIdentity(ulong Device, ulong Inode, uint Links, uint Owner, uint Group, ushort Mode)
 {
+    /// <summary>A regular file (not a device, a pipe, a socket or a directory).</summary>
+    public bool IsRegular => (Mode & 0xF000) == 0x8000;
+
     private const int AtCurrentDirectory = -100;
     private const uint BasicStats = 0x7ff;
 
@@ -27,7 +30,7 @@ internal readonly record struct FileIdentity(ulong Device, ulong Inode, uint Lin
         }
         ReadOnlySpan<byte> b = buffer;
         ulong device = ((ulong)BitConverter.ToUInt32(b[136..]) << 32) | BitConverter.ToUInt32(b[140..]);
-        return new FileIdentity(device, BitConverter.ToUInt64(b[32..]), BitConverter.ToUInt32(b[16..]), BitConverter.ToUInt32(b[20..]), BitConverter.ToUInt32(b[24..]));
+        return new FileIdentity(device, BitConverter.ToUInt64(b[32..]), BitConverter.ToUInt32(b[16..]), BitConverter.ToUInt32(b[20..]), BitConverter.ToUInt32(b[24..]), BitConverter.ToUInt16(b[28..]));
     }
 
     /// <summary>Gives <paramref name="path"/> this owner and group where the process may (root, or a group it is in); otherwise leaves it.</summary>
