@@ -42,6 +42,6 @@ IEnumerable<(int Index, IReadOnlyList<int> Ids)> Batch(int epoch)
     for (int index = 0; index < examples.Length; index++)
     {
         ulong seed = (ulong)epoch << 32 | (uint)index;
-        yield return (index, tokenizer.EncodeToIds(examples[index], addBos: true, addEos: true, sampling: new SamplingOptions(alpha, seed)));
+        yield return (index, tokenizer.EncodeToIds(examples[index], new SamplingOptions(alpha, seed), addBeginningOfSentence: true, addEndOfSentence: true));
     }
 }

@@ -19,12 +19,12 @@ Console.WriteLine($"tokens: {tokenizer.CountTokens(text)}");
 
 // Trimming to a budget: text[..index] is the longest prefix made of at most `budget` whole tokens of
 // the text's own encoding, cut on a character boundary, so no token is split and nothing is re-tokenized.
-int index = tokenizer.GetIndexByTokenCount(text, budget, out int used);
+int index = tokenizer.GetIndexByTokenCount(text, budget, out _, out int used);
 Console.WriteLine($"first {budget} tokens ({used} used): {text[..index]}");
-int start = tokenizer.GetIndexByTokenCountFromEnd(text, budget, out int usedFromEnd);
+int start = tokenizer.GetIndexByTokenCountFromEnd(text, budget, out _, out int usedFromEnd);
 Console.WriteLine($"last {budget} tokens ({usedFromEnd} used): {text[start..]}");
 
-foreach (EncodedToken token in tokenizer.EncodeToTokens(text[..index]))
+foreach (PieceToken token in tokenizer.EncodeToPieceTokens(text[..index]))
     Console.WriteLine($"  {token.Id,6}  {text[token.Offset],-12} bytes {token.ByteOffset}");
 
 if (file is not null)

@@ -102,8 +102,8 @@ internal sealed class HuggingFaceSentences(HuggingFaceTokenizer tokenizer) : Sen
     public override IReadOnlyList<string> Pieces(ReadOnlySpan<byte> line, SamplingOptions sampling, bool bos, bool eos)
         => [.. Tokens(line, sampling, bos, eos).Select(t => t.Value)];
 
-    private IReadOnlyList<EncodedToken> Tokens(ReadOnlySpan<byte> line, SamplingOptions sampling, bool bos, bool eos)
-        => tokenizer.EncodeToTokens(Encoding.UTF8.GetString(line), sampling, addSpecialTokens: bos || eos);
+    private IReadOnlyList<PieceToken> Tokens(ReadOnlySpan<byte> line, SamplingOptions sampling, bool bos, bool eos)
+        => tokenizer.EncodeToPieceTokens(Encoding.UTF8.GetString(line), sampling, addSpecialTokens: bos || eos);
 
     public override string Decode(IReadOnlyList<int> ids) => tokenizer.Decode(ids);
 

@@ -1,13 +1,15 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text;
+using Microsoft.ML.Tokenizers;
 
 namespace BytePiece;
 
 /// <summary>
 /// Encodes text to token ids and back with a <see cref="UnigramModel"/>: Viterbi over a byte lattice per
-/// chunk, BytePiece semantics. The API mirrors Microsoft.ML.Tokenizers (<c>EncodeToIds</c>,
-/// <c>EncodeToTokens</c>, <c>CountTokens</c>, <c>GetIndexByTokenCount</c>, <c>Decode</c>). Immutable and
-/// safe to share between threads.
+/// chunk, BytePiece semantics. A Microsoft.ML.Tokenizers <see cref="Tokenizer"/>: every member of the base
+/// answers through this engine (offsets into the original text; see docs/ml-tokenizers.md), and the class adds
+/// sampling, n-best, entropy, marginals and a bytes API. Immutable and safe to share between threads.
 /// </summary>
 public sealed class BytePieceTokenizer : Tokenizer
 {
@@ -21,7 +23,7 @@ public sealed class BytePieceTokenizer : Tokenizer
     /// <summary>Loads a model file (BytePiece JSON or the native binary format, detected from its content).</summary>
     /// <exception cref="ModelFormatException">The file is not a valid model; the message says why.</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
-    public static new BytePieceTokenizer Load(string path) => new(ModelFile.Load(path));
+    public static BytePieceTokenizer Load(string path) => new(ModelFile.Load(path));
 
     private static readonly Lazy<BytePieceTokenizer> s_default = new(() => new BytePieceTokenizer(DefaultModel.Instance));
 
@@ -32,44 +34,104 @@ public sealed class BytePieceTokenizer : Tokenizer
     public UnigramModel Model { get; }
 
     /// <summary>One more than the largest id (specials included).</summary>
-    public override int VocabSize => Model.VocabSize;
+    public int VocabSize => Model.VocabSize;
+
+    // ---- Microsoft.ML.Tokenizers.Tokenizer --------------------------------------------------------
+    // Offsets and indices refer to the original text, so normalizedText is always null. considerNormalization
+    // false skips NFC; considerPreTokenization is ignored: the chunk split at line ends is part of the model
+    // (upstream BytePiece cuts there too, and no trained piece crosses it). No specials are added.
 
     /// <inheritdoc />
-    public override IReadOnlyList<int> EncodeToIds(string text) => EncodeToIds(text, addBos: false);
+    protected override EncodeResults<EncodedToken> EncodeToTokens(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings)
+    {
+        ReadOnlySpan<char> input = text is null ? textSpan : text.AsSpan();
+        var clean = new List<bool>();
+        List<PieceToken> tokens = PieceTokens(input, Form(settings), false, false, null, clean);
+        int end = TokenBudget.Prefix(tokens, CollectionsMarshal.AsSpan(clean), input.Length, settings.MaxTokenCount, out int count);
+        var result = new EncodedToken[count];
+        for (int k = 0; k < count; k++) result[k] = new EncodedToken(tokens[k].Id, tokens[k].Value, tokens[k].Offset);
+        return new EncodeResults<EncodedToken> { Tokens = result, CharsConsumed = end };
+    }
 
     /// <inheritdoc />
-    public override IReadOnlyList<EncodedToken> EncodeToTokens(string text) => EncodeToTokens(text, addBos: false);
+    protected override EncodeResults<int> EncodeToIds(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(settings.MaxTokenCount);
+        ReadOnlySpan<char> input = text is null ? textSpan : text.AsSpan();
+        List<int> ids;
+        using (var prepared = new PreparedText(input, Form(settings), wantOffsets: false))
+            ids = EncodeIdList(prepared.Bytes, false, false, null);
+        if (ids.Count <= settings.MaxTokenCount) return new EncodeResults<int> { Tokens = ids, CharsConsumed = input.Length };
+        EncodeResults<EncodedToken> tokens = EncodeToTokens(text, textSpan, settings);
+        return new EncodeResults<int> { Tokens = ids.GetRange(0, tokens.Tokens.Count), CharsConsumed = tokens.CharsConsumed };
+    }
 
     /// <inheritdoc />
-    public override int CountTokens(string text) => CountTokens(text, addBos: false);
-
-    /// <inheritdoc />
-    public override string Decode(IEnumerable<int> ids) => Decode(ids, DecodePolicy.Replace);
+    protected override int CountTokens(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(settings.MaxTokenCount);
+        using var prepared = new PreparedText(text is null ? textSpan : text.AsSpan(), Form(settings), wantOffsets: false);
+        int count = CountTokens(prepared.Bytes);
+        return count <= settings.MaxTokenCount ? count : EncodeToTokens(text, textSpan, settings).Tokens.Count;
+    }
 
     /// <summary>Exact for BytePiece models: <c>text[..index]</c> and <c>text[index..]</c> normalize to exactly the bytes of the tokens before and after the cut.</summary>
     /// <inheritdoc />
-    public override int GetIndexByTokenCount(string text, int maxTokenCount, out int tokenCount)
-        => GetIndexByTokenCount(text, maxTokenCount, out tokenCount, addBos: false);
+    protected override int GetIndexByTokenCount(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings, bool fromEnd, out string? normalizedText, out int tokenCount)
+    {
+        normalizedText = null;
+        return IndexByTokenCount(text is null ? textSpan : text.AsSpan(), settings.MaxTokenCount, fromEnd, out tokenCount, false, false, Form(settings));
+    }
 
-    /// <summary>Exact for BytePiece models (see <see cref="GetIndexByTokenCount(string, int, out int)"/>).</summary>
+    /// <summary>Decodes ids to text (invalid UTF-8 as U+FFFD, specials dropped).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An id is neither a special id nor a piece.</exception>
+    public override string Decode(IEnumerable<int> ids) => Decode(ids, DecodePolicy.Replace);
+
+    /// <summary>Writes the text of the longest run of leading ids that fits, never splitting a character.</summary>
     /// <inheritdoc />
-    public override int GetIndexByTokenCountFromEnd(string text, int maxTokenCount, out int tokenCount)
-        => GetIndexByTokenCountFromEnd(text, maxTokenCount, out tokenCount, addBos: false);
+    public override OperationStatus Decode(IEnumerable<int> ids, Span<char> destination, out int idsConsumed, out int charsWritten)
+        => SpanDecoder.Decode(ids, destination, out idsConsumed, out charsWritten, all => Decode(all, DecodePolicy.Replace));
+
+    private TextNormalization Form(EncodeSettings settings) => settings.ConsiderNormalization ? Model.Normalization : TextNormalization.None;
 
     // ---- text ---------------------------------------------------------------------------------
 
-    /// <summary>Encodes text (normalized as the model says) to ids: Viterbi, or a sample when <paramref name="sampling"/> says so.</summary>
-    public IReadOnlyList<int> EncodeToIds(string text, bool addBos = false, bool addEos = false, SamplingOptions? sampling = null)
+    /// <summary>Encodes text (normalized as the model says) to ids, with <c>&lt;bos&gt;</c> and <c>&lt;eos&gt;</c> when asked (the shape of Microsoft.ML.Tokenizers' <c>SentencePieceTokenizer</c>).</summary>
+    /// <param name="text">The text.</param>
+    /// <param name="addBeginningOfSentence">Put <c>&lt;bos&gt;</c> first.</param>
+    /// <param name="addEndOfSentence">Put <c>&lt;eos&gt;</c> last.</param>
+    /// <param name="considerPreTokenization">Ignored (the chunk split is part of the model).</param>
+    /// <param name="considerNormalization">False skips NFC.</param>
+    public IReadOnlyList<int> EncodeToIds(string text, bool addBeginningOfSentence, bool addEndOfSentence, bool considerPreTokenization = true, bool considerNormalization = true)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return EncodeToIds(text.AsSpan(), addBos, addEos, sampling);
+        return EncodeToIds(text.AsSpan(), addBeginningOfSentence, addEndOfSentence, considerPreTokenization, considerNormalization);
     }
 
-    /// <summary>Encodes text (normalized as the model says) to ids: Viterbi, or a sample when <paramref name="sampling"/> says so.</summary>
-    public IReadOnlyList<int> EncodeToIds(ReadOnlySpan<char> text, bool addBos = false, bool addEos = false, SamplingOptions? sampling = null)
+    /// <summary>Encodes text to ids with <c>&lt;bos&gt;</c> and <c>&lt;eos&gt;</c> when asked (see <see cref="EncodeToIds(string, bool, bool, bool, bool)"/>).</summary>
+    /// <param name="text">The text.</param>
+    /// <param name="addBeginningOfSentence">Put <c>&lt;bos&gt;</c> first.</param>
+    /// <param name="addEndOfSentence">Put <c>&lt;eos&gt;</c> last.</param>
+    /// <param name="considerPreTokenization">Ignored (the chunk split is part of the model).</param>
+    /// <param name="considerNormalization">False skips NFC.</param>
+    public IReadOnlyList<int> EncodeToIds(ReadOnlySpan<char> text, bool addBeginningOfSentence, bool addEndOfSentence, bool considerPreTokenization = true, bool considerNormalization = true)
+    {
+        using var input = new PreparedText(text, considerNormalization ? Model.Normalization : TextNormalization.None, wantOffsets: false);
+        return EncodeIdList(input.Bytes, addBeginningOfSentence, addEndOfSentence, null);
+    }
+
+    /// <summary>Encodes text (normalized as the model says) to ids: a sample drawn as <paramref name="sampling"/> says (Viterbi when <see cref="SamplingOptions.IsViterbi"/>).</summary>
+    public IReadOnlyList<int> EncodeToIds(string text, SamplingOptions sampling, bool addBeginningOfSentence = false, bool addEndOfSentence = false)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return EncodeToIds(text.AsSpan(), sampling, addBeginningOfSentence, addEndOfSentence);
+    }
+
+    /// <summary>Encodes text (normalized as the model says) to ids: a sample drawn as <paramref name="sampling"/> says (Viterbi when <see cref="SamplingOptions.IsViterbi"/>).</summary>
+    public IReadOnlyList<int> EncodeToIds(ReadOnlySpan<char> text, SamplingOptions sampling, bool addBeginningOfSentence = false, bool addEndOfSentence = false)
     {
         using var input = new PreparedText(text, Model.Normalization, wantOffsets: false);
-        return EncodeIdList(input.Bytes, addBos, addEos, sampling);
+        return EncodeIdList(input.Bytes, addBeginningOfSentence, addEndOfSentence, sampling);
     }
 
     /// <summary>
@@ -79,133 +141,148 @@ public sealed class BytePieceTokenizer : Tokenizer
     /// </summary>
     /// <returns><see cref="OperationStatus.Done"/> or <see cref="OperationStatus.DestinationTooSmall"/>.</returns>
     public OperationStatus EncodeToIds(ReadOnlySpan<char> text, Span<int> destination, out int charsConsumed, out int idsWritten,
-        bool addBos = false, bool addEos = false, SamplingOptions? sampling = null)
+        bool addBeginningOfSentence = false, bool addEndOfSentence = false, SamplingOptions? sampling = null)
     {
         using var input = new PreparedText(text, Model.Normalization, wantOffsets: true);
-        OperationStatus status = EncodeIntoSpan(input.Bytes, destination, out int bytesConsumed, out idsWritten, addBos, addEos, sampling);
+        OperationStatus status = EncodeIntoSpan(input.Bytes, destination, out int bytesConsumed, out idsWritten, addBeginningOfSentence, addEndOfSentence, sampling);
         input.MapByte(bytesConsumed, out charsConsumed);
         return status;
     }
 
-    /// <summary>Encodes text to tokens with their ids, text, and UTF-16 and byte offsets.</summary>
-    public IReadOnlyList<EncodedToken> EncodeToTokens(string text, bool addBos = false, bool addEos = false, SamplingOptions? sampling = null)
+    /// <summary>Encodes text to tokens with their ids, text, UTF-16 ranges in the original text, byte ranges and bytes.</summary>
+    public IReadOnlyList<PieceToken> EncodeToPieceTokens(string text, bool addBeginningOfSentence = false, bool addEndOfSentence = false, SamplingOptions? sampling = null)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return EncodeToTokens(text.AsSpan(), addBos, addEos, sampling);
+        return EncodeToPieceTokens(text.AsSpan(), addBeginningOfSentence, addEndOfSentence, sampling);
     }
 
-    /// <summary>Encodes text to tokens with their ids, text, and UTF-16 and byte offsets.</summary>
-    public IReadOnlyList<EncodedToken> EncodeToTokens(ReadOnlySpan<char> text, bool addBos = false, bool addEos = false, SamplingOptions? sampling = null)
+    /// <summary>Encodes text to tokens with their ids, text, UTF-16 ranges in the original text, byte ranges and bytes.</summary>
+    public IReadOnlyList<PieceToken> EncodeToPieceTokens(ReadOnlySpan<char> text, bool addBeginningOfSentence = false, bool addEndOfSentence = false, SamplingOptions? sampling = null)
+        => PieceTokens(text, Model.Normalization, addBeginningOfSentence, addEndOfSentence, sampling, null);
+
+    /// <summary>The text's tokens; <paramref name="clean"/>, when given, gets for each piece token whether the text splits exactly after it.</summary>
+    private List<PieceToken> PieceTokens(ReadOnlySpan<char> text, TextNormalization form, bool addBos, bool addEos, SamplingOptions? sampling, List<bool>? clean)
     {
-        using var input = new PreparedText(text, Model.Normalization, wantOffsets: true);
+        using var input = new PreparedText(text, form, wantOffsets: true);
         var spans = new List<(int Id, int Start, int End)>();
         var sink = new SpanListSink(spans);
         ChunkEncoder.Encode(Model, input.Bytes, ref sink, sampling);
 
-        var tokens = new List<EncodedToken>(spans.Count + 2);
+        var tokens = new List<PieceToken>(spans.Count + 2);
         if (addBos) tokens.Add(Special(SpecialTokens.BosId, 0));
         int previousEnd = 0;
         foreach (var (id, start, end) in spans)
         {
-            input.MapByte(end, out int charEnd);
-            tokens.Add(new EncodedToken(id, PieceValue(id), previousEnd..charEnd, start..end, Model.GetPieceMemory(id)));
+            bool exact = input.MapByte(end, out int charEnd);
+            clean?.Add(exact);
+            tokens.Add(new PieceToken(id, PieceValue(id), previousEnd..charEnd, start..end, Model.GetPieceMemory(id)));
             previousEnd = charEnd;
         }
         if (addEos) tokens.Add(Special(SpecialTokens.EosId, input.OriginalLength, input.Bytes.Length));
         return tokens;
     }
 
-    /// <summary>Number of tokens <see cref="EncodeToIds(string, bool, bool, SamplingOptions?)"/> would return.</summary>
-    public int CountTokens(string text, bool addBos = false, bool addEos = false)
+    /// <summary>Number of tokens <see cref="EncodeToIds(string, bool, bool, bool, bool)"/> would return.</summary>
+    public int CountTokens(string text, bool addBeginningOfSentence, bool addEndOfSentence, bool considerPreTokenization = true, bool considerNormalization = true)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return CountTokens(text.AsSpan(), addBos, addEos);
+        return CountTokens(text.AsSpan(), addBeginningOfSentence, addEndOfSentence, considerPreTokenization, considerNormalization);
     }
 
-    /// <summary>Number of tokens <see cref="EncodeToIds(ReadOnlySpan{char}, bool, bool, SamplingOptions?)"/> would return.</summary>
-    public int CountTokens(ReadOnlySpan<char> text, bool addBos = false, bool addEos = false)
+    /// <summary>Number of tokens <see cref="EncodeToIds(ReadOnlySpan{char}, bool, bool, bool, bool)"/> would return.</summary>
+    public int CountTokens(ReadOnlySpan<char> text, bool addBeginningOfSentence, bool addEndOfSentence, bool considerPreTokenization = true, bool considerNormalization = true)
     {
-        using var input = new PreparedText(text, Model.Normalization, wantOffsets: false);
-        return CountTokens(input.Bytes, addBos, addEos);
+        using var input = new PreparedText(text, considerNormalization ? Model.Normalization : TextNormalization.None, wantOffsets: false);
+        return CountTokens(input.Bytes, addBeginningOfSentence, addEndOfSentence);
     }
 
     /// <summary>
     /// The length of the longest prefix of <paramref name="text"/> covered by at most
-    /// <paramref name="maxTokenCount"/> tokens of the text's encoding (whole tokens, ending on a
-    /// character boundary of the original text).
+    /// <paramref name="maxTokenCount"/> tokens of the text's encoding (whole tokens, ending where the text
+    /// splits exactly), with <c>&lt;bos&gt;</c>/<c>&lt;eos&gt;</c> counted when asked (the shape of
+    /// Microsoft.ML.Tokenizers' <c>SentencePieceTokenizer</c>).
     /// </summary>
     /// <param name="text">The text.</param>
+    /// <param name="addBeginningOfSentence">Whether a <c>&lt;bos&gt;</c> is counted first.</param>
+    /// <param name="addEndOfSentence">Whether an <c>&lt;eos&gt;</c> is counted last (only when the whole text fits).</param>
     /// <param name="maxTokenCount">The token budget (bos/eos count when added).</param>
+    /// <param name="normalizedText">Always null: the index refers to <paramref name="text"/>.</param>
     /// <param name="tokenCount">How many tokens that prefix holds.</param>
-    /// <param name="addBos">Whether a <c>&lt;bos&gt;</c> is counted first.</param>
-    /// <param name="addEos">Whether an <c>&lt;eos&gt;</c> is counted last (only when the whole text fits).</param>
+    /// <param name="considerPreTokenization">Ignored (the chunk split is part of the model).</param>
+    /// <param name="considerNormalization">False skips NFC.</param>
     /// <returns>A UTF-16 index into <paramref name="text"/>: <c>text[..index]</c> is the prefix.</returns>
-    public int GetIndexByTokenCount(string text, int maxTokenCount, out int tokenCount, bool addBos = false, bool addEos = false)
-        => IndexByTokenCount(text, maxTokenCount, fromEnd: false, out tokenCount, addBos, addEos);
+    public int GetIndexByTokenCount(string text, bool addBeginningOfSentence, bool addEndOfSentence, int maxTokenCount, out string? normalizedText, out int tokenCount,
+        bool considerPreTokenization = true, bool considerNormalization = true)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        normalizedText = null;
+        return IndexByTokenCount(text, maxTokenCount, fromEnd: false, out tokenCount, addBeginningOfSentence, addEndOfSentence,
+            considerNormalization ? Model.Normalization : TextNormalization.None);
+    }
 
     /// <summary>
     /// The start of the longest suffix of <paramref name="text"/> covered by at most
-    /// <paramref name="maxTokenCount"/> tokens of the text's encoding (whole tokens, starting on a
-    /// character boundary of the original text).
+    /// <paramref name="maxTokenCount"/> tokens of the text's encoding (whole tokens, starting where the text
+    /// splits exactly), with <c>&lt;bos&gt;</c>/<c>&lt;eos&gt;</c> counted when asked (the shape of
+    /// Microsoft.ML.Tokenizers' <c>SentencePieceTokenizer</c>).
     /// </summary>
     /// <param name="text">The text.</param>
+    /// <param name="addBeginningOfSentence">Whether a <c>&lt;bos&gt;</c> is counted first (only when the whole text fits).</param>
+    /// <param name="addEndOfSentence">Whether an <c>&lt;eos&gt;</c> is counted last.</param>
     /// <param name="maxTokenCount">The token budget (bos/eos count when added).</param>
+    /// <param name="considerNormalization">False skips NFC.</param>
+    /// <param name="normalizedText">Always null: the index refers to <paramref name="text"/>.</param>
     /// <param name="tokenCount">How many tokens that suffix holds.</param>
-    /// <param name="addBos">Whether a <c>&lt;bos&gt;</c> is counted first (only when the whole text fits).</param>
-    /// <param name="addEos">Whether an <c>&lt;eos&gt;</c> is counted last.</param>
     /// <returns>A UTF-16 index into <paramref name="text"/>: <c>text[index..]</c> is the suffix.</returns>
-    public int GetIndexByTokenCountFromEnd(string text, int maxTokenCount, out int tokenCount, bool addBos = false, bool addEos = false)
-        => IndexByTokenCount(text, maxTokenCount, fromEnd: true, out tokenCount, addBos, addEos);
-
-    /// <summary>
-    /// Walks the text's tokens from the start (or the end) while they fit the budget and returns the last
-    /// clean cut reached. The special on the walking side counts first; the one on the far side only
-    /// when every token fits.
-    /// </summary>
-    private int IndexByTokenCount(string text, int maxTokenCount, bool fromEnd, out int tokenCount, bool addBos, bool addEos)
+    public int GetIndexByTokenCountFromEnd(string text, bool addBeginningOfSentence, bool addEndOfSentence, int maxTokenCount, bool considerNormalization,
+        out string? normalizedText, out int tokenCount)
     {
         ArgumentNullException.ThrowIfNull(text);
+        normalizedText = null;
+        return IndexByTokenCount(text, maxTokenCount, fromEnd: true, out tokenCount, addBeginningOfSentence, addEndOfSentence,
+            considerNormalization ? Model.Normalization : TextNormalization.None);
+    }
+
+    /// <summary>
+    /// The budget's cut over the text's tokens from the start (or the end). The special on the walking side
+    /// counts first; the one on the far side only when every token fits.
+    /// </summary>
+    private int IndexByTokenCount(ReadOnlySpan<char> text, int maxTokenCount, bool fromEnd, out int tokenCount, bool addBos, bool addEos, TextNormalization form)
+    {
         ArgumentOutOfRangeException.ThrowIfNegative(maxTokenCount);
-        using var input = new PreparedText(text, Model.Normalization, wantOffsets: true);
-        var spans = EncodeSpans(input.Bytes);
         int used = (fromEnd ? addEos : addBos) ? 1 : 0;
-        int index = fromEnd ? text.Length : 0;
         tokenCount = 0;
-        if (used > maxTokenCount) return index;
-        tokenCount = used;
-        for (int k = 0; k < spans.Count && used + k + 1 <= maxTokenCount; k++)
-        {
-            int cut = fromEnd ? spans[spans.Count - 1 - k].Start : spans[k].End;
-            if (input.MapByte(cut, out int charIndex))
-            {
-                index = charIndex;
-                tokenCount = used + k + 1;
-            }
-        }
-        if ((fromEnd ? addBos : addEos) && tokenCount == used + spans.Count && tokenCount < maxTokenCount) tokenCount++;
+        if (used > maxTokenCount) return fromEnd ? text.Length : 0;
+        var clean = new List<bool>();
+        List<PieceToken> tokens = PieceTokens(text, form, false, false, null, clean);
+        int index = fromEnd
+            ? TokenBudget.Suffix(tokens, CollectionsMarshal.AsSpan(clean), text.Length, maxTokenCount - used, out int count)
+            : TokenBudget.Prefix(tokens, CollectionsMarshal.AsSpan(clean), text.Length, maxTokenCount - used, out count);
+        tokenCount = used + count;
+        if ((fromEnd ? addBos : addEos) && count == tokens.Count && tokenCount < maxTokenCount) tokenCount++;
         return index;
     }
 
     // ---- bytes --------------------------------------------------------------------------------
 
     /// <summary>Encodes bytes as they are (never normalized; any byte string, valid UTF-8 or not).</summary>
-    public int[] EncodeBytes(ReadOnlySpan<byte> bytes, bool addBos = false, bool addEos = false, SamplingOptions? sampling = null)
-        => [.. EncodeIdList(bytes, addBos, addEos, sampling)];
+    public int[] EncodeBytes(ReadOnlySpan<byte> bytes, bool addBeginningOfSentence = false, bool addEndOfSentence = false, SamplingOptions? sampling = null)
+        => [.. EncodeIdList(bytes, addBeginningOfSentence, addEndOfSentence, sampling)];
 
     /// <summary>
     /// Encodes bytes into <paramref name="destination"/>, whole chunks at a time; on
     /// <see cref="OperationStatus.DestinationTooSmall"/>, resume at <paramref name="bytesConsumed"/>.
     /// </summary>
     public OperationStatus EncodeBytes(ReadOnlySpan<byte> bytes, Span<int> destination, out int bytesConsumed, out int idsWritten,
-        bool addBos = false, bool addEos = false, SamplingOptions? sampling = null)
-        => EncodeIntoSpan(bytes, destination, out bytesConsumed, out idsWritten, addBos, addEos, sampling);
+        bool addBeginningOfSentence = false, bool addEndOfSentence = false, SamplingOptions? sampling = null)
+        => EncodeIntoSpan(bytes, destination, out bytesConsumed, out idsWritten, addBeginningOfSentence, addEndOfSentence, sampling);
 
     /// <summary>Number of tokens <see cref="EncodeBytes(ReadOnlySpan{byte}, bool, bool, SamplingOptions?)"/> would return.</summary>
-    public int CountTokens(ReadOnlySpan<byte> bytes, bool addBos = false, bool addEos = false)
+    public int CountTokens(ReadOnlySpan<byte> bytes, bool addBeginningOfSentence = false, bool addEndOfSentence = false)
     {
         var sink = new CountSink();
         ChunkEncoder.Encode(Model, bytes, ref sink);
-        return sink.Count + (addBos ? 1 : 0) + (addEos ? 1 : 0);
+        return sink.Count + (addBeginningOfSentence ? 1 : 0) + (addEndOfSentence ? 1 : 0);
     }
 
     /// <summary>The bytes of the pieces of <paramref name="ids"/>, concatenated (specials contribute nothing).</summary>
@@ -426,17 +503,10 @@ public sealed class BytePieceTokenizer : Tokenizer
         return OperationStatus.Done;
     }
 
-    private List<(int Id, int Start, int End)> EncodeSpans(ReadOnlySpan<byte> bytes)
-    {
-        var sink = new SpanListSink(new List<(int, int, int)>());
-        ChunkEncoder.Encode(Model, bytes, ref sink);
-        return sink.Tokens;
-    }
-
     private ReadOnlySpan<byte> PieceBytesOrEmpty(int id) => (uint)id < SpecialTokens.Count ? default : Model.GetPieceBytes(id);
 
     private string PieceValue(int id) => PieceText.Format(Model.GetPieceBytes(id));
 
-    private static EncodedToken Special(int id, int charPosition, int bytePosition = 0)
+    private static PieceToken Special(int id, int charPosition, int bytePosition = 0)
         => new(id, SpecialTokens.GetText(id), charPosition..charPosition, bytePosition..bytePosition, ReadOnlyMemory<byte>.Empty);
 }

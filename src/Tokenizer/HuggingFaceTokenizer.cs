@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Text;
+using Microsoft.ML.Tokenizers;
 
 namespace BytePiece;
 
@@ -28,24 +30,66 @@ public sealed class HuggingFaceTokenizer : Tokenizer
     /// <summary>Loads a tokenizer.json file.</summary>
     /// <exception cref="ModelFormatException">The file is not a tokenizer.json this engine reads (a Unigram model and its supported steps); the message says why.</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
-    public static new HuggingFaceTokenizer Load(string path) => ModelFile.ReadFile(path, content => FromJson(content));
+    public static HuggingFaceTokenizer Load(string path) => ModelFile.ReadFile(path, content => FromJson(content));
 
     /// <summary>Parses the content of a tokenizer.json.</summary>
     /// <exception cref="ModelFormatException">The content is not a tokenizer.json this engine reads.</exception>
     public static HuggingFaceTokenizer FromJson(ReadOnlySpan<byte> utf8Json) => new(TokenizerJsonReader.Read(utf8Json));
 
     /// <summary>Number of ids (vocabulary and added tokens).</summary>
-    public override int VocabSize { get; }
+    public int VocabSize { get; }
+
+    // ---- Microsoft.ML.Tokenizers.Tokenizer --------------------------------------------------------
+    // Offsets and indices refer to the original text, so normalizedText is always null. considerNormalization
+    // false skips the file's normalizer, considerPreTokenization false its pre-tokenizer (the text between added
+    // tokens is one word). The post-processor's template is not applied.
 
     /// <inheritdoc />
-    public override IReadOnlyList<int> EncodeToIds(string text) => EncodeToIds(text, addSpecialTokens: false);
+    protected override EncodeResults<EncodedToken> EncodeToTokens(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings)
+    {
+        string input = text ?? textSpan.ToString();
+        List<PieceToken> tokens = Encode(input, null, false, settings.ConsiderNormalization, settings.ConsiderPreTokenization);
+        int end = TokenBudget.Prefix(tokens, TokenBudget.CleanCutsByRange(tokens), input.Length, settings.MaxTokenCount, out int count);
+        var result = new EncodedToken[count];
+        for (int k = 0; k < count; k++) result[k] = new EncodedToken(tokens[k].Id, tokens[k].Value, tokens[k].Offset);
+        return new EncodeResults<EncodedToken> { Tokens = result, CharsConsumed = end };
+    }
 
     /// <inheritdoc />
-    public override IReadOnlyList<EncodedToken> EncodeToTokens(string text) => EncodeToTokens(text, addSpecialTokens: false);
+    protected override EncodeResults<int> EncodeToIds(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(settings.MaxTokenCount);
+        string input = text ?? textSpan.ToString();
+        List<int> ids = Ids(EncodeParts(input, null, values: false, settings.ConsiderNormalization, settings.ConsiderPreTokenization), addSpecialTokens: false);
+        if (ids.Count <= settings.MaxTokenCount) return new EncodeResults<int> { Tokens = ids, CharsConsumed = input.Length };
+        EncodeResults<EncodedToken> tokens = EncodeToTokens(input, input, settings);
+        return new EncodeResults<int> { Tokens = ids.GetRange(0, tokens.Tokens.Count), CharsConsumed = tokens.CharsConsumed };
+    }
+
+    /// <inheritdoc />
+    protected override int CountTokens(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings)
+        => EncodeToIds(text, textSpan, settings).Tokens.Count;
+
+    /// <inheritdoc />
+    protected override int GetIndexByTokenCount(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings, bool fromEnd, out string? normalizedText, out int tokenCount)
+    {
+        normalizedText = null;
+        string input = text ?? textSpan.ToString();
+        List<PieceToken> tokens = Encode(input, null, false, settings.ConsiderNormalization, settings.ConsiderPreTokenization);
+        bool[] clean = TokenBudget.CleanCutsByRange(tokens);
+        return fromEnd
+            ? TokenBudget.Suffix(tokens, clean, input.Length, settings.MaxTokenCount, out tokenCount)
+            : TokenBudget.Prefix(tokens, clean, input.Length, settings.MaxTokenCount, out tokenCount);
+    }
 
     /// <summary>Decodes ids as the file's decoder does, special added tokens dropped.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An id is not known.</exception>
     public override string Decode(IEnumerable<int> ids) => Decode(ids, skipSpecialTokens: true);
+
+    /// <summary>Writes the text of the longest run of leading ids that fits, never splitting a character (see <see cref="Decode(IEnumerable{int})"/>).</summary>
+    /// <inheritdoc />
+    public override OperationStatus Decode(IEnumerable<int> ids, Span<char> destination, out int idsConsumed, out int charsWritten)
+        => SpanDecoder.Decode(ids, destination, out idsConsumed, out charsWritten, all => Decode(all, skipSpecialTokens: true));
 
     /// <summary>The token text of <paramref name="id"/> (an added token's content, else the vocabulary piece).</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="id"/> is not a known id.</exception>
@@ -60,14 +104,14 @@ public sealed class HuggingFaceTokenizer : Tokenizer
     /// <param name="text">The text.</param>
     /// <param name="addSpecialTokens">Apply the post-processor's template (e.g. append <c>&lt;/s&gt;</c>).</param>
     /// <exception cref="InvalidOperationException">The text needs an unknown token and the model has no <c>unk_id</c>.</exception>
-    public IReadOnlyList<int> EncodeToIds(string text, bool addSpecialTokens = false)
+    public IReadOnlyList<int> EncodeToIds(string text, bool addSpecialTokens)
         => Ids(EncodeParts(text, null, values: false), addSpecialTokens);
 
     /// <summary>Encodes text to tokens with ids, token text, and their ranges in the original text (UTF-16 and UTF-8).</summary>
     /// <param name="text">The text.</param>
     /// <param name="addSpecialTokens">Apply the post-processor's template (its tokens have empty ranges).</param>
     /// <exception cref="InvalidOperationException">The text needs an unknown token and the model has no <c>unk_id</c>.</exception>
-    public IReadOnlyList<EncodedToken> EncodeToTokens(string text, bool addSpecialTokens = false) => Encode(text, null, addSpecialTokens);
+    public IReadOnlyList<PieceToken> EncodeToPieceTokens(string text, bool addSpecialTokens = false) => Encode(text, null, addSpecialTokens);
 
     /// <summary>
     /// Encodes text to tokens with each word's segmentation drawn with probability exactly
@@ -79,7 +123,7 @@ public sealed class HuggingFaceTokenizer : Tokenizer
         => Ids(EncodeParts(text, CheckSampling(sampling), values: false), addSpecialTokens);
 
     /// <summary>Tokens of a drawn segmentation (see <see cref="EncodeToIds(string, SamplingOptions, bool)"/>).</summary>
-    public IReadOnlyList<EncodedToken> EncodeToTokens(string text, SamplingOptions sampling, bool addSpecialTokens = false)
+    public IReadOnlyList<PieceToken> EncodeToPieceTokens(string text, SamplingOptions sampling, bool addSpecialTokens = false)
         => Encode(text, CheckSampling(sampling), addSpecialTokens);
 
     private static SamplingOptions? CheckSampling(SamplingOptions sampling)
@@ -100,13 +144,13 @@ public sealed class HuggingFaceTokenizer : Tokenizer
         return ids;
     }
 
-    private List<EncodedToken> Encode(string text, SamplingOptions? sampling, bool addSpecialTokens)
+    private List<PieceToken> Encode(string text, SamplingOptions? sampling, bool addSpecialTokens, bool normalize = true, bool preTokenize = true)
     {
-        List<(int Id, string Value, int Start, int End)> tokens = EncodeParts(text, sampling, values: true);
+        List<(int Id, string Value, int Start, int End)> tokens = EncodeParts(text, sampling, values: true, normalize, preTokenize);
         int[] byteOf = Utf8OffsetOfChar(text);
-        var result = new List<EncodedToken>(tokens.Count + 2);
+        var result = new List<PieceToken>(tokens.Count + 2);
         void AddToken(int id, string value, int start, int end)
-            => result.Add(new EncodedToken(id, value, start..end, byteOf[start]..byteOf[end], Encoding.UTF8.GetBytes(value)));
+            => result.Add(new PieceToken(id, value, start..end, byteOf[start]..byteOf[end], Encoding.UTF8.GetBytes(value)));
         if (addSpecialTokens && _pipeline.SingleTemplate is { } template)
         {
             foreach (object item in template)
@@ -121,12 +165,12 @@ public sealed class HuggingFaceTokenizer : Tokenizer
     }
 
     /// <summary>The tokens of the text (added tokens and each word's path), with their token text when <paramref name="values"/>.</summary>
-    private List<(int Id, string Value, int Start, int End)> EncodeParts(string text, SamplingOptions? sampling, bool values)
+    private List<(int Id, string Value, int Start, int End)> EncodeParts(string text, SamplingOptions? sampling, bool values, bool normalize = true, bool preTokenize = true)
     {
         ArgumentNullException.ThrowIfNull(text);
         var tokens = new List<(int Id, string Value, int Start, int End)>();
         long wordIndex = 0;
-        foreach (var (isAdded, id, value, start, end, word, utf8) in Parts(text))
+        foreach (var (isAdded, id, value, start, end, word, utf8) in Parts(text, normalize, preTokenize))
         {
             if (isAdded)
             {
@@ -150,7 +194,7 @@ public sealed class HuggingFaceTokenizer : Tokenizer
     /// The text as the pipeline sees it: added tokens (whole), and the words the normalizer and the
     /// pre-tokenizer make of the parts between them, each with its UTF-8.
     /// </summary>
-    private IEnumerable<(bool IsAdded, int Id, string Value, int Start, int End, AlignedText? Word, byte[] Utf8)> Parts(string text)
+    private IEnumerable<(bool IsAdded, int Id, string Value, int Start, int End, AlignedText? Word, byte[] Utf8)> Parts(string text, bool normalize = true, bool preTokenize = true)
     {
         foreach (var (start, end, added) in SplitOnAddedTokens(text))
         {
@@ -160,8 +204,8 @@ public sealed class HuggingFaceTokenizer : Tokenizer
                 continue;
             }
             AlignedText part = AlignedText.FromString(text, start, end);
-            if (_pipeline.Normalizer is { } normalizer) part = normalizer.Apply(part);
-            List<AlignedText> words = _pipeline.PreTokenizer is { } pre ? pre.Split([part]) : [part];
+            if (normalize && _pipeline.Normalizer is { } normalizer) part = normalizer.Apply(part);
+            List<AlignedText> words = preTokenize && _pipeline.PreTokenizer is { } pre ? pre.Split([part]) : [part];
             foreach (AlignedText word in words)
                 if (word.Count > 0) yield return (false, 0, "", 0, 0, word, word.ToUtf8());
         }

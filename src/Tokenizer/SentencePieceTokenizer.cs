@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text;
+using Microsoft.ML.Tokenizers;
 
 namespace BytePiece;
 
@@ -9,8 +10,8 @@ namespace BytePiece;
 /// <c>spm_encode</c>): spm's normalizer, its Viterbi in float32, consecutive unknowns merged into one
 /// <c>&lt;unk&gt;</c> or, with byte fallback, unknown characters spelled as <c>&lt;0xHH&gt;</c> pieces.
 /// The whole input is one sentence (as in the Python binding; <c>spm_encode</c> encodes each line of a
-/// file as its own sentence). Offsets refer to the original text. Immutable and thread-safe; the API
-/// mirrors Microsoft.ML.Tokenizers' <c>SentencePieceTokenizer</c>.
+/// file as its own sentence). A Microsoft.ML.Tokenizers <see cref="Tokenizer"/> whose extra members have the
+/// shapes of ML's own <c>SentencePieceTokenizer</c>; offsets refer to the original text. Immutable and thread-safe.
 /// </summary>
 public sealed class SentencePieceTokenizer : Tokenizer
 {
@@ -24,7 +25,7 @@ public sealed class SentencePieceTokenizer : Tokenizer
     /// <summary>Loads a SentencePiece <c>.model</c> file.</summary>
     /// <exception cref="ModelFormatException">The file is not a valid SentencePiece Unigram model.</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
-    public static new SentencePieceTokenizer Load(string path) => new(SentencePieceModel.Load(path));
+    public static SentencePieceTokenizer Load(string path) => new(SentencePieceModel.Load(path));
 
     /// <summary>Reads a SentencePiece <c>.model</c> from a stream (to its end).</summary>
     /// <exception cref="ModelFormatException">The content is not a valid SentencePiece Unigram model.</exception>
@@ -40,39 +41,127 @@ public sealed class SentencePieceTokenizer : Tokenizer
     public SentencePieceModel Model { get; }
 
     /// <summary>Number of ids.</summary>
-    public override int VocabSize => Model.VocabSize;
+    public int VocabSize => Model.VocabSize;
+
+    // spm's normalizer off (Microsoft.ML.Tokenizers' considerNormalization: false): the bytes are the normalized text.
+    private static readonly SentencePieceNormalizer s_identity = new(null, null, addDummyPrefix: false, removeExtraWhitespaces: false,
+        escapeWhitespaces: false, whitespaceAsSuffix: false);
+
+    // ---- Microsoft.ML.Tokenizers.Tokenizer --------------------------------------------------------
+    // Offsets and indices refer to the original text, so normalizedText is always null. considerNormalization
+    // false takes the text as already normalized (no character map, whitespace rules or dummy prefix: write
+    // U+2581 yourself), as ML's SentencePieceTokenizer does; spm has no pre-tokenizer. No specials are added.
 
     /// <inheritdoc />
-    public override IReadOnlyList<int> EncodeToIds(string text) => EncodeToIds(text, addBos: false);
+    protected override EncodeResults<EncodedToken> EncodeToTokens(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings)
+    {
+        ReadOnlySpan<char> input = text is null ? textSpan : text.AsSpan();
+        List<PieceToken> tokens = PieceTokens(input, settings.ConsiderNormalization);
+        int end = TokenBudget.Prefix(tokens, TokenBudget.CleanCutsByRange(tokens), input.Length, settings.MaxTokenCount, out int count);
+        var result = new EncodedToken[count];
+        for (int k = 0; k < count; k++) result[k] = new EncodedToken(tokens[k].Id, tokens[k].Value, tokens[k].Offset);
+        return new EncodeResults<EncodedToken> { Tokens = result, CharsConsumed = end };
+    }
+
+    /// <inheritdoc />
+    protected override EncodeResults<int> EncodeToIds(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(settings.MaxTokenCount);
+        ReadOnlySpan<char> input = text is null ? textSpan : text.AsSpan();
+        List<int> ids = EncodeToIds(Utf8(input), false, false, settings.ConsiderNormalization);
+        if (ids.Count <= settings.MaxTokenCount) return new EncodeResults<int> { Tokens = ids, CharsConsumed = input.Length };
+        EncodeResults<EncodedToken> tokens = EncodeToTokens(text, textSpan, settings);
+        return new EncodeResults<int> { Tokens = ids.GetRange(0, tokens.Tokens.Count), CharsConsumed = tokens.CharsConsumed };
+    }
+
+    /// <inheritdoc />
+    protected override int CountTokens(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(settings.MaxTokenCount);
+        int count = CountTokens(text is null ? textSpan : text.AsSpan(), false, false, considerNormalization: settings.ConsiderNormalization);
+        return count <= settings.MaxTokenCount ? count : EncodeToTokens(text, textSpan, settings).Tokens.Count;
+    }
+
+    /// <inheritdoc />
+    protected override int GetIndexByTokenCount(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings, bool fromEnd, out string? normalizedText, out int tokenCount)
+    {
+        normalizedText = null;
+        ReadOnlySpan<char> input = text is null ? textSpan : text.AsSpan();
+        List<PieceToken> tokens = PieceTokens(input, settings.ConsiderNormalization);
+        bool[] clean = TokenBudget.CleanCutsByRange(tokens);
+        return fromEnd
+            ? TokenBudget.Suffix(tokens, clean, input.Length, settings.MaxTokenCount, out tokenCount)
+            : TokenBudget.Prefix(tokens, clean, input.Length, settings.MaxTokenCount, out tokenCount);
+    }
+
+    /// <summary>Writes the text of the longest run of leading ids that fits, never splitting a character (see <see cref="Decode(IEnumerable{int})"/>).</summary>
+    /// <inheritdoc />
+    public override OperationStatus Decode(IEnumerable<int> ids, Span<char> destination, out int idsConsumed, out int charsWritten)
+        => SpanDecoder.Decode(ids, destination, out idsConsumed, out charsWritten, Decode);
 
     // ---- encoding ---------------------------------------------------------------------------
 
-    /// <summary>Encodes text to ids (Viterbi).</summary>
-    /// <exception cref="InvalidOperationException"><paramref name="addBos"/> or <paramref name="addEos"/> is set and the model has no such piece.</exception>
-    public IReadOnlyList<int> EncodeToIds(string text, bool addBos = false, bool addEos = false)
+    /// <summary>Encodes text to ids (Viterbi), with the model's <c>bos</c>/<c>eos</c> pieces when asked (the shape of Microsoft.ML.Tokenizers' <c>SentencePieceTokenizer</c>).</summary>
+    /// <param name="text">The text.</param>
+    /// <param name="addBeginningOfSentence">Put the model's <c>bos</c> piece first.</param>
+    /// <param name="addEndOfSentence">Put the model's <c>eos</c> piece last.</param>
+    /// <param name="considerPreTokenization">Ignored (spm has no pre-tokenizer).</param>
+    /// <param name="considerNormalization">False takes the text as already normalized (spaces as U+2581).</param>
+    /// <exception cref="InvalidOperationException"><paramref name="addBeginningOfSentence"/> or <paramref name="addEndOfSentence"/> is set and the model has no such piece.</exception>
+    public IReadOnlyList<int> EncodeToIds(string text, bool addBeginningOfSentence, bool addEndOfSentence, bool considerPreTokenization = true, bool considerNormalization = true)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return EncodeToIds(text.AsSpan(), addBos, addEos);
+        return EncodeToIds(text.AsSpan(), addBeginningOfSentence, addEndOfSentence, considerPreTokenization, considerNormalization);
     }
 
-    /// <summary>Encodes text to ids (Viterbi).</summary>
-    /// <exception cref="InvalidOperationException"><paramref name="addBos"/> or <paramref name="addEos"/> is set and the model has no such piece.</exception>
-    public IReadOnlyList<int> EncodeToIds(ReadOnlySpan<char> text, bool addBos = false, bool addEos = false)
-    {
-        var utf8 = new byte[Encoding.UTF8.GetByteCount(text)];
-        Encoding.UTF8.GetBytes(text, utf8);
-        return EncodeToIds(utf8.AsSpan(), addBos, addEos);
-    }
+    /// <summary>Encodes text to ids (see <see cref="EncodeToIds(string, bool, bool, bool, bool)"/>).</summary>
+    /// <param name="text">The text.</param>
+    /// <param name="addBeginningOfSentence">Put the model's <c>bos</c> piece first.</param>
+    /// <param name="addEndOfSentence">Put the model's <c>eos</c> piece last.</param>
+    /// <param name="considerPreTokenization">Ignored (spm has no pre-tokenizer).</param>
+    /// <param name="considerNormalization">False takes the text as already normalized (spaces as U+2581).</param>
+    /// <exception cref="InvalidOperationException"><paramref name="addBeginningOfSentence"/> or <paramref name="addEndOfSentence"/> is set and the model has no such piece.</exception>
+    public IReadOnlyList<int> EncodeToIds(ReadOnlySpan<char> text, bool addBeginningOfSentence, bool addEndOfSentence, bool considerPreTokenization = true, bool considerNormalization = true)
+        => EncodeToIds(Utf8(text), addBeginningOfSentence, addEndOfSentence, considerNormalization);
 
     /// <summary>Encodes UTF-8 text to ids (Viterbi). Malformed bytes are read as U+FFFD, as spm does.</summary>
-    /// <exception cref="InvalidOperationException"><paramref name="addBos"/> or <paramref name="addEos"/> is set and the model has no such piece.</exception>
-    public IReadOnlyList<int> EncodeToIds(ReadOnlySpan<byte> utf8, bool addBos = false, bool addEos = false)
+    /// <exception cref="InvalidOperationException"><paramref name="addBeginningOfSentence"/> or <paramref name="addEndOfSentence"/> is set and the model has no such piece.</exception>
+    public IReadOnlyList<int> EncodeToIds(ReadOnlySpan<byte> utf8, bool addBeginningOfSentence = false, bool addEndOfSentence = false)
+        => EncodeToIds(utf8, addBeginningOfSentence, addEndOfSentence, considerNormalization: true);
+
+    private List<int> EncodeToIds(ReadOnlySpan<byte> utf8, bool addBos, bool addEos, bool considerNormalization)
     {
         var sink = new IdListSink(new List<int>(utf8.Length / 3 + 2));
         if (addBos) sink.Ids.Add(RequireControl(Model.BosId, "beginning-of-sentence"));
-        Encode(utf8, ref sink);
+        Encode(utf8, ref sink, considerNormalization);
         if (addEos) sink.Ids.Add(RequireControl(Model.EosId, "end-of-sentence"));
         return sink.Ids;
+    }
+
+    /// <summary>Number of tokens <see cref="EncodeToIds(string, bool, bool, bool, bool)"/> returns.</summary>
+    /// <exception cref="InvalidOperationException"><paramref name="addBeginningOfSentence"/> or <paramref name="addEndOfSentence"/> is set and the model has no such piece.</exception>
+    public int CountTokens(string text, bool addBeginningOfSentence, bool addEndOfSentence, bool considerPreTokenization = true, bool considerNormalization = true)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return CountTokens(text.AsSpan(), addBeginningOfSentence, addEndOfSentence, considerPreTokenization, considerNormalization);
+    }
+
+    /// <summary>Number of tokens <see cref="EncodeToIds(ReadOnlySpan{char}, bool, bool, bool, bool)"/> returns.</summary>
+    /// <exception cref="InvalidOperationException"><paramref name="addBeginningOfSentence"/> or <paramref name="addEndOfSentence"/> is set and the model has no such piece.</exception>
+    public int CountTokens(ReadOnlySpan<char> text, bool addBeginningOfSentence, bool addEndOfSentence, bool considerPreTokenization = true, bool considerNormalization = true)
+    {
+        if (addBeginningOfSentence) RequireControl(Model.BosId, "beginning-of-sentence");
+        if (addEndOfSentence) RequireControl(Model.EosId, "end-of-sentence");
+        var sink = new CountSink();
+        Encode(Utf8(text), ref sink, considerNormalization);
+        return sink.Count + (addBeginningOfSentence ? 1 : 0) + (addEndOfSentence ? 1 : 0);
+    }
+
+    private static byte[] Utf8(ReadOnlySpan<char> text)
+    {
+        var utf8 = new byte[Encoding.UTF8.GetByteCount(text)];
+        Encoding.UTF8.GetBytes(text, utf8);
+        return utf8;
     }
 
     /// <summary>
@@ -81,15 +170,16 @@ public sealed class SentencePieceTokenizer : Tokenizer
     /// <see cref="SamplingOptions.IsViterbi"/> options give the Viterbi result. The draw depends only on
     /// the seed, <see cref="SamplingOptions.FirstChunk"/> (the sentence's index) and the text.
     /// </summary>
-    public IReadOnlyList<int> EncodeToIds(string text, SamplingOptions sampling, bool addBos = false, bool addEos = false)
+    public IReadOnlyList<int> EncodeToIds(string text, SamplingOptions sampling, bool addBeginningOfSentence = false, bool addEndOfSentence = false)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return EncodeToIds(Encoding.UTF8.GetBytes(text), sampling, addBos, addEos);
+        return EncodeToIds(Encoding.UTF8.GetBytes(text), sampling, addBeginningOfSentence, addEndOfSentence);
     }
 
     /// <summary>UTF-8 text with a drawn segmentation (see <see cref="EncodeToIds(string, SamplingOptions, bool, bool)"/>).</summary>
-    public IReadOnlyList<int> EncodeToIds(ReadOnlySpan<byte> utf8, SamplingOptions sampling, bool addBos = false, bool addEos = false)
+    public IReadOnlyList<int> EncodeToIds(ReadOnlySpan<byte> utf8, SamplingOptions sampling, bool addBeginningOfSentence = false, bool addEndOfSentence = false)
     {
+        bool addBos = addBeginningOfSentence, addEos = addEndOfSentence;
         if (sampling.IsViterbi) return EncodeToIds(utf8, addBos, addEos);
         SamplingOptions.CheckAlpha(sampling.Alpha);
         var ids = new List<int>();
@@ -259,11 +349,12 @@ public sealed class SentencePieceTokenizer : Tokenizer
     /// <summary>
     /// Encodes UTF-8 text into <paramref name="destination"/> without allocating. The sentence is written
     /// whole or not at all: <see cref="OperationStatus.DestinationTooSmall"/> writes nothing (retry with
-    /// a larger buffer; <see cref="CountTokens(string)"/> tells how large).
+    /// a larger buffer; <see cref="Tokenizer.CountTokens(string, bool, bool)"/> tells how large).
     /// </summary>
-    /// <exception cref="InvalidOperationException"><paramref name="addBos"/> or <paramref name="addEos"/> is set and the model has no such piece.</exception>
-    public OperationStatus EncodeToIds(ReadOnlySpan<byte> utf8, Span<int> destination, out int idsWritten, bool addBos = false, bool addEos = false)
+    /// <exception cref="InvalidOperationException"><paramref name="addBeginningOfSentence"/> or <paramref name="addEndOfSentence"/> is set and the model has no such piece.</exception>
+    public OperationStatus EncodeToIds(ReadOnlySpan<byte> utf8, Span<int> destination, out int idsWritten, bool addBeginningOfSentence = false, bool addEndOfSentence = false)
     {
+        bool addBos = addBeginningOfSentence, addEos = addEndOfSentence;
         int extra = (addBos ? 1 : 0) + (addEos ? 1 : 0);
         idsWritten = 0;
         if (destination.Length < extra) return OperationStatus.DestinationTooSmall;
@@ -283,20 +374,25 @@ public sealed class SentencePieceTokenizer : Tokenizer
     /// Spans are spm's: a token covers the original characters its normalized bytes came from; the dummy
     /// prefix is empty at 0; with byte fallback only the last byte piece of a character covers it.
     /// </remarks>
-    public override IReadOnlyList<EncodedToken> EncodeToTokens(string text)
+    public IReadOnlyList<PieceToken> EncodeToPieceTokens(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        byte[] utf8 = Encoding.UTF8.GetBytes(text);
+        return PieceTokens(text, considerNormalization: true);
+    }
+
+    private List<PieceToken> PieceTokens(ReadOnlySpan<char> text, bool considerNormalization)
+    {
+        byte[] utf8 = Utf8(text);
         int[] charOf = CharIndexOfByte(text, utf8.Length);
         SentencePieceScratch scratch = SentencePieceScratch.Rent();
         try
         {
-            int count = EncodeCore(utf8, scratch);
-            var tokens = new List<EncodedToken>(count);
+            int count = EncodeCore(utf8, scratch, normalize: considerNormalization);
+            var tokens = new List<PieceToken>(count);
             for (int k = 0; k < count; k++)
             {
                 int id = scratch.OutIds[k], start = scratch.OutStarts[k], end = scratch.OutEnds[k];
-                tokens.Add(new EncodedToken(id, SpmPiece(scratch, k), charOf[start]..charOf[end], start..end, Model.GetPieceBytes(id).ToArray()));
+                tokens.Add(new PieceToken(id, SpmPiece(scratch, k), charOf[start]..charOf[end], start..end, Model.GetPieceBytes(id).ToArray()));
             }
             return tokens;
         }
@@ -304,15 +400,6 @@ public sealed class SentencePieceTokenizer : Tokenizer
         {
             SentencePieceScratch.Return(scratch);
         }
-    }
-
-    /// <summary>Number of tokens <see cref="EncodeToIds(string, bool, bool)"/> returns.</summary>
-    public override int CountTokens(string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        var sink = new CountSink();
-        Encode(Encoding.UTF8.GetBytes(text), ref sink);
-        return sink.Count;
     }
 
     /// <summary>The text as spm's normalizer leaves it (what <c>spm_normalize</c> prints; spaces as U+2581 when escaped).</summary>
@@ -333,12 +420,12 @@ public sealed class SentencePieceTokenizer : Tokenizer
 
     /// <summary>Normalizes, solves the lattice and hands the tokens (with original byte offsets) to the sink.</summary>
     /// <returns>False when the sink refused the tokens.</returns>
-    internal bool Encode<TSink>(ReadOnlySpan<byte> utf8, ref TSink sink) where TSink : ITokenSink, allows ref struct
+    internal bool Encode<TSink>(ReadOnlySpan<byte> utf8, ref TSink sink, bool normalize = true) where TSink : ITokenSink, allows ref struct
     {
         SentencePieceScratch scratch = SentencePieceScratch.Rent();
         try
         {
-            int count = EncodeCore(utf8, scratch, withOffsets: TSink.NeedsOffsets);
+            int count = EncodeCore(utf8, scratch, withOffsets: TSink.NeedsOffsets, normalize: normalize);
             if (!sink.BeginChunk(count)) return false;
             int[] ids = scratch.OutIds;
             if (TSink.NeedsOffsets)
@@ -383,10 +470,10 @@ public sealed class SentencePieceTokenizer : Tokenizer
     /// Normalizes and solves the lattice (Viterbi, or a draw); the output tokens are left in the scratch
     /// (ids only, unless <paramref name="withOffsets"/>).
     /// </summary>
-    private int EncodeCore(ReadOnlySpan<byte> utf8, SentencePieceScratch scratch, SamplingOptions? sampling = null, bool withOffsets = true)
+    private int EncodeCore(ReadOnlySpan<byte> utf8, SentencePieceScratch scratch, SamplingOptions? sampling = null, bool withOffsets = true, bool normalize = true)
     {
         NormalizedBuffer normalized = scratch.Normalized;
-        Model.Normalizer.Normalize(utf8, normalized);
+        (normalize ? Model.Normalizer : s_identity).Normalize(utf8, normalized);
         int count = 0;
         if (normalized.Length == 0) { }
         else if (sampling is { IsViterbi: false } options)
@@ -628,7 +715,7 @@ public sealed class SentencePieceTokenizer : Tokenizer
         => id >= 0 ? id : throw new InvalidOperationException($"the model has no {what} piece");
 
     /// <summary>For each byte offset of <paramref name="text"/>'s UTF-8 (and its end), the UTF-16 index of the character that holds it.</summary>
-    private static int[] CharIndexOfByte(string text, int byteLength)
+    private static int[] CharIndexOfByte(ReadOnlySpan<char> text, int byteLength)
     {
         var map = new int[byteLength + 1];
         int b = 0;

@@ -24,7 +24,7 @@ public class SamplesTests
         string text = Regex.Match(run.Stdout, "^text: (.*)$", RegexOptions.Multiline).Groups[1].Value;
         Assert.NotEmpty(text);
         Assert.Contains($"tokens: {tokenizer.CountTokens(text)}\n", run.Stdout);
-        int index = tokenizer.GetIndexByTokenCount(text, 7, out int used);
+        int index = tokenizer.GetIndexByTokenCount(text, 7, out _, out int used);
         Assert.Contains($"first 7 tokens ({used} used): {text[..index]}\n", run.Stdout);
         Assert.Equal(7, tokenizer.CountTokens(text[..index]));
         long streamed = tokenizer.EncodeBytes(File.ReadAllBytes(file)).Length;
@@ -101,7 +101,7 @@ public class SamplesTests
             using var response = await client.PostAsync("/tokenize", new StringContent(text, Encoding.UTF8, "text/plain"));
             Assert.True(response.IsSuccessStatusCode, response.ToString());
             using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-            var tokens = BytePieceTokenizer.Default.EncodeToTokens(text);
+            var tokens = BytePieceTokenizer.Default.EncodeToTokens(text, out _);
             Assert.Equal(tokens.Select(t => t.Id), json.RootElement.GetProperty("ids").EnumerateArray().Select(e => e.GetInt32()));
             Assert.Equal(tokens.Count, json.RootElement.GetProperty("count").GetInt32());
             var spans = json.RootElement.GetProperty("tokens").EnumerateArray()

@@ -119,7 +119,7 @@ public class FuzzTests(ITestOutputHelper output)
             string text = new string(Enumerable.Range(0, random.Next(0, 50)).Select(_ => (char)random.Next(0xD7F0, 0xE010)).ToArray());
             string expected = Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(text)).Normalize(NormalizationForm.FormC);
             Assert.Equal(expected, tokenizer.Decode(tokenizer.EncodeToIds(text)));
-            Assert.Equal(text.Length, tokenizer.EncodeToTokens(text).LastOrDefault().Offset.End.Value is int end && text.Length > 0 ? end : 0);
+            Assert.Equal(text.Length, tokenizer.EncodeToPieceTokens(text).LastOrDefault().Offset.End.Value is int end && text.Length > 0 ? end : 0);
         }
         output.WriteLine($"encoders: {cases} adversarial inputs, each through EncodeBytes (Viterbi or sampling), streaming and the string API");
     }

@@ -36,7 +36,7 @@ public class HuggingFaceParityTests(ITestOutputHelper output)
             string first = "";
             for (int i = 0; i < lines.Count; i++)
             {
-                IReadOnlyList<EncodedToken> tokens = hf.EncodeToTokens(lines[i]);
+                IReadOnlyList<PieceToken> tokens = hf.EncodeToPieceTokens(lines[i]);
                 string ids = string.Join(" ", tokens.Select(t => t.Id));
                 string offsets = string.Join(" ", tokens.Select(t => $"{CodePoints(lines[i], t.Offset.Start.Value)}:{CodePoints(lines[i], t.Offset.End.Value)}"));
                 string[] theirs = expected[i].Split('\t');

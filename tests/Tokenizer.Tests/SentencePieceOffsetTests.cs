@@ -25,11 +25,11 @@ public class SentencePieceOffsetTests(ITestOutputHelper output)
         string first = "";
         for (int i = 0; i < lines.Count; i++)
         {
-            IReadOnlyList<EncodedToken> ours = tokenizer.EncodeToTokens(lines[i]);
+            IReadOnlyList<PieceToken> ours = tokenizer.EncodeToPieceTokens(lines[i]);
             byte[] utf8 = Encoding.UTF8.GetBytes(lines[i]);
             var mine = ours.Select(t => (t.Id, CodePoints(utf8, t.ByteOffset.Start.Value), CodePoints(utf8, t.ByteOffset.End.Value))).ToArray();
             tokens += mine.Length;
-            foreach (EncodedToken t in ours)
+            foreach (PieceToken t in ours)
                 Assert.Equal(Encoding.UTF8.GetByteCount(lines[i].AsSpan()[t.Offset]), t.ByteOffset.End.Value - t.ByteOffset.Start.Value);
             if (mine.SequenceEqual(expected[i])) continue;
             if (mismatches++ == 0) first = $"line {i} \"{lines[i]}\": ours {string.Join(" ", mine)}; spm {string.Join(" ", expected[i])}";

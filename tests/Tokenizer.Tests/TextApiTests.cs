@@ -51,7 +51,7 @@ public class TextApiTests
             var tokenizer = new BytePieceTokenizer(c.Model);
             foreach (string t in c.Texts)
             {
-                var tokens = tokenizer.EncodeToTokens(t);
+                var tokens = tokenizer.EncodeToPieceTokens(t);
                 int chars = 0, bytes = 0;
                 foreach (var token in tokens)
                 {
@@ -73,7 +73,7 @@ public class TextApiTests
         // With an ensure-unicode model every token is whole characters, so offsets are exact substrings.
         var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
         string text = "广州的白云机场 is busy today.\nnext line\n\n";
-        foreach (var token in tokenizer.EncodeToTokens(text))
+        foreach (var token in tokenizer.EncodeToPieceTokens(text))
             Assert.Equal(token.Value, text[token.Offset]);
     }
 
@@ -82,7 +82,7 @@ public class TextApiTests
     {
         var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
         string text = "Cafe\u0301 au lait"; // NFD é
-        var tokens = tokenizer.EncodeToTokens(text);
+        var tokens = tokenizer.EncodeToPieceTokens(text);
         Assert.Equal("Café au lait", string.Concat(tokens.Select(t => t.Value)));
         Assert.Equal(text.Length, tokens[^1].Offset.End.Value);
         // The token that holds "é" covers both original code units (e + combining acute).
@@ -100,15 +100,15 @@ public class TextApiTests
             var tokenizer = new BytePieceTokenizer(c.Model);
             foreach (string t in c.Texts)
             {
-                var tokens = tokenizer.EncodeToTokens(t);
+                var tokens = tokenizer.EncodeToPieceTokens(t);
                 int limit = Math.Min(c.budget, tokens.Count);
 
-                int index = tokenizer.GetIndexByTokenCount(t, c.budget, out int count);
+                int index = tokenizer.GetIndexByTokenCount(t, c.budget, out _, out int count);
                 if (count > c.budget || !SplitsCleanly(t, index, tokens, count)) return Fail("prefix", t, c.budget, index, count);
                 for (int k = count + 1; k <= limit; k++)
                     if (Enumerable.Range(0, t.Length + 1).Any(i => SplitsCleanly(t, i, tokens, k))) return Fail($"prefix not maximal (k={k})", t, c.budget, index, count);
 
-                int start = tokenizer.GetIndexByTokenCountFromEnd(t, c.budget, out int countFromEnd);
+                int start = tokenizer.GetIndexByTokenCountFromEnd(t, c.budget, out _, out int countFromEnd);
                 if (countFromEnd > c.budget || !SplitsCleanly(t, start, tokens, tokens.Count - countFromEnd)) return Fail("suffix", t, c.budget, start, countFromEnd);
                 for (int k = countFromEnd + 1; k <= limit; k++)
                     if (Enumerable.Range(0, t.Length + 1).Any(i => SplitsCleanly(t, i, tokens, tokens.Count - k))) return Fail($"suffix not maximal (k={k})", t, c.budget, start, countFromEnd);
@@ -124,14 +124,14 @@ public class TextApiTests
     /// The contract: index i is a clean cut after the first k tokens when text[..i] normalizes to exactly
     /// those tokens' bytes and text[i..] to exactly the rest (each side encodes on its own to the same bytes).
     /// </summary>
-    private static bool SplitsCleanly(string text, int i, IReadOnlyList<EncodedToken> tokens, int k)
+    private static bool SplitsCleanly(string text, int i, IReadOnlyList<PieceToken> tokens, int k)
         => !(i > 0 && i < text.Length && char.IsLowSurrogate(text[i]) && char.IsHighSurrogate(text[i - 1]))
             && Utf8Of(Expected(text[..i])).SequenceEqual(Concat(tokens.Take(k)))
             && Utf8Of(Expected(text[i..])).SequenceEqual(Concat(tokens.Skip(k)));
 
     private static byte[] Utf8Of(string s) => Encoding.UTF8.GetBytes(s);
 
-    private static byte[] Concat(IEnumerable<EncodedToken> tokens) => tokens.SelectMany(x => x.Bytes.ToArray()).ToArray();
+    private static byte[] Concat(IEnumerable<PieceToken> tokens) => tokens.SelectMany(x => x.Bytes.ToArray()).ToArray();
 
     [SkippableFact]
     public void GetIndexByTokenCount_OnRealText_TrimsToTheBudget()
@@ -141,15 +141,15 @@ public class TextApiTests
         var ids = tokenizer.EncodeToIds(text);
         for (int budget = 0; budget <= ids.Count + 1; budget++)
         {
-            int index = tokenizer.GetIndexByTokenCount(text, budget, out int count);
+            int index = tokenizer.GetIndexByTokenCount(text, budget, out _, out int count);
             Assert.InRange(count, Math.Max(0, Math.Min(budget, ids.Count) - 3), Math.Min(budget, ids.Count)); // at most 3 tokens inside one character
             Assert.Equal(ids.Take(count), tokenizer.EncodeToIds(text[..index]).Take(count));
-            int start = tokenizer.GetIndexByTokenCountFromEnd(text, budget, out int countFromEnd);
+            int start = tokenizer.GetIndexByTokenCountFromEnd(text, budget, out _, out int countFromEnd);
             Assert.InRange(countFromEnd, Math.Max(0, Math.Min(budget, ids.Count) - 3), Math.Min(budget, ids.Count));
             Assert.Equal(ids.TakeLast(countFromEnd), tokenizer.EncodeToIds(text[start..]).TakeLast(countFromEnd));
         }
-        Assert.Equal(text.Length, tokenizer.GetIndexByTokenCount(text, ids.Count, out _));
-        Assert.Equal(0, tokenizer.GetIndexByTokenCountFromEnd(text, ids.Count, out _));
+        Assert.Equal(text.Length, tokenizer.GetIndexByTokenCount(text, ids.Count, out _, out _));
+        Assert.Equal(0, tokenizer.GetIndexByTokenCountFromEnd(text, ids.Count, out _, out _));
     }
 
     [SkippableFact]
@@ -157,12 +157,12 @@ public class TextApiTests
     {
         var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
         var plain = tokenizer.EncodeToIds("hello");
-        var both = tokenizer.EncodeToIds("hello", addBos: true, addEos: true);
+        var both = tokenizer.EncodeToIds("hello", addBeginningOfSentence: true, addEndOfSentence: true);
         Assert.Equal([SpecialTokens.BosId, .. plain, SpecialTokens.EosId], both);
-        Assert.Equal(plain.Count + 2, tokenizer.CountTokens("hello", addBos: true, addEos: true));
+        Assert.Equal(plain.Count + 2, tokenizer.CountTokens("hello", addBeginningOfSentence: true, addEndOfSentence: true));
         Assert.Equal("hello", tokenizer.Decode(both));
         Assert.Equal("<bos>hello<eos>", tokenizer.Decode(both, skipSpecialTokens: false));
-        var tokens = tokenizer.EncodeToTokens("hello", addBos: true, addEos: true);
+        var tokens = tokenizer.EncodeToPieceTokens("hello", addBeginningOfSentence: true, addEndOfSentence: true);
         Assert.Equal(SpecialTokens.BosId, tokens[0].Id);
         Assert.Equal(SpecialTokens.EosId, tokens[^1].Id);
         Assert.Equal(5..5, tokens[^1].Offset);
@@ -184,10 +184,10 @@ public class TextApiTests
         var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
         Assert.Empty(tokenizer.EncodeToIds(""));
         Assert.Empty(tokenizer.EncodeBytes([]));
-        Assert.Empty(tokenizer.EncodeToTokens(""));
+        Assert.Empty(tokenizer.EncodeToPieceTokens(""));
         Assert.Equal(0, tokenizer.CountTokens(""));
         Assert.Equal("", tokenizer.Decode(Array.Empty<int>()));
-        Assert.Equal(0, tokenizer.GetIndexByTokenCount("", 5, out int n));
+        Assert.Equal(0, tokenizer.GetIndexByTokenCount("", 5, out _, out int n));
         Assert.Equal(0, n);
     }
 

@@ -1,10 +1,11 @@
 using System.Text;
+using Microsoft.ML.Tokenizers;
 using Xunit;
 
 namespace BytePiece.Tests;
 
 /// <summary>
-/// The common <see cref="Tokenizer"/> surface: <see cref="Tokenizer.Load"/> picks the family from the file's
+/// Microsoft.ML.Tokenizers' <see cref="Tokenizer"/> surface: <see cref="TokenizerFile.Load"/> picks the family from the file's
 /// first bytes, the base members give what the family's own members give, and the token-budget cuts of the
 /// base (from offsets) fall between whole tokens, are maximal and monotonic, for every family.
 /// </summary>
@@ -43,23 +44,23 @@ public class TokenizerBaseTests
     public void Load_DetectsTheFamily_AndTheBaseMembersEqualTheFamilys(string kind)
     {
         var (path, type) = File(kind);
-        Tokenizer tokenizer = Tokenizer.Load(path);
+        Tokenizer tokenizer = TokenizerFile.Load(path);
         Assert.IsType(type, tokenizer);
         foreach (string text in Texts())
         {
             IReadOnlyList<int> ids = tokenizer.EncodeToIds(text);
-            IReadOnlyList<EncodedToken> tokens = tokenizer.EncodeToTokens(text);
+            IReadOnlyList<EncodedToken> tokens = tokenizer.EncodeToTokens(text, out _);
             Assert.Equal(ids, tokens.Select(t => t.Id));
             Assert.Equal(ids.Count, tokenizer.CountTokens(text));
             switch (tokenizer)
             {
                 case BytePieceTokenizer b:
-                    Assert.Equal(b.EncodeToIds(text, addBos: false, addEos: false), ids);
+                    Assert.Equal(b.EncodeToIds(text, addBeginningOfSentence: false, addEndOfSentence: false), ids);
                     Assert.Equal(b.Decode(ids, DecodePolicy.Replace, skipSpecialTokens: true), tokenizer.Decode(ids));
                     Assert.Equal(text.Normalize(NormalizationForm.FormC), tokenizer.Decode(ids));
                     break;
                 case SentencePieceTokenizer s:
-                    Assert.Equal(s.EncodeToIds(text, addBos: false, addEos: false), ids);
+                    Assert.Equal(s.EncodeToIds(text, addBeginningOfSentence: false, addEndOfSentence: false), ids);
                     Assert.Equal(s.Decode(ids), tokenizer.Decode(ids));
                     break;
                 case HuggingFaceTokenizer h:
@@ -74,16 +75,16 @@ public class TokenizerBaseTests
     [MemberData(nameof(Kinds))]
     public void TokenBudgetCuts_FallBetweenWholeTokens_AreMaximal_AndMonotonic(string kind)
     {
-        Tokenizer tokenizer = Tokenizer.Load(File(kind).Path);
+        Tokenizer tokenizer = TokenizerFile.Load(File(kind).Path);
         int cuts = 0;
         foreach (string text in Texts().Take(60))
         {
-            IReadOnlyList<EncodedToken> tokens = tokenizer.EncodeToTokens(text);
+            IReadOnlyList<EncodedToken> tokens = tokenizer.EncodeToTokens(text, out _);
             int previous = 0, previousFromEnd = text.Length;
             for (int budget = 0; budget <= tokens.Count + 1; budget++)
             {
-                int index = tokenizer.GetIndexByTokenCount(text, budget, out int count);
-                int start = tokenizer.GetIndexByTokenCountFromEnd(text, budget, out int countFromEnd);
+                int index = tokenizer.GetIndexByTokenCount(text, budget, out _, out int count);
+                int start = tokenizer.GetIndexByTokenCountFromEnd(text, budget, out _, out int countFromEnd);
                 Assert.InRange(count, 0, Math.Min(budget, tokens.Count));
                 Assert.InRange(countFromEnd, 0, Math.Min(budget, tokens.Count));
                 Assert.True(index >= previous && start <= previousFromEnd, "cuts move monotonically with the budget");

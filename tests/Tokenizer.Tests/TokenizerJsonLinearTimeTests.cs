@@ -32,7 +32,7 @@ public class TokenizerJsonLinearTimeTests(ITestOutputHelper output)
     private void AssertLinear(string what, int n, Func<int, string> text, HuggingFaceTokenizer tokenizer)
     {
         var inputs = new Dictionary<int, string> { [n] = text(n), [4 * n] = text(4 * n) };
-        double ratio = GrowthRatio.OfFourTimes(n, size => tokenizer.EncodeToTokens(inputs[size]), repeats: 5);
+        double ratio = GrowthRatio.OfFourTimes(n, size => tokenizer.EncodeToPieceTokens(inputs[size]), repeats: 5);
         output.WriteLine($"{what}: {inputs[n].Length:N0} -> {inputs[4 * n].Length:N0} chars, time x {ratio:F2}");
         Assert.True(ratio < MaxRatio, $"{what}: four times the input took {ratio:F1} times as long");
     }

@@ -74,14 +74,14 @@ public class ViterbiPropertyTests
             var tokenizer = new BytePieceTokenizer(c.Model);
             foreach (byte[] text in c.Texts)
             {
-                int[] expected = tokenizer.EncodeBytes(text, addBos: true, addEos: true);
+                int[] expected = tokenizer.EncodeBytes(text, addBeginningOfSentence: true, addEndOfSentence: true);
                 var collected = new List<int>();
                 int[] destination = new int[1];
                 ReadOnlySpan<byte> rest = text;
                 bool first = true;
                 while (true)
                 {
-                    var status = tokenizer.EncodeBytes(rest, destination, out int consumed, out int written, addBos: first, addEos: true);
+                    var status = tokenizer.EncodeBytes(rest, destination, out int consumed, out int written, addBeginningOfSentence: first, addEndOfSentence: true);
                     collected.AddRange(destination[..written]);
                     rest = rest[consumed..];
                     if (written > 0) first = false;
@@ -100,7 +100,7 @@ public class ViterbiPropertyTests
         TestVocab.Check(TestVocab.Case(maxTextLength: 30), c =>
         {
             var tokenizer = new BytePieceTokenizer(c.Model);
-            return c.Texts.All(t => tokenizer.CountTokens(t.AsSpan(), addBos: true) == tokenizer.EncodeBytes(t).Length + 1);
+            return c.Texts.All(t => tokenizer.CountTokens(t.AsSpan(), addBeginningOfSentence: true) == tokenizer.EncodeBytes(t).Length + 1);
         });
     }
 }

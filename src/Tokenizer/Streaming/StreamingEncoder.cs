@@ -10,7 +10,7 @@ namespace BytePiece;
 
 /// <summary>
 /// Encodes UTF-8 text of any size from a <see cref="PipeReader"/> or a <see cref="Stream"/>, with output
-/// identical to encoding the whole input at once (<see cref="BytePieceTokenizer.EncodeToIds(string, bool, bool, SamplingOptions?)"/>,
+/// identical to encoding the whole input at once (<see cref="BytePieceTokenizer.EncodeToIds(string, SamplingOptions, bool, bool)"/>,
 /// or <see cref="BytePieceTokenizer.EncodeBytes(ReadOnlySpan{byte}, bool, bool, SamplingOptions?)"/> in raw mode),
 /// sampling included. Chunk boundaries (a <c>\n</c> run followed by another byte) are the commit points:
 /// chunks encode independently, NFC never reaches across them, and a chunk's random stream depends only
