@@ -6,9 +6,10 @@ namespace BytePiece.Packaging.Tests;
 
 /// <summary>
 /// <c>dotnet pack</c> gives the two libraries and the CLI as a .NET tool; the tool installs from the
-/// packed folder alone (no other feed) and encodes with its embedded model.
+/// packed folder alone (no other feed) and encodes with its embedded model; the library package brings
+/// Microsoft.ML.Tokenizers with it (PackagingTests.MlTokenizers.cs).
 /// </summary>
-public sealed class PackagingTests : IClassFixture<PackagingTests.Packages>
+public sealed partial class PackagingTests : IClassFixture<PackagingTests.Packages>
 {
     private const string Version = "0.1.0";
     private readonly Packages _packages;
@@ -29,7 +30,39 @@ public sealed class PackagingTests : IClassFixture<PackagingTests.Packages>
                     ["pack", Path.Combine(Repository.Root, project), "-c", Repository.Configuration, "--no-build", "-o", Feed, "-nologo"]);
                 if (result.ExitCode != 0) throw new InvalidOperationException("dotnet pack failed: " + result);
             }
+            _tool = new(InstallTool);
         }
+
+        private (ProcessRunner.Result, string, IDictionary<string, string>) InstallTool()
+        {
+            string config = Path.Combine(Root, "nuget.config");
+            File.WriteAllText(config, $"""
+                <?xml version="1.0" encoding="utf-8"?>
+                <configuration>
+                  <packageSources>
+                    <clear />
+                    <add key="packed" value="{Feed}" />
+                  </packageSources>
+                </configuration>
+                """);
+            string toolPath = Path.Combine(Root, "tools");
+            var environment = new Dictionary<string, string>
+            {
+                ["NUGET_PACKAGES"] = Path.Combine(Root, "cache"),
+                ["DOTNET_ROOT"] = ProcessRunner.DotnetRoot,
+            };
+            var install = ProcessRunner.Run(ProcessRunner.Dotnet,
+                ["tool", "install", "bytepiece", "--version", Version, "--tool-path", toolPath, "--configfile", config], environment);
+            return (install, Path.Combine(toolPath, OperatingSystem.IsWindows() ? "bytepiece.exe" : "bytepiece"), environment);
+        }
+
+        /// <summary>
+        /// The <c>bytepiece</c> tool installed once from the packed folder alone (a feed of its own and an empty
+        /// package cache), shared by the tests that run it.
+        /// </summary>
+        internal (ProcessRunner.Result Install, string Command, IDictionary<string, string> Environment) Tool => _tool.Value;
+
+        private readonly Lazy<(ProcessRunner.Result, string, IDictionary<string, string>)> _tool;
 
         public void Dispose()
         {
@@ -91,27 +124,9 @@ public sealed class PackagingTests : IClassFixture<PackagingTests.Packages>
         }
 
         // A feed of its own and an empty package cache: the install can only come from the packed folder.
-        string config = Path.Combine(_packages.Root, "nuget.config");
-        File.WriteAllText(config, $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-                <add key="packed" value="{_packages.Feed}" />
-              </packageSources>
-            </configuration>
-            """);
-        string toolPath = Path.Combine(_packages.Root, "tools");
-        var environment = new Dictionary<string, string>
-        {
-            ["NUGET_PACKAGES"] = Path.Combine(_packages.Root, "cache"),
-            ["DOTNET_ROOT"] = ProcessRunner.DotnetRoot,
-        };
-        var install = ProcessRunner.Run(ProcessRunner.Dotnet,
-            ["tool", "install", "bytepiece", "--version", Version, "--tool-path", toolPath, "--configfile", config], environment);
+        var (install, bytepiece, environment) = _packages.Tool;
         Assert.True(install.ExitCode == 0, install.ToString());
 
-        string bytepiece = Path.Combine(toolPath, OperatingSystem.IsWindows() ? "bytepiece.exe" : "bytepiece");
         const string text = "广州的白云机场 is an airport.";
         var encode = ProcessRunner.Run(bytepiece, ["encode", text, "--quiet"], environment);
         Assert.True(encode.ExitCode == 0, encode.ToString());
