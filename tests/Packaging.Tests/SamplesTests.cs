@@ -61,10 +61,10 @@ public class SamplesTests
     }
 
     /// <summary>Starts the WebApi sample on a free loopback port; it stops after <paramref name="exitAfter"/> answers.</summary>
-    private static async Task<(Process Server, string Address)> StartWebApi(int exitAfter)
+    private static async Task<(Process Server, string Address)> StartWebApi(int exitAfter, string? model = null)
     {
         var psi = ProcessRunner.StartInfo(ProcessRunner.Dotnet,
-            [SampleDll("WebApi"), "--urls", "http://127.0.0.1:0", "--exit-after", exitAfter.ToString()]);
+            [SampleDll("WebApi"), "--urls", "http://127.0.0.1:0", "--exit-after", exitAfter.ToString(), .. model is null ? Array.Empty<string>() : ["--model", model]]);
         psi.WorkingDirectory = Path.Combine(Repository.Root, "samples", "WebApi");
         var server = Process.Start(psi)!;
         string? address = null;
@@ -112,6 +112,49 @@ public class SamplesTests
             using var counted = await client.PostAsync("/count", new ByteArrayContent(big));
             using var countJson = JsonDocument.Parse(await counted.Content.ReadAsStringAsync());
             Assert.Equal(BytePieceTokenizer.Default.EncodeBytes(big).Length, countJson.RootElement.GetProperty("count").GetInt32());
+            AssertStops(server);
+        }
+        finally
+        {
+            if (!server.HasExited) server.Kill(entireProcessTree: true);
+            server.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The endpoints are written against Microsoft.ML.Tokenizers' Tokenizer alone: with a SentencePiece .model
+    /// they answer what ML's surface of our SentencePieceTokenizer answers (ids, offsets into the posted text,
+    /// counts of a bounded body), and invalid UTF-8 still gets 400.
+    /// </summary>
+    [Fact]
+    public async Task WebApiServesASentencePieceModelThroughTheMlTokenizersSurface()
+    {
+        string model = Path.Combine(Repository.Root, "tests", "data", "models", "sentencepiece", "test_model.model");
+        var (server, address) = await StartWebApi(exitAfter: 3, model);
+        try
+        {
+            using var client = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(30) };
+            Microsoft.ML.Tokenizers.Tokenizer expected = TokenizerFile.Load(model);
+            Assert.IsType<SentencePieceTokenizer>(expected);
+            const string text = "I saw a girl  with a telescope. 邂逅";
+            using var response = await client.PostAsync("/tokenize", new StringContent(text, Encoding.UTF8, "text/plain"));
+            Assert.True(response.IsSuccessStatusCode, response.ToString());
+            using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            var tokens = expected.EncodeToTokens(text, out _);
+            Assert.Equal(tokens.Select(t => t.Id), json.RootElement.GetProperty("ids").EnumerateArray().Select(e => e.GetInt32()));
+            Assert.Equal(tokens.Select(t => (t.Offset.Start.Value, t.Offset.End.Value)),
+                json.RootElement.GetProperty("tokens").EnumerateArray().Select(t => (t.GetProperty("start").GetInt32(), t.GetProperty("end").GetInt32())));
+
+            string body = string.Concat(Enumerable.Repeat("Hello world. ", 2000));
+            using var counted = await client.PostAsync("/count", new StringContent(body, Encoding.UTF8, "text/plain"));
+            Assert.True(counted.IsSuccessStatusCode, counted.ToString());
+            using var countJson = JsonDocument.Parse(await counted.Content.ReadAsStringAsync());
+            Assert.Equal(expected.CountTokens(body), countJson.RootElement.GetProperty("count").GetInt32());
+
+            using var invalid = await client.PostAsync("/count", new ByteArrayContent([0x61, 0x62, 0xFF, 0x63]));
+            Assert.Equal(System.Net.HttpStatusCode.BadRequest, invalid.StatusCode);
+            using var error = JsonDocument.Parse(await invalid.Content.ReadAsStringAsync());
+            Assert.Equal(2, error.RootElement.GetProperty("offset").GetInt64());
             AssertStops(server);
         }
         finally
