@@ -7,11 +7,11 @@ namespace BytePiece;
 
 /// <summary>
 /// Encodes text to token ids and back with a <see cref="UnigramModel"/>: Viterbi over a byte lattice per
-/// chunk, BytePiece semantics. A Microsoft.ML.Tokenizers <see cref="Tokenizer"/>: every member of the base
-/// answers through this engine (offsets into the original text; see docs/ml-tokenizers.md), and the class adds
+/// chunk, BytePiece semantics. A Microsoft.ML.Tokenizers <see cref="Tokenizer"/> (through <see cref="UnigramTokenizer"/>): every member of
+/// the base answers through this engine (offsets into the original text; see docs/ml-tokenizers.md), and the class adds
 /// sampling, n-best, entropy, marginals and a bytes API. Immutable and safe to share between threads.
 /// </summary>
-public sealed class BytePieceTokenizer : Tokenizer
+public sealed class BytePieceTokenizer : UnigramTokenizer
 {
     /// <summary>Creates a tokenizer over <paramref name="model"/>.</summary>
     public BytePieceTokenizer(UnigramModel model)
@@ -34,63 +34,36 @@ public sealed class BytePieceTokenizer : Tokenizer
     public UnigramModel Model { get; }
 
     /// <summary>One more than the largest id (specials included).</summary>
-    public int VocabSize => Model.VocabSize;
+    public override int VocabSize => Model.VocabSize;
 
-    // ---- Microsoft.ML.Tokenizers.Tokenizer --------------------------------------------------------
-    // Offsets and indices refer to the original text, so normalizedText is always null. considerNormalization
-    // false skips NFC; considerPreTokenization is ignored: the chunk split at line ends is part of the model
-    // (upstream BytePiece cuts there too, and no trained piece crosses it). No specials are added.
+    // ---- the family's side of Microsoft.ML.Tokenizers' members (UnigramTokenizer) --------------
+    // considerNormalization false skips NFC; considerPreTokenization is ignored: the chunk split at line ends is
+    // part of the model (upstream BytePiece cuts there too, and no trained piece crosses it).
 
-    /// <inheritdoc />
-    protected override EncodeResults<EncodedToken> EncodeToTokens(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings)
+    private protected override List<int> EncodeIds(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings)
     {
-        ReadOnlySpan<char> input = text is null ? textSpan : text.AsSpan();
-        var clean = new List<bool>();
-        List<PieceToken> tokens = PieceTokens(input, Form(settings), false, false, null, clean);
-        int end = TokenBudget.Prefix(tokens, CollectionsMarshal.AsSpan(clean), input.Length, settings.MaxTokenCount, out int count);
-        var result = new EncodedToken[count];
-        for (int k = 0; k < count; k++) result[k] = new EncodedToken(tokens[k].Id, tokens[k].Value, tokens[k].Offset);
-        return new EncodeResults<EncodedToken> { Tokens = result, CharsConsumed = end };
-    }
-
-    /// <inheritdoc />
-    protected override EncodeResults<int> EncodeToIds(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(settings.MaxTokenCount);
-        ReadOnlySpan<char> input = text is null ? textSpan : text.AsSpan();
-        List<int> ids;
-        using (var prepared = new PreparedText(input, Form(settings), wantOffsets: false))
-            ids = EncodeIdList(prepared.Bytes, false, false, null);
-        if (ids.Count <= settings.MaxTokenCount) return new EncodeResults<int> { Tokens = ids, CharsConsumed = input.Length };
-        EncodeResults<EncodedToken> tokens = EncodeToTokens(text, textSpan, settings);
-        return new EncodeResults<int> { Tokens = ids.GetRange(0, tokens.Tokens.Count), CharsConsumed = tokens.CharsConsumed };
-    }
-
-    /// <inheritdoc />
-    protected override int CountTokens(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(settings.MaxTokenCount);
         using var prepared = new PreparedText(text is null ? textSpan : text.AsSpan(), Form(settings), wantOffsets: false);
-        int count = CountTokens(prepared.Bytes);
-        return count <= settings.MaxTokenCount ? count : EncodeToTokens(text, textSpan, settings).Tokens.Count;
+        return EncodeIdList(prepared.Bytes, false, false, null);
     }
 
-    /// <summary>Exact for BytePiece models: <c>text[..index]</c> and <c>text[index..]</c> normalize to exactly the bytes of the tokens before and after the cut.</summary>
-    /// <inheritdoc />
-    protected override int GetIndexByTokenCount(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings, bool fromEnd, out string? normalizedText, out int tokenCount)
+    private protected override int CountIds(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings)
     {
-        normalizedText = null;
-        return IndexByTokenCount(text is null ? textSpan : text.AsSpan(), settings.MaxTokenCount, fromEnd, out tokenCount, false, false, Form(settings));
+        using var prepared = new PreparedText(text is null ? textSpan : text.AsSpan(), Form(settings), wantOffsets: false);
+        return CountTokens(prepared.Bytes);
+    }
+
+    /// <remarks>Exact: the text splits after a token when its bytes end where a character of the original ends, so <c>text[..index]</c> and <c>text[index..]</c> normalize to exactly the bytes of the tokens on each side.</remarks>
+    private protected override List<PieceToken> EncodeTokens(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings, out bool[] cleanAfter)
+    {
+        var clean = new List<bool>();
+        List<PieceToken> tokens = PieceTokens(text is null ? textSpan : text.AsSpan(), Form(settings), false, false, null, clean);
+        cleanAfter = [.. clean];
+        return tokens;
     }
 
     /// <summary>Decodes ids to text (invalid UTF-8 as U+FFFD, specials dropped).</summary>
     /// <exception cref="ArgumentOutOfRangeException">An id is neither a special id nor a piece.</exception>
     public override string Decode(IEnumerable<int> ids) => Decode(ids, DecodePolicy.Replace);
-
-    /// <summary>Writes the text of the longest run of leading ids that fits, never splitting a character.</summary>
-    /// <inheritdoc />
-    public override OperationStatus Decode(IEnumerable<int> ids, Span<char> destination, out int idsConsumed, out int charsWritten)
-        => SpanDecoder.Decode(ids, destination, out idsConsumed, out charsWritten, all => Decode(all, DecodePolicy.Replace));
 
     private TextNormalization Form(EncodeSettings settings) => settings.ConsiderNormalization ? Model.Normalization : TextNormalization.None;
 

@@ -12,7 +12,7 @@ namespace BytePiece;
 /// byte fallback); the post-processor adds special tokens when asked. Offsets refer to the original
 /// text. Immutable and thread-safe.
 /// </summary>
-public sealed class HuggingFaceTokenizer : Tokenizer
+public sealed class HuggingFaceTokenizer : UnigramTokenizer
 {
     private readonly TokenizerJsonPipeline _pipeline;
     private readonly Dictionary<int, AddedToken> _addedById;
@@ -37,59 +37,26 @@ public sealed class HuggingFaceTokenizer : Tokenizer
     public static HuggingFaceTokenizer FromJson(ReadOnlySpan<byte> utf8Json) => new(TokenizerJsonReader.Read(utf8Json));
 
     /// <summary>Number of ids (vocabulary and added tokens).</summary>
-    public int VocabSize { get; }
+    public override int VocabSize { get; }
 
-    // ---- Microsoft.ML.Tokenizers.Tokenizer --------------------------------------------------------
-    // Offsets and indices refer to the original text, so normalizedText is always null. considerNormalization
-    // false skips the file's normalizer, considerPreTokenization false its pre-tokenizer (the text between added
-    // tokens is one word). The post-processor's template is not applied.
+    // ---- the family's side of Microsoft.ML.Tokenizers' members (UnigramTokenizer) --------------
+    // considerNormalization false skips the file's normalizer, considerPreTokenization false its pre-tokenizer
+    // (the text between added tokens is one word). The post-processor's template is not applied.
 
-    /// <inheritdoc />
-    protected override EncodeResults<EncodedToken> EncodeToTokens(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings)
+    private protected override List<int> EncodeIds(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings)
+        => Ids(EncodeParts(text ?? textSpan.ToString(), null, values: false, settings.ConsiderNormalization, settings.ConsiderPreTokenization), addSpecialTokens: false);
+
+    private protected override List<PieceToken> EncodeTokens(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings, out bool[] cleanAfter)
     {
-        string input = text ?? textSpan.ToString();
-        List<PieceToken> tokens = Encode(input, null, false, settings.ConsiderNormalization, settings.ConsiderPreTokenization);
-        int end = TokenBudget.Prefix(tokens, TokenBudget.CleanCutsByRange(tokens), input.Length, settings.MaxTokenCount, out int count);
-        var result = new EncodedToken[count];
-        for (int k = 0; k < count; k++) result[k] = new EncodedToken(tokens[k].Id, tokens[k].Value, tokens[k].Offset);
-        return new EncodeResults<EncodedToken> { Tokens = result, CharsConsumed = end };
-    }
-
-    /// <inheritdoc />
-    protected override EncodeResults<int> EncodeToIds(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(settings.MaxTokenCount);
-        string input = text ?? textSpan.ToString();
-        List<int> ids = Ids(EncodeParts(input, null, values: false, settings.ConsiderNormalization, settings.ConsiderPreTokenization), addSpecialTokens: false);
-        if (ids.Count <= settings.MaxTokenCount) return new EncodeResults<int> { Tokens = ids, CharsConsumed = input.Length };
-        EncodeResults<EncodedToken> tokens = EncodeToTokens(input, input, settings);
-        return new EncodeResults<int> { Tokens = ids.GetRange(0, tokens.Tokens.Count), CharsConsumed = tokens.CharsConsumed };
-    }
-
-    /// <inheritdoc />
-    protected override int CountTokens(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings)
-        => EncodeToIds(text, textSpan, settings).Tokens.Count;
-
-    /// <inheritdoc />
-    protected override int GetIndexByTokenCount(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings, bool fromEnd, out string? normalizedText, out int tokenCount)
-    {
-        normalizedText = null;
-        string input = text ?? textSpan.ToString();
-        List<PieceToken> tokens = Encode(input, null, false, settings.ConsiderNormalization, settings.ConsiderPreTokenization);
-        bool[] clean = TokenBudget.CleanCutsByRange(tokens);
-        return fromEnd
-            ? TokenBudget.Suffix(tokens, clean, input.Length, settings.MaxTokenCount, out tokenCount)
-            : TokenBudget.Prefix(tokens, clean, input.Length, settings.MaxTokenCount, out tokenCount);
+        List<PieceToken> tokens = Encode(text ?? textSpan.ToString(), null, false, settings.ConsiderNormalization, settings.ConsiderPreTokenization);
+        cleanAfter = TokenBudget.CleanCutsByRange(tokens);
+        return tokens;
     }
 
     /// <summary>Decodes ids as the file's decoder does, special added tokens dropped.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An id is not known.</exception>
     public override string Decode(IEnumerable<int> ids) => Decode(ids, skipSpecialTokens: true);
 
-    /// <summary>Writes the text of the longest run of leading ids that fits, never splitting a character (see <see cref="Decode(IEnumerable{int})"/>).</summary>
-    /// <inheritdoc />
-    public override OperationStatus Decode(IEnumerable<int> ids, Span<char> destination, out int idsConsumed, out int charsWritten)
-        => SpanDecoder.Decode(ids, destination, out idsConsumed, out charsWritten, all => Decode(all, skipSpecialTokens: true));
 
     /// <summary>The token text of <paramref name="id"/> (an added token's content, else the vocabulary piece).</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="id"/> is not a known id.</exception>

@@ -13,7 +13,7 @@ namespace BytePiece;
 /// file as its own sentence). A Microsoft.ML.Tokenizers <see cref="Tokenizer"/> whose extra members have the
 /// shapes of ML's own <c>SentencePieceTokenizer</c>; offsets refer to the original text. Immutable and thread-safe.
 /// </summary>
-public sealed class SentencePieceTokenizer : Tokenizer
+public sealed class SentencePieceTokenizer : UnigramTokenizer
 {
     /// <summary>Creates a tokenizer over <paramref name="model"/>.</summary>
     public SentencePieceTokenizer(SentencePieceModel model)
@@ -41,65 +41,28 @@ public sealed class SentencePieceTokenizer : Tokenizer
     public SentencePieceModel Model { get; }
 
     /// <summary>Number of ids.</summary>
-    public int VocabSize => Model.VocabSize;
+    public override int VocabSize => Model.VocabSize;
 
     // spm's normalizer off (Microsoft.ML.Tokenizers' considerNormalization: false): the bytes are the normalized text.
     private static readonly SentencePieceNormalizer s_identity = new(null, null, addDummyPrefix: false, removeExtraWhitespaces: false,
         escapeWhitespaces: false, whitespaceAsSuffix: false);
 
-    // ---- Microsoft.ML.Tokenizers.Tokenizer --------------------------------------------------------
-    // Offsets and indices refer to the original text, so normalizedText is always null. considerNormalization
-    // false takes the text as already normalized (no character map, whitespace rules or dummy prefix: write
-    // U+2581 yourself), as ML's SentencePieceTokenizer does; spm has no pre-tokenizer. No specials are added.
+    // ---- the family's side of Microsoft.ML.Tokenizers' members (UnigramTokenizer) --------------
+    // considerNormalization false takes the text as already normalized (no character map, whitespace rules or
+    // dummy prefix: write U+2581 yourself), as ML's SentencePieceTokenizer does; spm has no pre-tokenizer.
 
-    /// <inheritdoc />
-    protected override EncodeResults<EncodedToken> EncodeToTokens(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings)
+    private protected override List<int> EncodeIds(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings)
+        => EncodeToIds(Utf8(text is null ? textSpan : text.AsSpan()), false, false, settings.ConsiderNormalization);
+
+    private protected override int CountIds(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings)
+        => CountTokens(text is null ? textSpan : text.AsSpan(), false, false, considerNormalization: settings.ConsiderNormalization);
+
+    private protected override List<PieceToken> EncodeTokens(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings, out bool[] cleanAfter)
     {
-        ReadOnlySpan<char> input = text is null ? textSpan : text.AsSpan();
-        List<PieceToken> tokens = PieceTokens(input, settings.ConsiderNormalization);
-        int end = TokenBudget.Prefix(tokens, TokenBudget.CleanCutsByRange(tokens), input.Length, settings.MaxTokenCount, out int count);
-        var result = new EncodedToken[count];
-        for (int k = 0; k < count; k++) result[k] = new EncodedToken(tokens[k].Id, tokens[k].Value, tokens[k].Offset);
-        return new EncodeResults<EncodedToken> { Tokens = result, CharsConsumed = end };
+        List<PieceToken> tokens = PieceTokens(text is null ? textSpan : text.AsSpan(), settings.ConsiderNormalization);
+        cleanAfter = TokenBudget.CleanCutsByRange(tokens);
+        return tokens;
     }
-
-    /// <inheritdoc />
-    protected override EncodeResults<int> EncodeToIds(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(settings.MaxTokenCount);
-        ReadOnlySpan<char> input = text is null ? textSpan : text.AsSpan();
-        List<int> ids = EncodeToIds(Utf8(input), false, false, settings.ConsiderNormalization);
-        if (ids.Count <= settings.MaxTokenCount) return new EncodeResults<int> { Tokens = ids, CharsConsumed = input.Length };
-        EncodeResults<EncodedToken> tokens = EncodeToTokens(text, textSpan, settings);
-        return new EncodeResults<int> { Tokens = ids.GetRange(0, tokens.Tokens.Count), CharsConsumed = tokens.CharsConsumed };
-    }
-
-    /// <inheritdoc />
-    protected override int CountTokens(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(settings.MaxTokenCount);
-        int count = CountTokens(text is null ? textSpan : text.AsSpan(), false, false, considerNormalization: settings.ConsiderNormalization);
-        return count <= settings.MaxTokenCount ? count : EncodeToTokens(text, textSpan, settings).Tokens.Count;
-    }
-
-    /// <inheritdoc />
-    protected override int GetIndexByTokenCount(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings, bool fromEnd, out string? normalizedText, out int tokenCount)
-    {
-        normalizedText = null;
-        ReadOnlySpan<char> input = text is null ? textSpan : text.AsSpan();
-        List<PieceToken> tokens = PieceTokens(input, settings.ConsiderNormalization);
-        bool[] clean = TokenBudget.CleanCutsByRange(tokens);
-        return fromEnd
-            ? TokenBudget.Suffix(tokens, clean, input.Length, settings.MaxTokenCount, out tokenCount)
-            : TokenBudget.Prefix(tokens, clean, input.Length, settings.MaxTokenCount, out tokenCount);
-    }
-
-    /// <summary>Writes the text of the longest run of leading ids that fits, never splitting a character (see <see cref="Decode(IEnumerable{int})"/>).</summary>
-    /// <inheritdoc />
-    public override OperationStatus Decode(IEnumerable<int> ids, Span<char> destination, out int idsConsumed, out int charsWritten)
-        => SpanDecoder.Decode(ids, destination, out idsConsumed, out charsWritten, Decode);
-
-    // ---- encoding ---------------------------------------------------------------------------
 
     /// <summary>Encodes text to ids (Viterbi), with the model's <c>bos</c>/<c>eos</c> pieces when asked (the shape of Microsoft.ML.Tokenizers' <c>SentencePieceTokenizer</c>).</summary>
     /// <param name="text">The text.</param>

@@ -2,7 +2,7 @@ using Microsoft.ML.Tokenizers;
 
 namespace BytePiece;
 
-/// <summary>Opens a model file of any format this library reads, as a Microsoft.ML.Tokenizers <see cref="Tokenizer"/>.</summary>
+/// <summary>Opens a model file of any format this library reads, as a Microsoft.ML.Tokenizers <see cref="Tokenizer"/> (a <see cref="UnigramTokenizer"/>).</summary>
 public static class TokenizerFile
 {
     /// <summary>
@@ -12,7 +12,7 @@ public static class TokenizerFile
     /// </summary>
     /// <exception cref="ModelFormatException">The file is not a valid model of a format this library reads.</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
-    public static Tokenizer Load(string path) => ModelFile.ReadFile<Tokenizer>(path, content => ModelFile.Detect(content) switch
+    public static UnigramTokenizer Load(string path) => ModelFile.ReadFile<UnigramTokenizer>(path, content => ModelFile.Detect(content) switch
     {
         ModelFileFormat.SentencePiece => new SentencePieceTokenizer(SentencePieceModel.FromBytes(content)),
         ModelFileFormat.TokenizerJson => HuggingFaceTokenizer.FromJson(content),
