@@ -39,9 +39,12 @@ internal abstract class SentenceModel
 
     public abstract string Info(string path);
 
-    public abstract IReadOnlyList<Segmentation> NBest(string text, int k, CancellationToken cancellationToken);
+    /// <summary>The tokenizer: n-best and entropy have the same shape on every family.</summary>
+    public abstract UnigramTokenizer Unigram { get; }
 
-    public abstract double Entropy(string text, double alpha);
+    public IReadOnlyList<Segmentation> NBest(string text, int k, CancellationToken cancellationToken) => Unigram.NBest(text, k, cancellationToken);
+
+    public double Entropy(string text, double alpha) => Unigram.Entropy(text, alpha);
 }
 
 internal sealed class SentencePieceSentences(SentencePieceTokenizer tokenizer) : SentenceModel
@@ -69,9 +72,7 @@ internal sealed class SentencePieceSentences(SentencePieceTokenizer tokenizer) :
 
     public override string Decode(IReadOnlyList<int> ids) => Tokenizer.Decode(ids);
 
-    public override IReadOnlyList<Segmentation> NBest(string text, int k, CancellationToken cancellationToken) => Tokenizer.NBest(text, k, cancellationToken);
-
-    public override double Entropy(string text, double alpha) => Tokenizer.Entropy(text, alpha);
+    public override UnigramTokenizer Unigram => Tokenizer;
 
     public override string Info(string path)
     {
@@ -107,9 +108,7 @@ internal sealed class HuggingFaceSentences(HuggingFaceTokenizer tokenizer) : Sen
 
     public override string Decode(IReadOnlyList<int> ids) => tokenizer.Decode(ids);
 
-    public override IReadOnlyList<Segmentation> NBest(string text, int k, CancellationToken cancellationToken) => tokenizer.NBest(text, k, cancellationToken);
-
-    public override double Entropy(string text, double alpha) => tokenizer.Entropy(text, alpha);
+    public override UnigramTokenizer Unigram => tokenizer;
 
     public override string Info(string path) => $"file           {path} (HuggingFace tokenizer.json, Unigram)\nvocab size     {tokenizer.VocabSize}\n";
 }

@@ -93,6 +93,9 @@ public sealed class BytePieceTokenizer : UnigramTokenizer
         return EncodeIdList(input.Bytes, addBeginningOfSentence, addEndOfSentence, null);
     }
 
+    /// <inheritdoc />
+    public override IReadOnlyList<int> EncodeToIds(string text, SamplingOptions sampling) => EncodeToIds(text, sampling, false, false);
+
     /// <summary>Encodes text (normalized as the model says) to ids: a sample drawn as <paramref name="sampling"/> says (Viterbi when <see cref="SamplingOptions.IsViterbi"/>).</summary>
     public IReadOnlyList<int> EncodeToIds(string text, SamplingOptions sampling, bool addBeginningOfSentence = false, bool addEndOfSentence = false)
     {
@@ -318,12 +321,9 @@ public sealed class BytePieceTokenizer : UnigramTokenizer
 
     /// <summary>The <paramref name="k"/> most probable segmentations of the text (normalized as the model says), best first.</summary>
     /// <remarks>Ties in score are ordered by the longer last piece, then recursively by the prefix; the first is the Viterbi result.</remarks>
-    public IReadOnlyList<Segmentation> NBest(string text, int k) => NBest(text, k, CancellationToken.None);
-
-    /// <summary>The <paramref name="k"/> most probable segmentations of the text (as <see cref="NBest(string, int)"/>), stopping when <paramref name="cancellationToken"/> is cancelled.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is below 1.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public IReadOnlyList<Segmentation> NBest(string text, int k, CancellationToken cancellationToken)
+    public override IReadOnlyList<Segmentation> NBest(string text, int k, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(text);
         using var input = new PreparedText(text, Model.Normalization, wantOffsets: false);
@@ -343,39 +343,7 @@ public sealed class BytePieceTokenizer : UnigramTokenizer
             .Select(r => new Segmentation(Array.ConvertAll(r.Pieces, Model.IdOfPiece), r.LogProb)).ToList();
     }
 
-    /// <summary>
-    /// Several segmentations of the text drawn from <c>P^alpha / Z</c>, each with a score, with SentencePiece's
-    /// meaning (<see cref="SentencePieceTokenizer.SampleEncodeAndScore"/>): with replacement, independent
-    /// draws scored by their log-probability; without replacement, distinct segmentations (exact
-    /// Gumbel-top-k), scored by the log of their estimated inclusion probability; <paramref name="includeBest"/>
-    /// puts the Viterbi result first with score 0. The whole text is one lattice (chunks are independent,
-    /// so a segmentation is one per chunk); the draws depend only on the seed, <see cref="SamplingOptions.FirstChunk"/>
-    /// and the text.
-    /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">alpha is negative or above <see cref="SamplingOptions.MaxAlpha"/>, or <paramref name="numSamples"/> is below 1.</exception>
-    /// <exception cref="ArgumentException"><paramref name="includeBest"/> without <paramref name="withoutReplacement"/>.</exception>
-    public IReadOnlyList<ScoredSegmentation> SampleEncodeAndScore(string text, SamplingOptions sampling, int numSamples,
-        bool withoutReplacement = false, bool includeBest = false)
-        => [.. EnumerateSampleEncodeAndScore(text, sampling, numSamples, withoutReplacement, includeBest)];
-
-    /// <summary>
-    /// The segmentations of <see cref="SampleEncodeAndScore"/>, made as they are enumerated: with replacement one
-    /// draw at a time (memory independent of <paramref name="numSamples"/>); without replacement the exact search
-    /// runs on the first step and keeps only the paths' tokens, within <see cref="SamplingOptions.MaxSearchHypotheses"/>.
-    /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">alpha is negative or above <see cref="SamplingOptions.MaxAlpha"/>, or <paramref name="numSamples"/> is below 1 (thrown by the call).</exception>
-    /// <exception cref="ArgumentException"><paramref name="includeBest"/> without <paramref name="withoutReplacement"/> (thrown by the call).</exception>
-    /// <exception cref="InputLimitExceededException">Without replacement: the search would need more than <see cref="SamplingOptions.MaxSearchHypotheses"/> hypotheses (thrown on the first step, before any sample).</exception>
-    public IEnumerable<ScoredSegmentation> EnumerateSampleEncodeAndScore(string text, SamplingOptions sampling, int numSamples,
-        bool withoutReplacement = false, bool includeBest = false)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        CheckAlpha(sampling.Alpha);
-        LatticeDraws.CheckSampleArguments(numSamples, withoutReplacement, includeBest);
-        return Samples(text, sampling, numSamples, withoutReplacement, includeBest);
-    }
-
-    private IEnumerable<ScoredSegmentation> Samples(string text, SamplingOptions sampling, int numSamples, bool withoutReplacement, bool includeBest)
+    private protected override IEnumerable<ScoredSegmentation> Samples(string text, SamplingOptions sampling, int numSamples, bool withoutReplacement, bool includeBest)
     {
         var (graph, best) = SampleLattice(text, includeBest);
         if (graph is null) yield break;
@@ -396,7 +364,7 @@ public sealed class BytePieceTokenizer : UnigramTokenizer
     /// The Shannon entropy (in nats) of the segmentation distribution <c>P^alpha / Z</c> of the text,
     /// exactly, from one forward-backward pass. Chunks are independent, so their entropies add.
     /// </summary>
-    public double Entropy(string text, double alpha)
+    public override double Entropy(string text, double alpha)
     {
         ArgumentNullException.ThrowIfNull(text);
         using var input = new PreparedText(text, Model.Normalization, wantOffsets: false);
@@ -406,7 +374,7 @@ public sealed class BytePieceTokenizer : UnigramTokenizer
     /// <summary>The entropy (in nats) of the segmentation distribution <c>P^alpha / Z</c> of the bytes.</summary>
     public double Entropy(ReadOnlySpan<byte> bytes, double alpha)
     {
-        CheckAlpha(alpha);
+        SamplingOptions.CheckAlpha(alpha);
         return ForwardBackward.Entropy(new LatticeGraph(Model, bytes), alpha);
     }
 
@@ -425,7 +393,7 @@ public sealed class BytePieceTokenizer : UnigramTokenizer
     /// <summary>Marginal probability of every piece occurrence in the bytes' lattice under <c>P^alpha / Z</c>.</summary>
     public IReadOnlyList<PieceMarginal> Marginals(ReadOnlySpan<byte> bytes, double alpha)
     {
-        CheckAlpha(alpha);
+        SamplingOptions.CheckAlpha(alpha);
         var graph = new LatticeGraph(Model, bytes);
         var (forward, backward) = ForwardBackward.Run(graph, alpha);
         double[] p = ForwardBackward.Marginals(graph, alpha, forward, backward);
@@ -434,12 +402,6 @@ public sealed class BytePieceTokenizer : UnigramTokenizer
             for (int k = graph.First[s]; k < graph.First[s + 1]; k++)
                 result.Add(new PieceMarginal(s, graph.End[k], Model.IdOfPiece(graph.Piece[k]), p[k]));
         return result;
-    }
-
-    private static void CheckAlpha(double alpha)
-    {
-        if (!(alpha >= 0 && alpha <= SamplingOptions.MaxAlpha))
-            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, $"alpha must be between 0 and {SamplingOptions.MaxAlpha:G} (alpha < 0 means Viterbi, a single segmentation)");
     }
 
     // ---- shared -------------------------------------------------------------------------------

@@ -80,6 +80,9 @@ public sealed class HuggingFaceTokenizer : UnigramTokenizer
     /// <exception cref="InvalidOperationException">The text needs an unknown token and the model has no <c>unk_id</c>.</exception>
     public IReadOnlyList<PieceToken> EncodeToPieceTokens(string text, bool addSpecialTokens = false) => Encode(text, null, addSpecialTokens);
 
+    /// <inheritdoc />
+    public override IReadOnlyList<int> EncodeToIds(string text, SamplingOptions sampling) => EncodeToIds(text, sampling, addSpecialTokens: false);
+
     /// <summary>
     /// Encodes text to tokens with each word's segmentation drawn with probability exactly
     /// <c>exp(alpha * score(w)) / Z</c> (spm's meaning of alpha; words are independent, as HF encodes them),
@@ -231,12 +234,8 @@ public sealed class HuggingFaceTokenizer : UnigramTokenizer
     /// Fewer when the text has fewer segmentations.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is below 1.</exception>
-    public IReadOnlyList<Segmentation> NBest(string text, int k) => NBest(text, k, CancellationToken.None);
-
-    /// <summary>The <paramref name="k"/> best segmentations of the text (as <see cref="NBest(string, int)"/>), stopping when <paramref name="cancellationToken"/> is cancelled.</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is below 1.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public IReadOnlyList<Segmentation> NBest(string text, int k, CancellationToken cancellationToken)
+    public override IReadOnlyList<Segmentation> NBest(string text, int k, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
@@ -272,38 +271,7 @@ public sealed class HuggingFaceTokenizer : UnigramTokenizer
         return result;
     }
 
-    /// <summary>
-    /// spm's <c>sample_encode_and_score</c> for a tokenizer.json model (HF has no such call; the meaning is
-    /// <see cref="SentencePieceTokenizer.SampleEncodeAndScore"/>'s): <paramref name="numSamples"/> segmentations of
-    /// the text under <c>exp(alpha * score(w)) / Z</c>, where the text's lattice is its words' lattices end to
-    /// end (added tokens are fixed), with replacement scored by <c>log p</c>, or without replacement by the
-    /// estimated log probability of being in the sample; <paramref name="includeBest"/> puts the Viterbi
-    /// result first with score 0. Draws depend only on the seed, <see cref="SamplingOptions.FirstChunk"/> and the text.
-    /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">alpha is negative or above <see cref="SamplingOptions.MaxAlpha"/>, or <paramref name="numSamples"/> is below 1.</exception>
-    /// <exception cref="ArgumentException"><paramref name="includeBest"/> without <paramref name="withoutReplacement"/>.</exception>
-    public IReadOnlyList<ScoredSegmentation> SampleEncodeAndScore(string text, SamplingOptions sampling, int numSamples,
-        bool withoutReplacement = false, bool includeBest = false)
-        => [.. EnumerateSampleEncodeAndScore(text, sampling, numSamples, withoutReplacement, includeBest)];
-
-    /// <summary>
-    /// The segmentations of <see cref="SampleEncodeAndScore"/>, made as they are enumerated: with replacement one
-    /// draw at a time (memory independent of <paramref name="numSamples"/>); without replacement the exact search
-    /// runs on the first step and keeps only the paths' tokens, within <see cref="SamplingOptions.MaxSearchHypotheses"/>.
-    /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">alpha is negative or above <see cref="SamplingOptions.MaxAlpha"/>, or <paramref name="numSamples"/> is below 1 (thrown by the call).</exception>
-    /// <exception cref="ArgumentException"><paramref name="includeBest"/> without <paramref name="withoutReplacement"/> (thrown by the call).</exception>
-    /// <exception cref="InputLimitExceededException">Without replacement: the search would need more than <see cref="SamplingOptions.MaxSearchHypotheses"/> hypotheses (thrown on the first step, before any sample).</exception>
-    public IEnumerable<ScoredSegmentation> EnumerateSampleEncodeAndScore(string text, SamplingOptions sampling, int numSamples,
-        bool withoutReplacement = false, bool includeBest = false)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        SamplingOptions.CheckAlpha(sampling.Alpha);
-        LatticeDraws.CheckSampleArguments(numSamples, withoutReplacement, includeBest);
-        return Samples(text, sampling, numSamples, withoutReplacement, includeBest);
-    }
-
-    private IEnumerable<ScoredSegmentation> Samples(string text, SamplingOptions sampling, int numSamples, bool withoutReplacement, bool includeBest)
+    private protected override IEnumerable<ScoredSegmentation> Samples(string text, SamplingOptions sampling, int numSamples, bool withoutReplacement, bool includeBest)
     {
         var parts = Parts(text).ToList();
         // An added token is a lattice of one fixed edge; a word, its own lattice.
@@ -339,7 +307,7 @@ public sealed class HuggingFaceTokenizer : UnigramTokenizer
     /// The entropy (nats) of the segmentation distribution <c>exp(alpha * score(w)) / Z</c> of the text,
     /// exactly: words are independent, so their entropies (one forward-backward pass each) add.
     /// </summary>
-    public double Entropy(string text, double alpha)
+    public override double Entropy(string text, double alpha)
     {
         ArgumentNullException.ThrowIfNull(text);
         SamplingOptions.CheckAlpha(alpha);

@@ -127,6 +127,9 @@ public sealed class SentencePieceTokenizer : UnigramTokenizer
         return utf8;
     }
 
+    /// <inheritdoc />
+    public override IReadOnlyList<int> EncodeToIds(string text, SamplingOptions sampling) => EncodeToIds(text, sampling, false, false);
+
     /// <summary>
     /// Encodes text with a segmentation drawn from <c>exp(alpha * score(w)) / Z</c> over all of spm's
     /// segmentations (subword regularization; spm's <c>enable_sampling</c> with <c>nbest_size = -1</c>), exactly;
@@ -166,12 +169,9 @@ public sealed class SentencePieceTokenizer : UnigramTokenizer
     /// exact for every k: each lattice position keeps its k best paths), each with its score (the sum of
     /// its pieces' scores). Unknowns are merged or spelled as bytes in each, as in the Viterbi result.
     /// </summary>
-    public IReadOnlyList<Segmentation> NBest(string text, int k) => NBest(text, k, CancellationToken.None);
-
-    /// <summary>The <paramref name="k"/> best segmentations of the text (as <see cref="NBest(string, int)"/>), stopping when <paramref name="cancellationToken"/> is cancelled.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is below 1.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public IReadOnlyList<Segmentation> NBest(string text, int k, CancellationToken cancellationToken)
+    public override IReadOnlyList<Segmentation> NBest(string text, int k, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
@@ -207,7 +207,7 @@ public sealed class SentencePieceTokenizer : UnigramTokenizer
     /// spm's <c>SampleEncode</c> with its <paramref name="nbestSize"/> regimes: below 0, a draw from all
     /// segmentations (as <see cref="EncodeToIds(string, SamplingOptions, bool, bool)"/>, exactly); 0 or 1,
     /// the Viterbi result; above 1 (at most 512, as spm clamps it), one of the <paramref name="nbestSize"/>
-    /// best segmentations (<see cref="NBest(string, int)"/>) drawn with probability proportional to
+    /// best segmentations (<see cref="UnigramTokenizer.NBest(string, int)"/>) drawn with probability proportional to
     /// <c>exp(alpha * score)</c> among them, not from the full distribution. The draw depends only on the
     /// seed, <see cref="SamplingOptions.FirstChunk"/> (the sentence's index) and the text.
     /// </summary>
@@ -231,43 +231,7 @@ public sealed class SentencePieceTokenizer : UnigramTokenizer
         return best[^1].Ids; // rounding left u at or just above 0
     }
 
-    /// <summary>
-    /// spm's <c>sample_encode_and_score</c>: <paramref name="numSamples"/> segmentations drawn from
-    /// <c>exp(alpha * S(w)) / Z</c> (S: the sum of the lattice scores), each with a score. With replacement,
-    /// independent draws scored by their log-probability. Without replacement, distinct segmentations
-    /// (successive sampling: each next one drawn from the rest in proportion to its probability), exactly,
-    /// by the Gumbel-top-k trick, scored by spm's estimate of the log probability of being in the sample
-    /// (<c>log(1 - exp(-exp(log p - kappa)))</c>, kappa the first left-out perturbed value), so that
-    /// sum of <c>f(w) * p(w) / exp(score)</c> over the sample estimates <c>E[f]</c> without bias. With
-    /// <paramref name="includeBest"/> (without replacement only) the Viterbi segmentation comes first with
-    /// score 0 and the others are drawn from the rest. A text with no more segmentations than asked for
-    /// returns all of them, each with score 0 (certainly included). Empty normalized text gives no
-    /// samples, as in spm. Draws depend only on the seed, <see cref="SamplingOptions.FirstChunk"/> and the text.
-    /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">alpha is negative or above <see cref="SamplingOptions.MaxAlpha"/>, or <paramref name="numSamples"/> is below 1.</exception>
-    /// <exception cref="ArgumentException"><paramref name="includeBest"/> without <paramref name="withoutReplacement"/> (spm refuses it too).</exception>
-    public IReadOnlyList<ScoredSegmentation> SampleEncodeAndScore(string text, SamplingOptions sampling, int numSamples,
-        bool withoutReplacement = false, bool includeBest = false)
-        => [.. EnumerateSampleEncodeAndScore(text, sampling, numSamples, withoutReplacement, includeBest)];
-
-    /// <summary>
-    /// The segmentations of <see cref="SampleEncodeAndScore"/>, made as they are enumerated: with replacement one
-    /// draw at a time (memory independent of <paramref name="numSamples"/>); without replacement the exact search
-    /// runs on the first step and keeps only the paths' tokens, within <see cref="SamplingOptions.MaxSearchHypotheses"/>.
-    /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">alpha is negative or above <see cref="SamplingOptions.MaxAlpha"/>, or <paramref name="numSamples"/> is below 1 (thrown by the call).</exception>
-    /// <exception cref="ArgumentException"><paramref name="includeBest"/> without <paramref name="withoutReplacement"/> (thrown by the call).</exception>
-    /// <exception cref="InputLimitExceededException">Without replacement: the search would need more than <see cref="SamplingOptions.MaxSearchHypotheses"/> hypotheses (thrown on the first step, before any sample).</exception>
-    public IEnumerable<ScoredSegmentation> EnumerateSampleEncodeAndScore(string text, SamplingOptions sampling, int numSamples,
-        bool withoutReplacement = false, bool includeBest = false)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        SamplingOptions.CheckAlpha(sampling.Alpha);
-        LatticeDraws.CheckSampleArguments(numSamples, withoutReplacement, includeBest);
-        return Samples(text, sampling, numSamples, withoutReplacement, includeBest);
-    }
-
-    private IEnumerable<ScoredSegmentation> Samples(string text, SamplingOptions sampling, int numSamples, bool withoutReplacement, bool includeBest)
+    private protected override IEnumerable<ScoredSegmentation> Samples(string text, SamplingOptions sampling, int numSamples, bool withoutReplacement, bool includeBest)
     {
         SentencePieceScratch scratch = SentencePieceScratch.Rent();
         try
@@ -293,7 +257,7 @@ public sealed class SentencePieceTokenizer : UnigramTokenizer
     /// The Shannon entropy (nats) of the segmentation distribution <c>exp(alpha * score(w)) / Z</c> of the
     /// text (spm's <c>calculate_entropy</c>), exactly, in double, from one forward-backward pass.
     /// </summary>
-    public double Entropy(string text, double alpha)
+    public override double Entropy(string text, double alpha)
     {
         ArgumentNullException.ThrowIfNull(text);
         SamplingOptions.CheckAlpha(alpha);

@@ -22,6 +22,72 @@ public abstract class UnigramTokenizer : Tokenizer
     /// <summary>Number of ids (one more than the largest).</summary>
     public abstract int VocabSize { get; }
 
+    // ---- the segmentation distribution, the same shape on every family --------------------------
+
+    /// <summary>
+    /// Encodes text with a segmentation drawn from <c>P(w)^alpha / Z</c> (the family's model probability:
+    /// BytePiece's piece probabilities, or <c>exp(score)</c> for SentencePiece and tokenizer.json models, spm's
+    /// meaning of alpha), exactly; <see cref="SamplingOptions.IsViterbi"/> options give the Viterbi result. The
+    /// draw depends only on the seed, <see cref="SamplingOptions.FirstChunk"/> and the text. No specials are added.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">alpha is above <see cref="SamplingOptions.MaxAlpha"/>.</exception>
+    public abstract IReadOnlyList<int> EncodeToIds(string text, SamplingOptions sampling);
+
+    /// <summary>The <paramref name="k"/> most probable segmentations of the text, best first (each family's class says how it orders exact ties).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is below 1.</exception>
+    public IReadOnlyList<Segmentation> NBest(string text, int k) => NBest(text, k, CancellationToken.None);
+
+    /// <summary>The <paramref name="k"/> most probable segmentations of the text (as <see cref="NBest(string, int)"/>), stopping when <paramref name="cancellationToken"/> is cancelled.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is below 1.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    public abstract IReadOnlyList<Segmentation> NBest(string text, int k, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// spm's <c>sample_encode_and_score</c>: <paramref name="numSamples"/> segmentations of the text drawn from
+    /// <c>P(w)^alpha / Z</c> over the text's lattice (BytePiece: its chunks' lattices end to end; tokenizer.json:
+    /// its words' lattices end to end, added tokens fixed), each with a score. With replacement, independent draws
+    /// scored by their log-probability. Without replacement, distinct segmentations (successive sampling: each
+    /// next one drawn from the rest in proportion to its probability), exactly, by the Gumbel-top-k trick, scored
+    /// by spm's estimate of the log probability of being in the sample (<c>log(1 - exp(-exp(log p - kappa)))</c>,
+    /// kappa the first left-out perturbed value), so that the sum of <c>f(w) * p(w) / exp(score)</c> over the
+    /// sample estimates <c>E[f]</c> without bias. With <paramref name="includeBest"/> (without replacement only)
+    /// the Viterbi segmentation comes first with score 0 and the others are drawn from the rest. A text with no
+    /// more segmentations than asked for returns all of them, each with score 0. Empty text gives no samples.
+    /// Draws depend only on the seed, <see cref="SamplingOptions.FirstChunk"/> and the text.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">alpha is negative or above <see cref="SamplingOptions.MaxAlpha"/>, or <paramref name="numSamples"/> is below 1.</exception>
+    /// <exception cref="ArgumentException"><paramref name="includeBest"/> without <paramref name="withoutReplacement"/> (spm refuses it too).</exception>
+    public IReadOnlyList<ScoredSegmentation> SampleEncodeAndScore(string text, SamplingOptions sampling, int numSamples,
+        bool withoutReplacement = false, bool includeBest = false)
+        => [.. EnumerateSampleEncodeAndScore(text, sampling, numSamples, withoutReplacement, includeBest)];
+
+    /// <summary>
+    /// The segmentations of <see cref="SampleEncodeAndScore"/>, made as they are enumerated: with replacement one
+    /// draw at a time (memory independent of <paramref name="numSamples"/>); without replacement the exact search
+    /// runs on the first step and keeps only the paths' tokens, within <see cref="SamplingOptions.MaxSearchHypotheses"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">alpha is negative or above <see cref="SamplingOptions.MaxAlpha"/>, or <paramref name="numSamples"/> is below 1 (thrown by the call).</exception>
+    /// <exception cref="ArgumentException"><paramref name="includeBest"/> without <paramref name="withoutReplacement"/> (thrown by the call).</exception>
+    /// <exception cref="InputLimitExceededException">Without replacement: the search would need more than <see cref="SamplingOptions.MaxSearchHypotheses"/> hypotheses (thrown on the first step, before any sample).</exception>
+    public IEnumerable<ScoredSegmentation> EnumerateSampleEncodeAndScore(string text, SamplingOptions sampling, int numSamples,
+        bool withoutReplacement = false, bool includeBest = false)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        SamplingOptions.CheckAlpha(sampling.Alpha);
+        LatticeDraws.CheckSampleArguments(numSamples, withoutReplacement, includeBest);
+        return Samples(text, sampling, numSamples, withoutReplacement, includeBest);
+    }
+
+    /// <summary>The family's draws for <see cref="EnumerateSampleEncodeAndScore"/> (arguments already checked), made lazily.</summary>
+    private protected abstract IEnumerable<ScoredSegmentation> Samples(string text, SamplingOptions sampling, int numSamples, bool withoutReplacement, bool includeBest);
+
+    /// <summary>
+    /// The Shannon entropy (in nats) of the segmentation distribution <c>P(w)^alpha / Z</c> of the text, exactly,
+    /// from forward-backward passes (independent chunks or words add).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">alpha is negative or above <see cref="SamplingOptions.MaxAlpha"/>.</exception>
+    public abstract double Entropy(string text, double alpha);
+
     /// <summary>The text's ids (no specials), on the family's fastest path.</summary>
     private protected abstract List<int> EncodeIds(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings);
 

@@ -113,6 +113,36 @@ public class TokenizerBaseTests
         Assert.True(cuts > 200);
     }
 
+    /// <summary>
+    /// The distribution API has one shape on every family (UnigramTokenizer): the first of the n-best is the
+    /// Viterbi result, a draw at alpha below 0 is too, sample-and-score with includeBest starts with it at score 0,
+    /// and the entropy is 0 exactly when the text has one segmentation (n-best of 2 gives 1).
+    /// </summary>
+    [SkippableTheory]
+    [MemberData(nameof(Kinds))]
+    public void TheDistributionApi_HasOneShapeOnEveryFamily(string kind)
+    {
+        UnigramTokenizer tokenizer = TokenizerFile.Load(File(kind).Path);
+        int checkedTexts = 0;
+        foreach (string text in Texts().Take(25).Where(t => t.Trim().Length > 0))
+        {
+            IReadOnlyList<int> viterbi = tokenizer.EncodeToIds(text);
+            IReadOnlyList<Segmentation> best = tokenizer.NBest(text, 3);
+            Assert.Equal(viterbi, best[0].Ids);
+            Assert.True(best.Zip(best.Skip(1)).All(p => p.First.LogProb >= p.Second.LogProb), "n-best comes best first");
+            Assert.Equal(viterbi, tokenizer.EncodeToIds(text, new SamplingOptions(-1, 7)));
+            var draws = tokenizer.SampleEncodeAndScore(text, new SamplingOptions(0.5, 7), 3, withoutReplacement: true, includeBest: true);
+            Assert.Equal(viterbi, draws[0].Ids);
+            Assert.Equal(0.0, draws[0].Score);
+            Assert.Equal(draws.Count, draws.Select(d => string.Join(' ', d.Ids)).Distinct().Count());
+            double entropy = tokenizer.Entropy(text, 1.0);
+            Assert.True(entropy >= 0);
+            Assert.Equal(best.Count == 1, entropy < 1e-12);
+            checkedTexts++;
+        }
+        Assert.True(checkedTexts >= 20);
+    }
+
     /// <summary>No position after token j (count &lt; j &lt;= budget) is a clean cut: every one of them is inside a character spelled by several tokens.</summary>
     private static bool NoCleanCutBetween(IReadOnlyList<EncodedToken> tokens, int count, int budget)
     {

@@ -1,7 +1,7 @@
 namespace BytePiece;
 
 /// <summary>
-/// One drawn segmentation with a score, as <see cref="SentencePieceTokenizer.SampleEncodeAndScore"/> returns
+/// One drawn segmentation with a score, as <see cref="UnigramTokenizer.SampleEncodeAndScore"/> returns
 /// it (spm's <c>sample_encode_and_score</c>).
 /// </summary>
 /// <param name="Ids">The token ids, in order.</param>
