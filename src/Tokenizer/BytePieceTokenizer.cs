@@ -378,12 +378,9 @@ public sealed class BytePieceTokenizer : UnigramTokenizer
         return ForwardBackward.Entropy(new LatticeGraph(Model, bytes), alpha);
     }
 
-    /// <summary>
-    /// For every piece occurrence in the text's lattice, the probability that it appears in a
-    /// segmentation drawn from <c>P^alpha / Z</c> (forward-backward). Offsets are byte offsets into the
-    /// normalized UTF-8; occurrences come ordered by start, then end.
-    /// </summary>
-    public IReadOnlyList<PieceMarginal> Marginals(string text, double alpha)
+    /// <summary>Marginals of the text's lattice; offsets are byte offsets into the normalized UTF-8.</summary>
+    /// <inheritdoc />
+    public override IReadOnlyList<PieceMarginal> Marginals(string text, double alpha)
     {
         ArgumentNullException.ThrowIfNull(text);
         using var input = new PreparedText(text, Model.Normalization, wantOffsets: false);
@@ -394,14 +391,7 @@ public sealed class BytePieceTokenizer : UnigramTokenizer
     public IReadOnlyList<PieceMarginal> Marginals(ReadOnlySpan<byte> bytes, double alpha)
     {
         SamplingOptions.CheckAlpha(alpha);
-        var graph = new LatticeGraph(Model, bytes);
-        var (forward, backward) = ForwardBackward.Run(graph, alpha);
-        double[] p = ForwardBackward.Marginals(graph, alpha, forward, backward);
-        var result = new List<PieceMarginal>(p.Length);
-        for (int s = 0; s < graph.Length; s++)
-            for (int k = graph.First[s]; k < graph.First[s + 1]; k++)
-                result.Add(new PieceMarginal(s, graph.End[k], Model.IdOfPiece(graph.Piece[k]), p[k]));
-        return result;
+        return ForwardBackward.PieceMarginals(new LatticeGraph(Model, bytes), alpha, Model.IdOfPiece);
     }
 
     // ---- shared -------------------------------------------------------------------------------

@@ -317,6 +317,28 @@ public sealed class HuggingFaceTokenizer : UnigramTokenizer
         return total;
     }
 
+    /// <summary>
+    /// Marginals of the text's lattice: its words' lattices laid end to end, an added token one fixed edge over its
+    /// content. Offsets are byte offsets into that sequence (each word's normalized UTF-8, each added token's
+    /// content); an unknown character is one edge with the unknown id (HF fuses runs of them after the path is chosen).
+    /// </summary>
+    /// <inheritdoc />
+    public override IReadOnlyList<PieceMarginal> Marginals(string text, double alpha)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        SamplingOptions.CheckAlpha(alpha);
+        TokenizerJsonUnigram model = _pipeline.Model;
+        var parts = Parts(text).ToList();
+        var graphs = parts.ConvertAll(p => p.IsAdded ? LatticeGraph.Fixed(p.Id, Encoding.UTF8.GetByteCount(p.Value)) : LatticeGraph.ForWord(model, p.Utf8));
+        LatticeGraph graph = LatticeGraph.Concatenate(graphs, out int[] edgeOffsets);
+        // A word's edges hold trie cells (or ~length for an unknown): give every edge its id.
+        for (int k = 0; k < parts.Count; k++)
+            if (!parts[k].IsAdded)
+                for (int e = edgeOffsets[k]; e < edgeOffsets[k + 1]; e++)
+                    graph.Piece[e] = graph.Piece[e] >= 0 ? model.TrieIds[model.Trie.PieceAt[graph.Piece[e]]] : model.UnknownId ?? -1;
+        return ForwardBackward.PieceMarginals(graph, alpha, id => id);
+    }
+
     /// <summary>A path given as its edges (trie cell, or ~length for an unknown), read back with HF's fusing.</summary>
     private List<(int, int, int)> PathOfEdges(int n, int[] edges)
     {

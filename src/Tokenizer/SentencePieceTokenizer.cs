@@ -273,6 +273,24 @@ public sealed class SentencePieceTokenizer : UnigramTokenizer
         }
     }
 
+    /// <summary>Marginals of the text's lattice (spm's lattice: an unknown character is one edge with the unknown id); offsets are byte offsets into the normalized UTF-8 (what <see cref="Normalize"/> gives).</summary>
+    /// <inheritdoc />
+    public override IReadOnlyList<PieceMarginal> Marginals(string text, double alpha)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        SamplingOptions.CheckAlpha(alpha);
+        SentencePieceScratch scratch = SentencePieceScratch.Rent();
+        try
+        {
+            Model.Normalizer.Normalize(Encoding.UTF8.GetBytes(text), scratch.Normalized);
+            return ForwardBackward.PieceMarginals(LatticeGraph.ForSentencePiece(Model, scratch.Normalized.Bytes), alpha, id => id);
+        }
+        finally
+        {
+            SentencePieceScratch.Return(scratch);
+        }
+    }
+
     /// <summary>
     /// Encodes UTF-8 text into <paramref name="destination"/> without allocating. The sentence is written
     /// whole or not at all: <see cref="OperationStatus.DestinationTooSmall"/> writes nothing (retry with

@@ -88,6 +88,14 @@ public abstract class UnigramTokenizer : Tokenizer
     /// <exception cref="ArgumentOutOfRangeException">alpha is negative or above <see cref="SamplingOptions.MaxAlpha"/>.</exception>
     public abstract double Entropy(string text, double alpha);
 
+    /// <summary>
+    /// For every piece occurrence in the text's lattice, the probability that it appears in a segmentation drawn
+    /// from <c>P(w)^alpha / Z</c> (forward-backward), ordered by start. Offsets are byte offsets into the text as
+    /// the model reads it (each family's class says which bytes); at every byte, the occurrences covering it sum to 1.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">alpha is negative or above <see cref="SamplingOptions.MaxAlpha"/>.</exception>
+    public abstract IReadOnlyList<PieceMarginal> Marginals(string text, double alpha);
+
     /// <summary>The text's ids (no specials), on the family's fastest path.</summary>
     private protected abstract List<int> EncodeIds(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings);
 

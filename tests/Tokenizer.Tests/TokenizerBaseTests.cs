@@ -143,6 +143,36 @@ public class TokenizerBaseTests
         Assert.True(checkedTexts >= 20);
     }
 
+    /// <summary>
+    /// Marginals on every family: each piece occurrence's probability is in [0, 1], and at every byte of the text
+    /// as the model reads it the occurrences covering it sum to 1 (each segmentation covers each byte once), to
+    /// 1e-9 at alpha 0, 0.3 and 1.
+    /// </summary>
+    [SkippableTheory]
+    [MemberData(nameof(Kinds))]
+    public void Marginals_CoverEveryByteWithProbabilityOne_OnEveryFamily(string kind)
+    {
+        UnigramTokenizer tokenizer = TokenizerFile.Load(File(kind).Path);
+        int bytes = 0;
+        foreach (string text in Texts().Take(20))
+            foreach (double alpha in new[] { 0.0, 0.3, 1.0 })
+            {
+                IReadOnlyList<PieceMarginal> marginals = tokenizer.Marginals(text, alpha);
+                Assert.All(marginals, m => Assert.InRange(m.Probability, 0.0, 1.0 + 1e-12));
+                int length = marginals.Count == 0 ? 0 : marginals.Max(m => m.End);
+                var covered = new double[length];
+                foreach (PieceMarginal m in marginals)
+                {
+                    Assert.True(m.Start < m.End, "an occurrence spans at least one byte");
+                    Assert.InRange(m.Id, -1, tokenizer.VocabSize - 1);
+                    for (int b = m.Start; b < m.End; b++) covered[b] += m.Probability;
+                }
+                Assert.All(covered, c => Assert.Equal(1.0, c, 1e-9));
+                bytes += length;
+            }
+        Assert.True(bytes > 1000);
+    }
+
     /// <summary>No position after token j (count &lt; j &lt;= budget) is a clean cut: every one of them is inside a character spelled by several tokens.</summary>
     private static bool NoCleanCutBetween(IReadOnlyList<EncodedToken> tokens, int count, int budget)
     {

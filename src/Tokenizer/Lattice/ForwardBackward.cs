@@ -30,6 +30,18 @@ internal static class ForwardBackward
         return forward;
     }
 
+    /// <summary>Every edge of the lattice as a piece occurrence with its marginal probability under <c>P^alpha / Z</c>, ordered by start, then as the lattice orders them.</summary>
+    public static List<PieceMarginal> PieceMarginals(LatticeGraph g, double alpha, Func<int, int> idOfPiece)
+    {
+        var (forward, backward) = Run(g, alpha);
+        double[] p = Marginals(g, alpha, forward, backward);
+        var result = new List<PieceMarginal>(p.Length);
+        for (int s = 0; s < g.Length; s++)
+            for (int k = g.First[s]; k < g.First[s + 1]; k++)
+                result.Add(new PieceMarginal(s, g.End[k], idOfPiece(g.Piece[k]), p[k]));
+        return result;
+    }
+
     /// <summary>Probability of each edge under <c>P^alpha / Z</c>.</summary>
     public static double[] Marginals(LatticeGraph g, double alpha, double[] forward, double[] backward)
     {

@@ -68,8 +68,13 @@ internal sealed class LatticeGraph
         return new LatticeGraph(text.Length, collect.First, [.. collect.Ends], ids, [.. collect.Scores]);
     }
 
-    /// <summary>A lattice of one position and one edge (score 0): a part of a text that has only one reading, such as an added token.</summary>
-    public static LatticeGraph Fixed(int piece) => new(1, [0, 1], [1], [piece], [0]);
+    /// <summary>A lattice of one edge over <paramref name="length"/> positions (score 0): a part of a text that has only one reading, such as an added token.</summary>
+    public static LatticeGraph Fixed(int piece, int length = 1)
+    {
+        var first = new int[length + 1];
+        first.AsSpan(1).Fill(1);
+        return new(length, first, [length], [piece], [0]);
+    }
 
     /// <summary>A lattice of one position and one edge per choice (piece k is choice k, in order): a part of a text read one of several ways.</summary>
     public static LatticeGraph Choices(double[] scores) => new(1, [0, scores.Length], [.. scores.Select(_ => 1)], [.. Enumerable.Range(0, scores.Length)], scores);
