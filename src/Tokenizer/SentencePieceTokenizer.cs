@@ -166,7 +166,8 @@ public sealed class SentencePieceTokenizer : UnigramTokenizer
 
     /// <summary>
     /// The <paramref name="k"/> best segmentations of the text, best first (spm's <c>nbest_encode</c>, but
-    /// exact for every k: each lattice position keeps its k best paths), each with its score (the sum of
+    /// exact for every k: each lattice position keeps its k best paths; segmentations whose scores are equal
+    /// to float precision may come in another order than spm's), each with its score (the sum of
     /// its pieces' scores). Unknowns are merged or spelled as bytes in each, as in the Viterbi result.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is below 1.</exception>
