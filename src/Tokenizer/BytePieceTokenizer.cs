@@ -326,8 +326,22 @@ public sealed class BytePieceTokenizer : UnigramTokenizer
     public override IReadOnlyList<Segmentation> NBest(string text, int k, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(text);
-        using var input = new PreparedText(text, Model.Normalization, wantOffsets: false);
-        return NBest(input.Bytes, k, cancellationToken);
+        using var input = new PreparedText(text, Model.Normalization, wantOffsets: true);
+        var result = new List<Segmentation>();
+        foreach (Segmentation bytes in NBest(input.Bytes, k, cancellationToken))
+        {
+            // Byte ranges become UTF-16 ranges as in EncodeToPieceTokens: a cut inside a character moves forward.
+            var offsets = new Range[bytes.Offsets.Count];
+            int previousEnd = 0;
+            for (int t = 0; t < offsets.Length; t++)
+            {
+                input.MapByte(bytes.Offsets[t].End.Value, out int charEnd);
+                offsets[t] = previousEnd..charEnd;
+                previousEnd = charEnd;
+            }
+            result.Add(bytes with { Offsets = offsets });
+        }
+        return result;
     }
 
     /// <summary>The <paramref name="k"/> most probable segmentations of the bytes, best first (same order as the string overload).</summary>
@@ -339,8 +353,20 @@ public sealed class BytePieceTokenizer : UnigramTokenizer
     public IReadOnlyList<Segmentation> NBest(ReadOnlySpan<byte> bytes, int k, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
-        return BytePiece.NBest.Run(new LatticeGraph(Model, bytes), k, cancellationToken)
-            .Select(r => new Segmentation(Array.ConvertAll(r.Pieces, Model.IdOfPiece), r.LogProb)).ToList();
+        var result = new List<Segmentation>();
+        foreach (var (pieces, logProb) in BytePiece.NBest.Run(new LatticeGraph(Model, bytes), k, cancellationToken))
+        {
+            int[] ids = Array.ConvertAll(pieces, Model.IdOfPiece);
+            var offsets = new Range[ids.Length];
+            for (int t = 0, start = 0; t < ids.Length; t++)
+            {
+                int end = start + Model.GetPieceBytes(ids[t]).Length;
+                offsets[t] = start..end;
+                start = end;
+            }
+            result.Add(new Segmentation(ids, logProb) { Offsets = offsets });
+        }
+        return result;
     }
 
     private protected override IEnumerable<ScoredSegmentation> Samples(string text, SamplingOptions sampling, int numSamples, bool withoutReplacement, bool includeBest)

@@ -251,22 +251,22 @@ public sealed class HuggingFaceTokenizer : UnigramTokenizer
             readings[p] = part.IsAdded ? [([], 0)] : BytePiece.NBest.Run(LatticeGraph.ForWord(_pipeline.Model, part.Utf8), k, cancellationToken);
             steps[p] = LatticeGraph.Choices([.. readings[p].Select(r => r.Score)]);
         }
-        var ids = new Dictionary<(int Part, int Reading), int[]>();
-        int[] IdsOf(int p, int reading)
+        var tokensOf = new Dictionary<(int Part, int Reading), List<(int Id, string Value, int Start, int End)>>();
+        List<(int Id, string Value, int Start, int End)> TokensOf(int p, int reading)
         {
-            if (ids.TryGetValue((p, reading), out int[]? known)) return known;
+            if (tokensOf.TryGetValue((p, reading), out var known)) return known;
             var part = parts[p];
-            if (part.IsAdded) return ids[(p, reading)] = [part.Id];
             var tokens = new List<(int Id, string Value, int Start, int End)>();
-            AddWordTokens(part.Word!, part.Utf8, PathOfEdges(part.Utf8.Length, readings[p][reading].Edges), tokens, values: false);
-            return ids[(p, reading)] = [.. tokens.Select(t => t.Id)];
+            if (part.IsAdded) tokens.Add((part.Id, part.Value, part.Start, part.End));
+            else AddWordTokens(part.Word!, part.Utf8, PathOfEdges(part.Utf8.Length, readings[p][reading].Edges), tokens, values: false);
+            return tokensOf[(p, reading)] = tokens;
         }
         var result = new List<Segmentation>();
         foreach (var (choice, score) in BytePiece.NBest.Run(LatticeGraph.Concatenate(steps, out _), k, cancellationToken))
         {
-            var segmentation = new List<int>();
-            for (int p = 0; p < choice.Length; p++) segmentation.AddRange(IdsOf(p, choice[p]));
-            result.Add(new Segmentation([.. segmentation], score));
+            var segmentation = new List<(int Id, string Value, int Start, int End)>();
+            for (int p = 0; p < choice.Length; p++) segmentation.AddRange(TokensOf(p, choice[p]));
+            result.Add(new Segmentation([.. segmentation.Select(t => t.Id)], score) { Offsets = [.. segmentation.Select(t => t.Start..t.End)] });
         }
         return result;
     }

@@ -180,8 +180,10 @@ public sealed class SentencePieceTokenizer : UnigramTokenizer
         try
         {
             NormalizedBuffer normalized = scratch.Normalized;
-            Model.Normalizer.Normalize(Encoding.UTF8.GetBytes(text), normalized);
+            byte[] utf8 = Encoding.UTF8.GetBytes(text);
+            Model.Normalizer.Normalize(utf8, normalized);
             if (normalized.Length == 0) return [new Segmentation([], 0)];
+            int[] charOf = CharIndexOfByte(text, utf8.Length);
             var result = new List<Segmentation>();
             foreach (var (ids, score) in BytePiece.NBest.Run(LatticeGraph.ForSentencePiece(Model, normalized.Bytes), k, cancellationToken))
             {
@@ -194,7 +196,10 @@ public sealed class SentencePieceTokenizer : UnigramTokenizer
                         ? Math.Min(SentencePieceLattice.OneCharLength(normalized.Bytes[position]), normalized.Length - position)
                         : Model.GetPieceBytes(ids[t - 1]).Length);
                 }
-                result.Add(new Segmentation(PathToIds(scratch, ids, starts), score));
+                int[] pathIds = PathToIds(scratch, ids, starts);
+                var offsets = new Range[pathIds.Length];
+                for (int t = 0; t < offsets.Length; t++) offsets[t] = charOf[scratch.OutStarts[t]]..charOf[scratch.OutEnds[t]];
+                result.Add(new Segmentation(pathIds, score) { Offsets = offsets });
             }
             return result;
         }

@@ -115,7 +115,7 @@ public class TokenizerBaseTests
 
     /// <summary>
     /// The distribution API has one shape on every family (UnigramTokenizer): the first of the n-best is the
-    /// Viterbi result, a draw at alpha below 0 is too, sample-and-score with includeBest starts with it at score 0,
+    /// Viterbi result (with its tokens' offsets), a draw at alpha below 0 is too, sample-and-score with includeBest starts with it at score 0,
     /// and the entropy is 0 exactly when the text has one segmentation (n-best of 2 gives 1).
     /// </summary>
     [SkippableTheory]
@@ -130,6 +130,14 @@ public class TokenizerBaseTests
             IReadOnlyList<Segmentation> best = tokenizer.NBest(text, 3);
             Assert.Equal(viterbi, best[0].Ids);
             Assert.True(best.Zip(best.Skip(1)).All(p => p.First.LogProb >= p.Second.LogProb), "n-best comes best first");
+            // Each segmentation carries its tokens' offsets; the best one's are EncodeToTokens' offsets.
+            Assert.Equal(tokenizer.EncodeToTokens(text, out _).Select(t => t.Offset), best[0].Offsets);
+            Assert.All(best, b =>
+            {
+                Assert.Equal(b.Ids.Count, b.Offsets.Count);
+                Assert.True(b.Offsets.Zip(b.Offsets.Skip(1)).All(p => p.First.Start.Value <= p.Second.Start.Value), "offsets come in order");
+                Assert.All(b.Offsets, r => Assert.InRange(r.End.Value, r.Start.Value, text.Length));
+            });
             Assert.Equal(viterbi, tokenizer.EncodeToIds(text, new SamplingOptions(-1, 7)));
             var draws = tokenizer.SampleEncodeAndScore(text, new SamplingOptions(0.5, 7), 3, withoutReplacement: true, includeBest: true);
             Assert.Equal(viterbi, draws[0].Ids);
