@@ -61,6 +61,22 @@ public sealed class BytePieceTokenizer : UnigramTokenizer
         return tokens;
     }
 
+    /// <inheritdoc />
+    public override PromptLattice PreparePrompt(ReadOnlySpan<byte> prompt) => new BytePiecePromptLattice(this, prompt.ToArray());
+
+    private protected override PromptLattice PromptOf(string prompt)
+    {
+        using var input = new PreparedText(prompt, Model.Normalization, wantOffsets: false);
+        return new BytePiecePromptLattice(this, input.Bytes.ToArray());
+    }
+
+    /// <inheritdoc />
+    public override byte[]? GetPieceSpelling(int id)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)id, (uint)VocabSize, nameof(id));
+        return Model.ContainsId(id) ? Model.GetPieceBytes(id).ToArray() : null;
+    }
+
     /// <summary>Decodes ids to text (invalid UTF-8 as U+FFFD, specials dropped).</summary>
     /// <exception cref="ArgumentOutOfRangeException">An id is neither a special id nor a piece.</exception>
     public override string Decode(IEnumerable<int> ids) => Decode(ids, DecodePolicy.Replace);

@@ -354,14 +354,33 @@ public sealed class HuggingFaceTokenizer : UnigramTokenizer
 
     // ---- the continuation fix (BytePiece.LmTools) ---------------------------------------------
 
-    /// <summary>The vocabulary pieces by id (added tokens beyond them are not listed).</summary>
-    internal IReadOnlyList<string> VocabularyPieces => _pipeline.Model.Pieces;
+    /// <inheritdoc />
+    /// <exception cref="ArgumentException">The bytes are not valid UTF-8 (the pipeline reads text).</exception>
+    public override PromptLattice PreparePrompt(ReadOnlySpan<byte> prompt)
+    {
+        string text;
+        try
+        {
+            text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(prompt);
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new ArgumentException("the prompt is not valid UTF-8", nameof(prompt), e);
+        }
+        return PreparePrompt(text);
+    }
 
-    /// <summary>Whether the model spells unknown characters with <c>&lt;0xNN&gt;</c> pieces.</summary>
-    internal bool ByteFallback => _pipeline.Model.ByteFallback;
+    private protected override PromptLattice PromptOf(string prompt) => new HuggingFacePromptLattice(this, prompt);
 
-    /// <summary>The ids the text cannot produce by the model: the unknown id and every added token.</summary>
-    internal IEnumerable<int> SpecialIds => _pipeline.AddedTokens.Select(t => t.Id).Concat(_pipeline.Model.UnknownId is { } u ? [u] : []);
+    /// <inheritdoc />
+    public override byte[]? GetPieceSpelling(int id)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)id, (uint)VocabSize, nameof(id));
+        TokenizerJsonUnigram model = _pipeline.Model;
+        if (_addedById.ContainsKey(id) || id == model.UnknownId || id >= model.Pieces.Length) return null;
+        byte[] bytes = Encoding.UTF8.GetBytes(model.Pieces[id]);
+        return model.ByteFallback && SentencePieceModel.ParseBytePiece(bytes) is int b and >= 0 ? [(byte)b] : bytes;
+    }
 
     /// <summary>
     /// A prompt read as the beginning of a longer text: the ids of what is final (added tokens, and the

@@ -522,6 +522,23 @@ public sealed class SentencePieceTokenizer : UnigramTokenizer
 
     // ---- the continuation fix (BytePiece.LmTools) ---------------------------------------------
 
+    /// <inheritdoc />
+    public override PromptLattice PreparePrompt(ReadOnlySpan<byte> prompt) => new SentencePiecePromptLattice(this, NormalizePrompt(prompt));
+
+    private protected override PromptLattice PromptOf(string prompt) => new SentencePiecePromptLattice(this, NormalizePrompt(Encoding.UTF8.GetBytes(prompt)));
+
+    /// <inheritdoc />
+    public override byte[]? GetPieceSpelling(int id)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)id, (uint)VocabSize, nameof(id));
+        return Model.GetPieceType(id) switch
+        {
+            SentencePieceType.Normal or SentencePieceType.UserDefined => Model.GetPieceBytes(id).ToArray(),
+            SentencePieceType.Byte => [(byte)SentencePieceModel.ParseBytePiece(Model.GetPieceBytes(id))],
+            _ => null,
+        };
+    }
+
     /// <summary>
     /// The normalized bytes of a prompt read as the beginning of a longer text. At the very end of a
     /// sentence spm's normalizer drops trailing whitespace and may add a dummy suffix; inside a text

@@ -96,6 +96,42 @@ public abstract class UnigramTokenizer : Tokenizer
     /// <exception cref="ArgumentOutOfRangeException">alpha is negative or above <see cref="SamplingOptions.MaxAlpha"/>.</exception>
     public abstract IReadOnlyList<PieceMarginal> Marginals(string text, double alpha);
 
+    // ---- the prompt lattice (BytePiece.LmTools' continuation fix) -----------------------------
+
+    /// <summary>The lattice of a text prompt read as the beginning of a longer text (normalized as the model says).</summary>
+    /// <exception cref="ArgumentException">The prompt holds a lone surrogate (its bytes would be U+FFFD, not the user's text).</exception>
+    public PromptLattice PreparePrompt(string prompt)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        for (int i = 0; i < prompt.Length; i++)
+        {
+            if (char.IsHighSurrogate(prompt[i]) && i + 1 < prompt.Length && char.IsLowSurrogate(prompt[i + 1])) { i++; continue; }
+            if (char.IsSurrogate(prompt[i])) throw new ArgumentException($"the prompt has a lone surrogate at index {i}", nameof(prompt));
+        }
+        return PromptOf(prompt);
+    }
+
+    /// <summary>
+    /// The lattice of a prompt given as bytes: taken as they are by a BytePiece model, read as UTF-8 text and
+    /// normalized by a SentencePiece model (malformed bytes become U+FFFD, as spm reads them) and by a tokenizer.json
+    /// model (malformed bytes are refused).
+    /// </summary>
+    /// <exception cref="ArgumentException">A tokenizer.json model and bytes that are not valid UTF-8.</exception>
+    public abstract PromptLattice PreparePrompt(ReadOnlySpan<byte> prompt);
+
+    /// <summary>The family's lattice of a text prompt (lone surrogates already refused).</summary>
+    private protected abstract PromptLattice PromptOf(string prompt);
+
+    /// <summary>
+    /// The bytes <paramref name="id"/> spells in the space the model reads text in (the space of
+    /// <see cref="PromptLattice.Prompt"/>): a BytePiece piece's bytes; a SentencePiece or tokenizer.json piece's
+    /// normalized UTF-8 (U+2581 for a space), a <c>&lt;0xNN&gt;</c> byte piece as the byte NN. Null for an id that
+    /// text never produces by the model (BytePiece's specials; spm's control, unknown and unused pieces;
+    /// tokenizer.json's added tokens and unknown id).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="id"/> is not below <see cref="VocabSize"/>.</exception>
+    public abstract byte[]? GetPieceSpelling(int id);
+
     /// <summary>The text's ids (no specials), on the family's fastest path.</summary>
     private protected abstract List<int> EncodeIds(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings);
 

@@ -11,6 +11,19 @@ public class PublicApiTests
 {
     public static TheoryData<string> Assemblies => new() { "BytePiece.Tokenizer", "BytePiece.LmTools" };
 
+    /// <summary>
+    /// The libraries above the engine (LmTools, the command line) use its public API only: the engine lets its
+    /// own tests and benchmarks see its internals, no shipped assembly.
+    /// </summary>
+    [Fact]
+    public void OnlyTestsAndBenchmarksSeeTheEnginesInternals()
+    {
+        var friends = typeof(BytePiece.BytePieceTokenizer).Assembly
+            .GetCustomAttributes<System.Runtime.CompilerServices.InternalsVisibleToAttribute>()
+            .Select(a => a.AssemblyName).OrderBy(n => n, StringComparer.Ordinal).ToArray();
+        Assert.Equal(["BytePiece.LmTools.Tests", "BytePiece.Tokenizer.Tests", "Tokenizer.Bench"], friends);
+    }
+
     [Theory]
     [MemberData(nameof(Assemblies))]
     public void PublicSurfaceMatchesTheCheckedInListing(string assemblyName)

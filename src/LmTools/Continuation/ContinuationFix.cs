@@ -40,37 +40,31 @@ public sealed record ContinuationOptions
 /// </summary>
 public sealed class ContinuationFix
 {
-    private readonly PromptModel _model;
-
-    /// <summary>The fix for a BytePiece model: prompts are bytes (text is NFC-normalized as the model says).</summary>
-    public ContinuationFix(BytePieceTokenizer tokenizer)
-        : this(new BytePiecePromptModel(tokenizer ?? throw new ArgumentNullException(nameof(tokenizer))))
-    {
-    }
+    private readonly UnigramTokenizer _tokenizer;
+    private readonly int _bosId;
 
     /// <summary>
-    /// The fix for a SentencePiece model. Plans work in spm's normalized space: the prompt is normalized as
-    /// the beginning of a longer text (a trailing space stays, as U+2581), and <see cref="ContinuationPlan.ForcedBytes"/>,
+    /// The fix for a model of any family, in the space it reads text in (<see cref="PromptLattice.Prompt"/>):
+    /// BytePiece prompts are bytes (text is NFC-normalized as the model says), every byte offset of the last chunk a
+    /// node. SentencePiece plans work in spm's normalized space: the prompt is normalized as the beginning of a
+    /// longer text (a trailing space stays, as U+2581), and <see cref="ContinuationPlan.ForcedBytes"/>,
     /// <see cref="ContinuationPlan.Cut"/> and <see cref="ContinuationConstraint.Advance"/> are normalized bytes.
+    /// tokenizer.json plans work in the pipeline's normalized space, and only the prompt's last word is open
+    /// (added tokens and earlier words are final).
     /// </summary>
-    public ContinuationFix(SentencePieceTokenizer tokenizer)
-        : this(new SentencePiecePromptModel(tokenizer ?? throw new ArgumentNullException(nameof(tokenizer))))
+    public ContinuationFix(UnigramTokenizer tokenizer)
     {
-    }
-
-    /// <summary>
-    /// The fix for a tokenizer.json Unigram model, in its pipeline's normalized space: only the prompt's
-    /// last word is open (added tokens and earlier words are final); forced bytes are normalized bytes.
-    /// </summary>
-    public ContinuationFix(HuggingFaceTokenizer tokenizer)
-        : this(new HuggingFacePromptModel(tokenizer ?? throw new ArgumentNullException(nameof(tokenizer))))
-    {
-    }
-
-    private ContinuationFix(PromptModel model)
-    {
-        _model = model;
-        Vocabulary = model.Vocabulary;
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        _tokenizer = tokenizer;
+        // The id a prefix starts with when asked: BytePiece's <bos>, the model's own for spm; tokenizer.json has none
+        // (its post-processor adds specials).
+        _bosId = tokenizer switch
+        {
+            BytePieceTokenizer => SpecialTokens.BosId,
+            SentencePieceTokenizer spm => spm.Model.BosId,
+            _ => -1,
+        };
+        Vocabulary = new VocabularyView(tokenizer);
     }
 
     /// <summary>The vocabulary the constraints work on.</summary>
@@ -87,25 +81,16 @@ public sealed class ContinuationFix
     /// </summary>
     public ContinuationPlan Plan(ReadOnlySpan<byte> prompt, ContinuationOptions? options = null)
         // The earliest cut; the no-op plan comes last, so it is the answer only when nothing can be healed.
-        => Candidates(_model.Prepare(prompt), options ?? new())[0];
+        => Candidates(_tokenizer.PreparePrompt(prompt), options ?? new())[0];
 
     /// <summary>Every candidate plan (earliest cut first, the no-op plan last), for the exact mode.</summary>
     /// <exception cref="ArgumentException">The prompt holds a lone surrogate.</exception>
     public IReadOnlyList<ContinuationPlan> PlanAll(string prompt, ContinuationOptions? options = null) => Candidates(Prepare(prompt), options ?? new());
 
     /// <summary>Every candidate plan of a prompt given as bytes (read as <see cref="Plan(ReadOnlySpan{byte}, ContinuationOptions?)"/> reads them).</summary>
-    public IReadOnlyList<ContinuationPlan> PlanAll(ReadOnlySpan<byte> prompt, ContinuationOptions? options = null) => Candidates(_model.Prepare(prompt), options ?? new());
+    public IReadOnlyList<ContinuationPlan> PlanAll(ReadOnlySpan<byte> prompt, ContinuationOptions? options = null) => Candidates(_tokenizer.PreparePrompt(prompt), options ?? new());
 
-    private PromptLattice Prepare(string prompt)
-    {
-        ArgumentNullException.ThrowIfNull(prompt);
-        for (int i = 0; i < prompt.Length; i++)
-        {
-            if (char.IsHighSurrogate(prompt[i]) && i + 1 < prompt.Length && char.IsLowSurrogate(prompt[i + 1])) { i++; continue; }
-            if (char.IsSurrogate(prompt[i])) throw new ArgumentException($"the prompt has a lone surrogate at index {i}", nameof(prompt));
-        }
-        return _model.Prepare(prompt);
-    }
+    private PromptLattice Prepare(string prompt) => _tokenizer.PreparePrompt(prompt);
 
     /// <summary>
     /// The cuts, per the mode: OneToken the start of the last token (if its bytes extend), Maximal and
@@ -116,8 +101,8 @@ public sealed class ContinuationFix
     private List<ContinuationPlan> Candidates(PromptLattice lattice, ContinuationOptions options)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(options.MaxRollbackTokens);
-        if (options.AddBos && _model.BosId < 0) throw new InvalidOperationException("the model has no beginning-of-sentence piece");
-        byte[] prompt = lattice.Prompt;
+        if (options.AddBos && _bosId < 0) throw new InvalidOperationException("the model has no beginning-of-sentence piece");
+        byte[] prompt = lattice.Prompt.ToArray();
         int n = prompt.Length;
         IReadOnlyList<int> lastPath = lattice.TokenStarts(); // starts of the tokens of the best path to n
         var cuts = new List<int>();
@@ -135,7 +120,7 @@ public sealed class ContinuationFix
             for (int k = Math.Max(0, from); k < n; k++)
                 if (lattice.IsNode(k) && Vocabulary.HasStrictExtension(prompt.AsSpan(k))) cuts.Add(k);
         }
-        List<int>[] paths = lattice.PathIds([.. cuts, n]);
+        List<int>[] paths = [.. cuts.Append(n).Select(cut => (List<int>)[.. lattice.IdsBefore(cut)])];
         var plans = new List<ContinuationPlan>();
         for (int i = 0; i < cuts.Count; i++)
         {
@@ -148,7 +133,7 @@ public sealed class ContinuationFix
 
     private List<int> WithBos(List<int> ids, ContinuationOptions options)
     {
-        if (options.AddBos) ids.Insert(0, _model.BosId);
+        if (options.AddBos) ids.Insert(0, _bosId);
         return ids;
     }
 }

@@ -17,95 +17,35 @@ public sealed class VocabularyView
 
     /// <summary>The view of a BytePiece model (ids 0-2 are the specials <c>&lt;pad&gt;</c>, <c>&lt;bos&gt;</c>, <c>&lt;eos&gt;</c>).</summary>
     public VocabularyView(UnigramModel model)
-        : this(Pieces(model ?? throw new ArgumentNullException(nameof(model))))
+        : this(new BytePieceTokenizer(model ?? throw new ArgumentNullException(nameof(model))))
     {
     }
 
-    /// <summary>
-    /// The view of a SentencePiece model, in its normalized space: a piece is its UTF-8 text (U+2581 for a
-    /// space), a <c>&lt;0xNN&gt;</c> piece is the byte NN; control, unknown and unused pieces are specials.
-    /// </summary>
+    /// <summary>The view of a SentencePiece model, in its normalized space (see <see cref="UnigramTokenizer.GetPieceSpelling"/>).</summary>
     public VocabularyView(SentencePieceModel model)
-        : this(Pieces(model ?? throw new ArgumentNullException(nameof(model))))
+        : this(new SentencePieceTokenizer(model ?? throw new ArgumentNullException(nameof(model))))
     {
     }
 
     /// <summary>
-    /// The view of a tokenizer.json Unigram model, in its pipeline's normalized space: a piece is its UTF-8
-    /// text, a <c>&lt;0xNN&gt;</c> piece (with byte fallback) the byte NN; added tokens and the unknown id are specials.
+    /// The view of a tokenizer of any family, in the space it reads text in: each id's bytes are
+    /// <see cref="UnigramTokenizer.GetPieceSpelling"/>; ids text never produces are specials.
     /// </summary>
-    public VocabularyView(HuggingFaceTokenizer tokenizer)
-        : this(Pieces(tokenizer ?? throw new ArgumentNullException(nameof(tokenizer))))
+    public VocabularyView(UnigramTokenizer tokenizer)
     {
-    }
-
-    private VocabularyView((byte[][] Bytes, bool[] Special) pieces)
-    {
-        (_bytes, _special) = pieces;
-        VocabSize = _bytes.Length;
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        VocabSize = tokenizer.VocabSize;
+        _bytes = new byte[VocabSize][];
+        _special = new bool[VocabSize];
+        for (int id = 0; id < VocabSize; id++)
+        {
+            byte[]? spelling = tokenizer.GetPieceSpelling(id);
+            _bytes[id] = spelling ?? [];
+            _special[id] = spelling is null;
+        }
         _byBytes = Enumerable.Range(0, VocabSize).Where(id => !_special[id] && _bytes[id].Length > 0).ToArray();
         Array.Sort(_byBytes, (a, b) => _bytes[a].AsSpan().SequenceCompareTo(_bytes[b]) is var c and not 0 ? c : a.CompareTo(b));
         MaxPieceLength = _byBytes.Length == 0 ? 0 : _byBytes.Max(id => _bytes[id].Length);
-    }
-
-    private static (byte[][], bool[]) Pieces(UnigramModel model)
-    {
-        var bytes = new byte[model.VocabSize][];
-        var special = new bool[model.VocabSize];
-        for (int id = 0; id < bytes.Length; id++)
-        {
-            bool piece = model.ContainsId(id);
-            bytes[id] = piece ? model.GetPieceBytes(id).ToArray() : [];
-            special[id] = !piece;
-        }
-        return (bytes, special);
-    }
-
-    private static (byte[][], bool[]) Pieces(HuggingFaceTokenizer tokenizer)
-    {
-        var bytes = new byte[tokenizer.VocabSize][];
-        var special = new bool[tokenizer.VocabSize];
-        IReadOnlyList<string> pieces = tokenizer.VocabularyPieces;
-        for (int id = 0; id < bytes.Length; id++)
-        {
-            if (id >= pieces.Count)
-            {
-                bytes[id] = [];
-                special[id] = true;
-                continue;
-            }
-            bytes[id] = Encoding.UTF8.GetBytes(pieces[id]);
-            if (tokenizer.ByteFallback && SentencePieceModel.ParseBytePiece(bytes[id]) is int b and >= 0) bytes[id] = [(byte)b];
-        }
-        foreach (int id in tokenizer.SpecialIds)
-        {
-            bytes[id] = [];
-            special[id] = true;
-        }
-        return (bytes, special);
-    }
-
-    private static (byte[][], bool[]) Pieces(SentencePieceModel model)
-    {
-        var bytes = new byte[model.VocabSize][];
-        var special = new bool[model.VocabSize];
-        for (int id = 0; id < bytes.Length; id++)
-        {
-            switch (model.GetPieceType(id))
-            {
-                case SentencePieceType.Normal or SentencePieceType.UserDefined:
-                    bytes[id] = model.GetPieceBytes(id).ToArray();
-                    break;
-                case SentencePieceType.Byte:
-                    bytes[id] = [(byte)SentencePieceModel.ParseBytePiece(model.GetPieceBytes(id))];
-                    break;
-                default:
-                    bytes[id] = [];
-                    special[id] = true;
-                    break;
-            }
-        }
-        return (bytes, special);
     }
 
     /// <summary>One more than the largest id: the length of a logits vector.</summary>
