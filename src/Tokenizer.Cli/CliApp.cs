@@ -17,7 +17,7 @@ public static class CliApp
     {
         stderr = new QuietErrorWriter(stderr);
         var io = new CliIO(stdin, stdout, stderr, cancellationToken, interactive);
-        var root = new RootCommand("bytepiece: a byte-level Unigram tokenizer (BytePiece models).")
+        var root = new RootCommand("bytepiece: a Unigram tokenizer for BytePiece models (JSON or .bpm), SentencePiece .model files and HuggingFace tokenizer.json (Unigram).")
         {
             EncodeCommand.Create(io),
             DecodeCommand.Create(io),
@@ -193,7 +193,21 @@ internal static class CommonOptions
         return new CountingStream(literal is not null ? new MemoryStream(System.Text.Encoding.UTF8.GetBytes(literal)) : io.OpenInput(inputPath));
     }
 
-    public static Option<string?> Model() => new("--model", "-m") { Description = "Model file: BytePiece JSON, native (.bpm) or SentencePiece (.model; a sentence per line, as spm_encode). Default: the embedded model (Chinese, English, code; 65,497 ids)." };
+    /// <summary>What "Default: ..." says of the embedded model in every --model description.</summary>
+    private const string DefaultModelText = "Default: the embedded BytePiece model (Chinese, English, code; 65,497 ids).";
+
+    /// <summary>--model of the commands that take every family: encode, decode, nbest, entropy, sample, info.</summary>
+    public static Option<string?> Model() => new("--model", "-m")
+    {
+        Description = "Model file: BytePiece JSON or native (.bpm); SentencePiece .model; or HuggingFace tokenizer.json (Unigram). "
+            + "With a .model or tokenizer.json, each input line is one sentence (as spm_encode). " + DefaultModelText,
+    };
+
+    /// <summary>--model of a command that reads BytePiece models only (stats).</summary>
+    public static Option<string?> BytePieceModel() => new("--model", "-m")
+    {
+        Description = "Model file: BytePiece JSON or native (.bpm) only (for a SentencePiece .model or a tokenizer.json, use encode, nbest, entropy or sample). " + DefaultModelText,
+    };
 
     public static Option<string?> Input() => new("--input", "-i") { Description = "Input file, or - for stdin (the default)." };
 
@@ -253,11 +267,29 @@ internal static class CommonOptions
     }
 
     /// <summary>The model file at <paramref name="path"/>, or the embedded default model when none is given.</summary>
-    public static UnigramModel LoadModel(string? path)
+    /// <param name="path">The --model value.</param>
+    /// <param name="refusal">
+    /// For a command that takes BytePiece models only: what the error says after "bytepiece CMD reads BytePiece models
+    /// (JSON or .bpm), not a SentencePiece .model" when given another family (the library's own message names
+    /// library calls, not commands).
+    /// </param>
+    public static UnigramModel LoadModel(string? path, string? refusal = null)
     {
         if (path is null) return DefaultModel.Instance;
         if (Directory.Exists(path)) throw new CliException(ExitCodes.BadModel, $"the model path is a directory, not a file: {path}");
         if (!File.Exists(path)) throw new CliException(ExitCodes.BadModel, $"model file not found: {path}");
+        if (refusal is not null)
+        {
+            var head = new byte[1 << 16];
+            using (var file = File.OpenRead(path)) head = head[..file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false)];
+            string? family = ModelFile.Detect(head) switch
+            {
+                ModelFileFormat.SentencePiece => "a SentencePiece .model",
+                ModelFileFormat.TokenizerJson => "a HuggingFace tokenizer.json",
+                _ => null,
+            };
+            if (family is not null) throw new CliException(ExitCodes.BadModel, $"{path} is {family}; {refusal}");
+        }
         return ModelFile.Load(path);
     }
 }

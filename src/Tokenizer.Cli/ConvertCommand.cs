@@ -7,7 +7,11 @@ internal static class ConvertCommand
 {
     public static Command Create(CliIO io)
     {
-        var model = CommonOptions.Model();
+        var model = new Option<string?>("--model", "-m")
+        {
+            Description = "Model to convert: BytePiece JSON or native (.bpm), to the other BytePiece format; or SentencePiece .model, to HuggingFace tokenizer.json. "
+                + "A tokenizer.json is already the portable form: encode, decode and the other commands read it as it is. Default: the embedded BytePiece model.",
+        };
         var output = new Option<string>("--output", "-o") { Description = "Output model file (.bpm: native; anything else: BytePiece JSON).", Required = true };
         var to = new Option<string?>("--to") { Description = "Output format, overriding the extension: json or native (BytePiece models); a SentencePiece .model is written as HuggingFace tokenizer.json." };
         to.AcceptOnlyFromAmong("json", "native", "tokenizer.json");
@@ -22,7 +26,7 @@ internal static class ConvertCommand
                 return ExitCodes.Success;
             }
             if (parse.GetValue(to) == "tokenizer.json") throw new CliException(ExitCodes.Usage, "only SentencePiece models convert to tokenizer.json");
-            UnigramModel loaded = CommonOptions.LoadModel(parse.GetValue(model));
+            UnigramModel loaded = CommonOptions.LoadModel(parse.GetValue(model), "convert reads BytePiece models and SentencePiece .model files (a tokenizer.json is read as it is by encode, decode and the other commands)");
             string path = parse.GetValue(output)!;
             ModelFileFormat format = parse.GetValue(to) switch
             {

@@ -11,13 +11,13 @@ internal static class StatsCommand
     public static Command Create(CliIO io)
     {
         var text = CommonOptions.Text("Text to measure. Without it, the input (stdin by default) is read.");
-        var model = CommonOptions.Model();
+        var model = CommonOptions.BytePieceModel();
         var input = CommonOptions.Input();
         var threads = CommonOptions.Threads();
         var command = new Command("stats", "Report bytes, chunks, tokens, bytes per token, tokens per chunk and throughput for an input.") { text, model, input, threads };
         command.SetAction(parse =>
         {
-            var tokenizer = new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model)));
+            var tokenizer = new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model), "stats reads BytePiece models only (JSON or .bpm): use encode, nbest, entropy or sample for it"));
             var clock = System.Diagnostics.Stopwatch.StartNew();
             using CountingStream source = CommonOptions.OpenSource(io, parse.GetValue(text), parse.GetValue(input));
             var reader = PipeReader.Create(source, new StreamPipeReaderOptions(bufferSize: 1 << 20, leaveOpen: true));
@@ -46,7 +46,11 @@ internal static class StatsCommand
             Line("tokens per chunk", perChunk.Count == 0 ? "-" : string.Create(CultureInfo.InvariantCulture,
                 $"min {perChunk[0]}, median {Quantile(0.5)}, p90 {Quantile(0.9)}, p99 {Quantile(0.99)}, max {perChunk[^1]}, mean {(double)tokens / perChunk.Count:F2}"));
             Line("forced cuts", encoder.ForcedCuts.ToString(CultureInfo.InvariantCulture));
-            Line("time", string.Create(CultureInfo.InvariantCulture, $"{seconds:F2} s ({bytes / 1e6 / seconds:F1} MB/s, {tokens / 1e6 / seconds:F2} M tokens/s, {parse.GetValue(threads)} threads)"));
+            // Rates only when the input is large enough for them to be throughput, not start-up.
+            string rates = Report.RateMeasurable(bytes, seconds)
+                ? string.Create(CultureInfo.InvariantCulture, $"{bytes / 1e6 / seconds:F1} MB/s, {tokens / 1e6 / seconds:F2} M tokens/s, ")
+                : "";
+            Line("time", $"{Report.Seconds(clock.Elapsed)} ({rates}{Report.Count(parse.GetValue(threads), "thread")})");
             io.Stdout.Write(Encoding.UTF8.GetBytes(report.ToString()));
             return ExitCodes.Success;
         });

@@ -123,7 +123,7 @@ internal static class TrainCommand
             }));
         }
         TrainingResult? result = null;
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(io.Stderr) });
+        IAnsiConsole console = Console(io);
         console.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
@@ -152,9 +152,45 @@ internal static class TrainCommand
 
     private static string StageName(string stage) => stage.Split(" (")[0];
 
+    /// <summary>
+    /// Widest line a table may take when stderr is not a terminal: a log or a file has no width, and a model path
+    /// broken across lines can be neither read nor copied. (Spectre sees a TextWriter, not the console, so it would
+    /// assume 80 columns.) A table is only as wide as its cells, so this is a cap that is never reached in practice.
+    /// </summary>
+    internal const int UnboundedWidth = 1 << 14;
+
+    /// <summary>
+    /// The console the progress and the summary are drawn on: the terminal's width when stderr is one; no
+    /// escape codes and no wrapping when it is a file or a pipe.
+    /// </summary>
+    private static IAnsiConsole Console(CliIO io)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(io.Stderr),
+            Ansi = io.Interactive ? AnsiSupport.Detect : AnsiSupport.No,
+            Interactive = io.Interactive ? InteractionSupport.Detect : InteractionSupport.No,
+        });
+        console.Profile.Width = io.Interactive ? TerminalWidth() : UnboundedWidth;
+        return console;
+    }
+
+    /// <summary>The terminal's columns (stderr is one), or 80 when the system will not say.</summary>
+    private static int TerminalWidth()
+    {
+        try
+        {
+            return System.Console.WindowWidth is > 0 and var width ? width : 80;
+        }
+        catch (Exception e) when (e is IOException or PlatformNotSupportedException)
+        {
+            return 80;
+        }
+    }
+
     private static void Summarize(CliIO io, TrainingResult result, List<string> written, TimeSpan elapsed, int threads)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(io.Stderr), Ansi = io.Interactive ? AnsiSupport.Detect : AnsiSupport.No });
+        IAnsiConsole console = Console(io);
         var stats = result.Statistics;
         var models = new Table().AddColumns("model file", "pieces", "vocab size", "held-out bytes/token");
         for (int m = 0; m < result.Models.Count; m++)
@@ -170,15 +206,15 @@ internal static class TrainCommand
         }
         console.Write(models);
         var table = new Table().AddColumns("stage", "time");
-        foreach (var (stage, time) in stats.StageTimes) table.AddRow(stage, $"{time.TotalSeconds:F1} s");
-        table.AddRow("total", $"{elapsed.TotalSeconds:F1} s ({threads} threads)");
+        foreach (var (stage, time) in stats.StageTimes) table.AddRow(stage, Report.Seconds(time));
+        table.AddRow("total", $"{Report.Seconds(elapsed)} ({Report.Count(threads, "thread")})");
         console.Write(table);
         string Number(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
         io.Stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"corpus {Number(stats.CorpusBytes)} bytes in {Number(stats.Chunks)} chunks ({Number(stats.HeldOutChunks)} held out, {Number(stats.HeldOutBytes)} bytes measured); "
-            + $"n-grams {Number(stats.DistinctNGrams)} distinct, {Number(stats.KeptNGrams)} kept, {stats.SpilledRuns} runs spilled; "
+            $"corpus {Report.Count(stats.CorpusBytes, "byte")} in {Report.Count(stats.Chunks, "chunk")} ({Number(stats.HeldOutChunks)} held out, {Report.Count(stats.HeldOutBytes, "byte")} measured); "
+            + $"n-grams {Number(stats.DistinctNGrams)} distinct, {Number(stats.KeptNGrams)} kept, {Report.Count(stats.SpilledRuns, "run")} spilled; "
             + $"pieces {Number(stats.CandidatePieces)} candidates, {Number(stats.FilteredPieces)} filtered, {Number(stats.StablePieces)} stable; "
-            + $"{Number(stats.BackedOffBytes)} back-offs; {Number(stats.InvalidSequences)} invalid UTF-8 sequences; "
+            + $"{Report.Count(stats.BackedOffBytes, "back-off")}; {Report.Count(stats.InvalidSequences, "invalid UTF-8 sequence")}; "
             + $"peak memory {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MiB"));
     }
 
