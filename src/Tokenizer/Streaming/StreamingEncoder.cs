@@ -134,7 +134,8 @@ public sealed class StreamingEncoder
     /// <summary>
     /// The ids of the whole input, in order, as parts: a chunk (a line and the newlines after it) is one
     /// part, or, when it is longer than <see cref="LongChunkThreshold"/>, several parts as its tokens
-    /// become certain; <see cref="EncodedPart.EndsChunk"/> marks a chunk's last part.
+    /// become certain; <see cref="EncodedPart.EndsChunk"/> marks a chunk's last part. For a sentence model
+    /// (<see cref="SentencePerLine"/>) a line is one part (bos/eos included when asked), always whole.
     /// </summary>
     /// <remarks>
     /// The reader is completed when the whole input has been encoded. If the enumeration stops before (an
@@ -143,7 +144,7 @@ public sealed class StreamingEncoder
     /// body this way) or complete it.
     /// </remarks>
     /// <exception cref="InvalidUtf8Exception">Text mode and the input is not valid UTF-8 (the offset counts from the start of the input).</exception>
-    /// <exception cref="InputLimitExceededException">A chunk is longer than <see cref="MaxChunkLength"/>.</exception>
+    /// <exception cref="InputLimitExceededException">A chunk (or a sentence model's line) is longer than <see cref="MaxChunkLength"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public IAsyncEnumerable<EncodedPart> EncodeChunksAsync(PipeReader reader, CancellationToken cancellationToken = default)
         => Run(reader, EncodeIds, static (ids, endsChunk) => new EncodedPart(ids, endsChunk), cancellationToken);
