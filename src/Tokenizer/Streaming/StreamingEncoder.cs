@@ -201,7 +201,7 @@ public sealed class StreamingEncoder
         var held = new HeldText();
         long longChunkStart = 0;
         var pending = new List<int>();
-        var inFlight = new Queue<(Task<List<T>> Encoding, byte[] Bytes)>();
+        var inFlight = new Queue<(Task<Units<T>> Encoding, byte[] Bytes)>();
         ForcedCuts = 0;
         MaxRetainedBytes = 0;
         ReadOnlySequence<byte> examined = default; // the buffer of a read not yet advanced past
@@ -290,9 +290,10 @@ public sealed class StreamingEncoder
                         pos = end;
                         if (inFlight.Count >= Threads)
                         {
-                            List<T> encoded = await Finish(inFlight.Dequeue()).ConfigureAwait(false); // out of the queue first: Finish returns its bytes even when it throws
+                            Units<T> encoded = await Finish(inFlight.Dequeue()).ConfigureAwait(false); // out of the queue first: Finish returns its bytes even when it throws
                             if (Sampling is null && _lines is null) chunks += encoded.Count;
-                            foreach (T unit in encoded) yield return unit;
+                            for (int k = 0; k < encoded.Count; k++) yield return encoded.Items[k];
+                            encoded.Return();
                         }
                     }
                     offset += commit;
@@ -305,18 +306,25 @@ public sealed class StreamingEncoder
                 while (inFlight.Count > 0)
                 {
                     // Anything else comes after the blocks in flight: hand them out first.
-                    List<T> done = await Finish(inFlight.Dequeue()).ConfigureAwait(false);
+                    Units<T> done = await Finish(inFlight.Dequeue()).ConfigureAwait(false);
                     if (Sampling is null && _lines is null) chunks += done.Count;
-                    foreach (T unit in done) yield return unit;
+                    for (int k = 0; k < done.Count; k++) yield return done.Items[k];
+                    done.Return();
                 }
                 if (commit > 0)
                 {
-                    List<T> encoded = EncodeBlock(buffer.Slice(0, commit), ref scratch, offset, ref chunks, encode);
+                    // On the caller's thread, each unit handed out as soon as it is encoded (nothing held per
+                    // block); the whole block is checked first. The reader advances once the block is done.
+                    ReadOnlyMemory<byte> block = PreparedBlock(ContiguousMemory(buffer.Slice(0, commit), ref scratch), offset);
+                    for (int pos = 0; pos < block.Length;)
+                    {
+                        (T unit, pos) = EncodeUnitAt(block, pos, chunks++, encode);
+                        yield return unit;
+                    }
                     offset += commit;
                     scanned = 0;
                     reader.AdvanceTo(buffer.GetPosition(commit), buffer.End);
                     reading = false;
-                    foreach (T unit in encoded) yield return unit;
                 }
                 else if (_lines is null && buffer.Length >= LongChunkThreshold)
                 {
@@ -338,8 +346,9 @@ public sealed class StreamingEncoder
             }
             while (inFlight.Count > 0)
             {
-                List<T> done = await Finish(inFlight.Dequeue()).ConfigureAwait(false);
-                foreach (T unit in done) yield return unit;
+                Units<T> done = await Finish(inFlight.Dequeue()).ConfigureAwait(false);
+                for (int k = 0; k < done.Count; k++) yield return done.Items[k];
+                done.Return();
             }
             await reader.CompleteAsync().ConfigureAwait(false);
         }
@@ -360,7 +369,7 @@ public sealed class StreamingEncoder
     }
 
     /// <summary>The ids of a pipelined block, once it is done; its bytes go back to the pool.</summary>
-    private static async Task<List<T>> Finish<T>((Task<List<T>> Encoding, byte[] Bytes) block)
+    private static async Task<Units<T>> Finish<T>((Task<Units<T>> Encoding, byte[] Bytes) block)
     {
         try
         {
@@ -486,19 +495,31 @@ public sealed class StreamingEncoder
     public IAsyncEnumerable<int> EncodeAsync(Stream stream, CancellationToken cancellationToken = default)
         => EncodeAsync(PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: Threads > 1 ? BlockSize : -1, leaveOpen: true)), cancellationToken);
 
-    /// <summary>Encodes a block of whole units, one at a time (each with its own random stream).</summary>
-    private List<T> EncodeBlock<T>(in ReadOnlySequence<byte> sequence, ref byte[] scratch, long offset, ref long units, UnitEncoder<T> encode)
+    /// <summary>A pipelined block's encoded units, in a pooled array.</summary>
+    private readonly record struct Units<T>(T[] Items, int Count)
     {
-        List<T> encoded = EncodeBlock(ContiguousMemory(sequence, ref scratch), offset, units, encode);
-        units += encoded.Count;
-        return encoded;
+        public void Return() => ArrayPool<T>.Shared.Return(Items, clearArray: RuntimeHelpers.IsReferenceOrContainsReferences<T>());
     }
 
     /// <summary>
     /// Encodes a block of whole units whose first unit has index <paramref name="firstUnit"/> in the input
     /// (its random streams follow from it) and which starts at input byte <paramref name="offset"/> (for errors).
     /// </summary>
-    private List<T> EncodeBlock<T>(ReadOnlyMemory<byte> block, long offset, long firstUnit, UnitEncoder<T> encode)
+    private Units<T> EncodeBlock<T>(ReadOnlyMemory<byte> block, long offset, long firstUnit, UnitEncoder<T> encode)
+    {
+        ReadOnlyMemory<byte> prepared = PreparedBlock(block, offset);
+        var units = new Units<T>(ArrayPool<T>.Shared.Rent(checked((int)CountUnits(prepared.Span))), 0);
+        int count = 0;
+        for (int pos = 0; pos < prepared.Length; count++)
+            (units.Items[count], pos) = EncodeUnitAt(prepared, pos, firstUnit + count, encode);
+        return units with { Count = count };
+    }
+
+    /// <summary>
+    /// A block of whole units checked (unit lengths, UTF-8 unless raw: errors name the input byte, counted
+    /// from <paramref name="offset"/>) and, for a BytePiece model, normalized: the bytes its units encode from.
+    /// </summary>
+    private ReadOnlyMemory<byte> PreparedBlock(ReadOnlyMemory<byte> block, long offset)
     {
         ReadOnlySpan<byte> span = block.Span;
         if (MaxChunkLength < span.Length)
@@ -510,7 +531,21 @@ public sealed class StreamingEncoder
                 CheckChunkLength(textEnd - start, offset + start);
             }
         if (!Raw && !Utf8.IsValid(span)) Utf8Text.Decode(span, new StringBuilder(), DecodePolicy.Strict, isFinal: true, offset); // throws with the offset
-        return _lines is null ? EncodeUnits(Normalized(block).Span, firstUnit, encode) : EncodeUnits(span, firstUnit, encode);
+        return _lines is null ? Normalized(block) : block;
+    }
+
+    /// <summary>
+    /// Encodes the unit (a chunk, or a line without its <c>\n</c>) at <paramref name="pos"/> of a prepared block,
+    /// with the random stream of unit <paramref name="index"/>; returns it and where the next unit starts.
+    /// </summary>
+    private (T Unit, int Next) EncodeUnitAt<T>(ReadOnlyMemory<byte> block, int pos, long index, UnitEncoder<T> encode)
+    {
+        ReadOnlySpan<byte> span = block.Span;
+        int textEnd, next;
+        if (_lines is null) textEnd = next = Chunker.ChunkEnd(span, pos);
+        else (textEnd, next) = SentenceLines.Line(span, pos);
+        SamplingOptions? sampling = Sampling is { } s ? s with { FirstChunk = s.FirstChunk + index } : _lines is null ? null : Viterbi;
+        return (encode(span[pos..textEnd], sampling), next);
     }
 
     /// <summary>
@@ -542,23 +577,6 @@ public sealed class StreamingEncoder
             ArrayPool<char>.Shared.Return(text);
             if (normalized is not null) ArrayPool<char>.Shared.Return(normalized);
         }
-    }
-
-    /// <summary>Encodes whole units (chunks, or lines without their <c>\n</c>) one at a time, unit k with the random stream of unit firstUnit + k.</summary>
-    private List<T> EncodeUnits<T>(ReadOnlySpan<byte> block, long firstUnit, UnitEncoder<T> encode)
-    {
-        var result = new List<T>();
-        for (int pos = 0; pos < block.Length;)
-        {
-            int textEnd, next;
-            if (_lines is null) textEnd = next = Chunker.ChunkEnd(block, pos);
-            else (textEnd, next) = SentenceLines.Line(block, pos);
-            SamplingOptions? sampling = Sampling is { } s ? s with { FirstChunk = s.FirstChunk + firstUnit + result.Count } : null;
-            if (sampling is null && _lines is not null) sampling = Viterbi;
-            result.Add(encode(block[pos..textEnd], sampling));
-            pos = next;
-        }
-        return result;
     }
 
     private static ReadOnlyMemory<byte> ContiguousMemory(in ReadOnlySequence<byte> buffer, ref byte[] scratch)
