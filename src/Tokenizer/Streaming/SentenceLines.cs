@@ -81,8 +81,19 @@ internal abstract class SentenceLines
             (_tokenizer, _bos, _eos) = (tokenizer, bos, eos);
         }
 
+        /// <summary>A thread's buffer for Viterbi ids: a line's ids are copied out once, with no list between.</summary>
+        [ThreadStatic]
+        private static int[]? t_ids;
+
         public override int[] Ids(ReadOnlySpan<byte> line, SamplingOptions sampling)
-            => [.. _tokenizer.EncodeToIds(line, sampling, _bos, _eos)];
+        {
+            if (!sampling.IsViterbi) return [.. _tokenizer.EncodeToIds(line, sampling, _bos, _eos)];
+            int[] buffer = t_ids ??= new int[1 << 12];
+            int written;
+            while (_tokenizer.EncodeToIds(line, buffer, out written, _bos, _eos) != OperationStatus.Done)
+                buffer = t_ids = new int[buffer.Length * 2]; // it wrote nothing: again, larger
+            return buffer.AsSpan(0, written).ToArray();
+        }
 
         public override IReadOnlyList<string> Pieces(ReadOnlySpan<byte> line, SamplingOptions sampling)
         {
