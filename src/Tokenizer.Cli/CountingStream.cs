@@ -19,7 +19,26 @@ internal sealed class CountingStream(Stream inner) : Stream
 
     public override int Read(Span<byte> buffer) => Count(inner.Read(buffer), buffer.Length);
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// A file is read synchronously, on the thread that asks (the encoder's reader): an asynchronous file read
+    /// waits for a pool thread, and with <c>--threads</c> the pool's threads are busy encoding blocks, so the
+    /// next block would not be read until one finished. Other inputs (stdin, a pipe) are read asynchronously.
+    /// </summary>
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (inner is not FileStream) return ReadInnerAsync(buffer, cancellationToken);
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return ValueTask.FromResult(Count(inner.Read(buffer.Span), buffer.Length));
+        }
+        catch (Exception e)
+        {
+            return ValueTask.FromException<int>(e);
+        }
+    }
+
+    private async ValueTask<int> ReadInnerAsync(Memory<byte> buffer, CancellationToken cancellationToken)
         => Count(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false), buffer.Length);
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)

@@ -26,7 +26,7 @@ internal static class DecodeCommand
                 io.WriteOutput(parse.GetValue(output), stream =>
                 {
                     using Stream source = OpenIds();
-                    SentenceModelHost.Decode(spm, source, literal.Length > 0, stream);
+                    spm.DecodeLines(source, literal.Length > 0, stream);
                 }, parse.GetValue(input));
                 return ExitCodes.Success;
             }

@@ -35,44 +35,27 @@ internal static class EncodeCommand
         // Created once the model is loaded: a limit below what the process already uses is refused at once.
         MemoryGuard Guard(ParseResult parse) => new(parse.GetValue(maxMemory) is { } m ? CommonOptions.ParseSize(m, "--max-memory") : null, io.Cancellation);
 
-        int EncodeSentences(ParseResult parse, SentenceModel spm)
-        {
-            // Each line is a sentence with its own bos/eos, as spm_encode --extra_options=bos:eos writes them.
-            bool addBos = parse.GetValue(bos), addEos = parse.GetValue(eos);
-            var vocabulary = spm.Vocabulary;
-            IdWriter writer = IdWriter.Create(parse.GetValue(format)!, vocabulary, false, false, parse.GetValue(output));
-            var sampling = new SamplingOptions(parse.GetValue(alpha), parse.GetValue(seed));
-            spm.CheckOptions(addBos, addEos, sampling);
-            long lineLimit = ChunkLimit(parse);
-            using MemoryGuard guard = Guard(parse);
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            long lines = 0, tokens = 0, bytes = 0;
-            guard.Run(() => io.WriteOutput(parse.GetValue(output), stream =>
-            {
-                using CountingStream source = CommonOptions.OpenSource(io, parse.GetValue(text), parse.GetValue(input));
-                Progress.Run(io, quiet: parse.GetValue(quiet), total: source.KnownLength, update =>
-                    (lines, tokens) = SentenceModelHost.Encode(spm, source, stream, writer, addBos, addEos, parse.GetValue(format) == "pieces",
-                        parse.GetValue(raw), sampling, parse.GetValue(threads), lineLimit, guard.Token,
-                        t =>
-                        {
-                            guard.Check();
-                            update(source.BytesRead, t);
-                        }));
-                bytes = source.BytesRead;
-            }, parse.GetValue(input)));
-            if (!parse.GetValue(quiet)) Summary(io, bytes, lines, "lines", tokens, clock.Elapsed.TotalSeconds, "");
-            return ExitCodes.Success;
-        }
-
         command.SetAction(parse =>
         {
-            if (SentenceModel.TryLoad(parse.GetValue(model)) is { } spm) return EncodeSentences(parse, spm);
-            var tokenizer = new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model)));
+            // One pipeline for every family (StreamingEncoder): BytePiece chunks, or a sentence per line for a
+            // .model or tokenizer.json (each with its own bos/eos, as spm_encode --extra_options=bos:eos writes them).
+            SentenceModel? sentences = SentenceModel.TryLoad(parse.GetValue(model));
+            UnigramTokenizer tokenizer = sentences?.Unigram ?? new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model)));
             var sampling = new SamplingOptions(parse.GetValue(alpha), parse.GetValue(seed));
-            IdWriter writer = IdWriter.Create(parse.GetValue(format)!, IdVocabulary.Of(tokenizer), parse.GetValue(bos), parse.GetValue(eos), parse.GetValue(output));
+            bool addBos = parse.GetValue(bos), addEos = parse.GetValue(eos);
+            sentences?.CheckOptions(addBos, addEos, sampling);
+            bool sentencePieces = sentences is not null && parse.GetValue(format) == "pieces"; // as the model's tool prints them
+            // BytePiece: bos/eos around the whole output (the writer's); sentence models: around each line (the encoder's).
+            IdWriter writer = sentences is not null
+                ? IdWriter.Create(parse.GetValue(format)!, sentences.Vocabulary, false, false, parse.GetValue(output))
+                : IdWriter.Create(parse.GetValue(format)!, IdVocabulary.Of((BytePieceTokenizer)tokenizer), addBos, addEos, parse.GetValue(output));
             long chunkLimit = ChunkLimit(parse);
             using MemoryGuard memory = Guard(parse);
-            var encoder = new StreamingEncoder(tokenizer, parse.GetValue(raw), sampling) { Threads = parse.GetValue(threads), MaxChunkLength = chunkLimit };
+            var encoder = new StreamingEncoder(tokenizer, parse.GetValue(raw), sampling, sentences is not null && addBos, sentences is not null && addEos)
+            {
+                Threads = parse.GetValue(threads),
+                MaxChunkLength = chunkLimit,
+            };
             var clock = System.Diagnostics.Stopwatch.StartNew();
             long tokens = 0, chunks = 0, bytes = 0;
             memory.Run(() => io.WriteOutput(parse.GetValue(output), stream =>
@@ -82,6 +65,18 @@ internal static class EncodeCommand
                 writer.Begin(stream);
                 Progress.Run(io, quiet: parse.GetValue(quiet), total: source.KnownLength, update =>
                 {
+                    if (sentencePieces)
+                    {
+                        foreach (EncodedPieces line in encoder.EncodePiecesAsync(reader, memory.Token).ToBlockingEnumerable(memory.Token))
+                        {
+                            memory.Check();
+                            stream.Write(Encoding.UTF8.GetBytes(string.Join(' ', line.Pieces.Select(EscapeControls)) + "\n"));
+                            tokens += line.Pieces.Count;
+                            chunks++;
+                            update(source.BytesRead, tokens);
+                        }
+                        return;
+                    }
                     foreach (EncodedPart part in encoder.EncodeChunksAsync(reader, memory.Token).ToBlockingEnumerable(memory.Token))
                     {
                         memory.Check();
@@ -95,10 +90,33 @@ internal static class EncodeCommand
                 bytes = source.BytesRead;
             }, parse.GetValue(input)));
             if (!parse.GetValue(quiet))
-                Summary(io, bytes, chunks, "chunks", tokens, clock.Elapsed.TotalSeconds, encoder.ForcedCuts > 0 ? $", {encoder.ForcedCuts} forced cuts (see the README)" : "");
+                Summary(io, bytes, chunks, encoder.SentencePerLine ? "lines" : "chunks", tokens, clock.Elapsed.TotalSeconds,
+                    encoder.ForcedCuts > 0 ? $", {encoder.ForcedCuts} forced cuts (see the README)" : "");
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// A sentence model's piece as one word of a pieces line: control characters (a CR or NUL the model kept, an
+    /// unknown piece's surface) shown as their UTF-8 bytes, <c>&lt;0x0D&gt;</c>, as BytePiece pieces are, so that a line stays a line.
+    /// </summary>
+    private static string EscapeControls(string piece)
+    {
+        if (!piece.EnumerateRunes().Any(Rune.IsControl)) return piece;
+        var text = new StringBuilder(piece.Length + 8);
+        Span<byte> bytes = stackalloc byte[4];
+        foreach (Rune rune in piece.EnumerateRunes())
+        {
+            if (!Rune.IsControl(rune))
+            {
+                text.Append(rune.ToString());
+                continue;
+            }
+            int length = rune.EncodeToUtf8(bytes);
+            for (int k = 0; k < length; k++) text.Append("<0x").Append(bytes[k].ToString("X2", System.Globalization.CultureInfo.InvariantCulture)).Append('>');
+        }
+        return text.ToString();
     }
 
     private static void Summary(CliIO io, long bytes, long units, string unitName, long tokens, double elapsed, string extra)

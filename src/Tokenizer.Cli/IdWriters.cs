@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Text;
@@ -12,12 +13,20 @@ internal sealed record IdVocabulary(int VocabSize, Func<int, string> PieceText, 
         SpecialTokens.BosId, SpecialTokens.EosId);
 }
 
-/// <summary>Writes encoded parts in one of the <c>encode --format</c> formats.</summary>
+/// <summary>
+/// Writes encoded parts in one of the <c>encode --format</c> formats: each part (and bos/eos) is formatted
+/// into one buffer and written to the stream with one call.
+/// </summary>
 internal abstract class IdWriter(IdVocabulary vocabulary, bool bos, bool eos)
 {
+    private readonly ArrayBufferWriter<byte> _pending = new(1 << 12);
+
     protected bool Bos { get; } = bos;
     protected bool Eos { get; } = eos;
     protected IdVocabulary Vocabulary { get; } = vocabulary;
+
+    /// <summary>Where a part is formatted before it is written.</summary>
+    protected IBufferWriter<byte> Pending => _pending;
 
     public static IdWriter Create(string format, IdVocabulary vocabulary, bool bos, bool eos, string? outputPath)
     {
@@ -40,25 +49,50 @@ internal abstract class IdWriter(IdVocabulary vocabulary, bool bos, bool eos)
 
     public virtual void Begin(Stream output)
     {
-        if (Bos) WriteId(output, Vocabulary.BosId);
+        if (Bos) WriteId(Vocabulary.BosId);
+        Flush(output);
     }
 
     public virtual void Write(EncodedPart part, Stream output)
     {
-        foreach (int id in part.Ids) WriteId(output, id);
+        WriteIds(part.Ids);
+        Flush(output);
     }
 
     public virtual void End(Stream output)
     {
-        if (Eos) WriteId(output, Vocabulary.EosId);
+        if (Eos) WriteId(Vocabulary.EosId);
+        Flush(output);
     }
 
-    protected abstract void WriteId(Stream output, int id);
+    /// <summary>Formats ids into <see cref="Pending"/>.</summary>
+    protected virtual void WriteIds(int[] ids)
+    {
+        foreach (int id in ids) WriteId(id);
+    }
+
+    /// <summary>Formats one id into <see cref="Pending"/>.</summary>
+    protected abstract void WriteId(int id);
+
+    /// <summary>Writes what is pending with one call.</summary>
+    protected void Flush(Stream output)
+    {
+        if (_pending.WrittenCount == 0) return;
+        output.Write(_pending.WrittenSpan);
+        _pending.ResetWrittenCount();
+    }
+
+    protected void Put(ReadOnlySpan<byte> bytes) => Pending.Write(bytes);
+
+    protected void PutNumber(int id)
+    {
+        Utf8Formatter.TryFormat(id, Pending.GetSpan(11), out int length);
+        Pending.Advance(length);
+    }
 
     /// <summary>ids / pieces: one line per chunk, tokens separated by spaces; bos on the first line, eos on the last.</summary>
     private sealed class LineWriter(IdVocabulary vocabulary, bool pieces, bool bos, bool eos) : IdWriter(vocabulary, bos, eos)
     {
-        private readonly byte[] _number = new byte[16];
         private bool _lineOpen;   // tokens written on the current line
         private bool _chunkEnded; // the last part ended a chunk: the next one starts a new line
         private bool _emptyLine;  // the last part was a whole chunk without tokens (an empty sentence): it still gets its line
@@ -67,59 +101,53 @@ internal abstract class IdWriter(IdVocabulary vocabulary, bool bos, bool eos)
         {
             if (_chunkEnded)
             {
-                output.WriteByte((byte)'\n');
+                Put("\n"u8);
                 _lineOpen = false;
             }
-            base.Write(part, output);
+            WriteIds(part.Ids);
             _emptyLine = part.EndsChunk && !_lineOpen;
             _chunkEnded = part.EndsChunk;
+            Flush(output);
         }
 
         public override void End(Stream output)
         {
-            base.End(output);
-            if (_lineOpen || _emptyLine) output.WriteByte((byte)'\n');
+            if (Eos) WriteId(Vocabulary.EosId);
+            if (_lineOpen || _emptyLine) Put("\n"u8);
+            Flush(output);
         }
 
-        protected override void WriteId(Stream output, int id)
+        protected override void WriteId(int id)
         {
-            if (_lineOpen) output.WriteByte((byte)' ');
+            if (_lineOpen) Put(" "u8);
             _lineOpen = true;
-            if (pieces)
-            {
-                output.Write(Encoding.UTF8.GetBytes(Vocabulary.PieceText(id)));
-                return;
-            }
-            Utf8Formatter.TryFormat(id, _number, out int length);
-            output.Write(_number, 0, length);
+            if (pieces) Encoding.UTF8.GetBytes(Vocabulary.PieceText(id), Pending);
+            else PutNumber(id);
         }
     }
 
     /// <summary>bin16 / bin32: the ids as little-endian unsigned integers, nothing else.</summary>
     private class BinaryWriter(IdVocabulary vocabulary, int bytesPerId, bool bos, bool eos) : IdWriter(vocabulary, bos, eos)
     {
-        private byte[] _buffer = new byte[4096];
-
         protected long Count { get; private set; }
 
         protected int BytesPerId { get; } = bytesPerId;
 
-        /// <summary>A part's ids are converted into one buffer and written with one call.</summary>
-        public override void Write(EncodedPart part, Stream output)
+        /// <summary>A part's ids are converted into one span.</summary>
+        protected override void WriteIds(int[] ids)
         {
-            int size = part.Ids.Length * BytesPerId;
-            if (_buffer.Length < size) _buffer = new byte[Math.Max(size, _buffer.Length * 2)];
-            Span<byte> span = _buffer.AsSpan(0, size);
-            for (int k = 0; k < part.Ids.Length; k++)
+            int size = ids.Length * BytesPerId;
+            Span<byte> span = Pending.GetSpan(size)[..size];
+            for (int k = 0; k < ids.Length; k++)
             {
-                if (BytesPerId == 2) BinaryPrimitives.WriteUInt16LittleEndian(span[(2 * k)..], (ushort)part.Ids[k]);
-                else BinaryPrimitives.WriteUInt32LittleEndian(span[(4 * k)..], (uint)part.Ids[k]);
+                if (BytesPerId == 2) BinaryPrimitives.WriteUInt16LittleEndian(span[(2 * k)..], (ushort)ids[k]);
+                else BinaryPrimitives.WriteUInt32LittleEndian(span[(4 * k)..], (uint)ids[k]);
             }
-            output.Write(span);
-            Count += part.Ids.Length;
+            Pending.Advance(size);
+            Count += ids.Length;
         }
 
-        protected override void WriteId(Stream output, int id) => Write(new EncodedPart([id], EndsChunk: false), output);
+        protected override void WriteId(int id) => WriteIds([id]);
     }
 
     /// <summary>npy (format 1.0): a header with dtype and shape, then the ids; the shape is filled in at the end.</summary>
@@ -160,7 +188,6 @@ internal abstract class IdWriter(IdVocabulary vocabulary, bool bos, bool eos)
     /// <summary>jsonl: one object per chunk, {"ids": [...]}, with bos/eos around each chunk's ids.</summary>
     private sealed class JsonlWriter(IdVocabulary vocabulary, bool bos, bool eos) : IdWriter(vocabulary, bos, eos)
     {
-        private readonly byte[] _number = new byte[16];
         private bool _open; // inside an object
         private bool _first;
 
@@ -170,33 +197,34 @@ internal abstract class IdWriter(IdVocabulary vocabulary, bool bos, bool eos)
         {
             if (!_open)
             {
-                output.Write("{\"ids\": ["u8);
+                Put("{\"ids\": ["u8);
                 _open = true;
                 _first = true;
-                if (Bos) WriteId(output, Vocabulary.BosId);
+                if (Bos) WriteId(Vocabulary.BosId);
             }
-            foreach (int id in part.Ids) WriteId(output, id);
-            if (part.EndsChunk) Close(output);
+            WriteIds(part.Ids);
+            if (part.EndsChunk) Close();
+            Flush(output);
         }
 
         public override void End(Stream output)
         {
-            if (_open) Close(output);
+            if (_open) Close();
+            Flush(output);
         }
 
-        private void Close(Stream output)
+        private void Close()
         {
-            if (Eos) WriteId(output, Vocabulary.EosId);
-            output.Write("]}\n"u8);
+            if (Eos) WriteId(Vocabulary.EosId);
+            Put("]}\n"u8);
             _open = false;
         }
 
-        protected override void WriteId(Stream output, int id)
+        protected override void WriteId(int id)
         {
-            if (!_first) output.Write(", "u8);
+            if (!_first) Put(", "u8);
             _first = false;
-            Utf8Formatter.TryFormat(id, _number, out int length);
-            output.Write(_number, 0, length);
+            PutNumber(id);
         }
     }
 }

@@ -37,7 +37,6 @@ internal static class SampleCommand
             if (nbest > 1 && parse.GetValue(wor)) throw new CliException(ExitCodes.Usage, "--nbest-size and --without-replacement are different regimes; choose one");
             SentenceModel? sentences = SentenceModel.TryLoad(parse.GetValue(model));
             var spm = sentences as SentencePieceSentences;
-            var hf = sentences as HuggingFaceSentences;
             BytePieceTokenizer? bytePiece = sentences is null ? new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model))) : null;
             if (spm is null && nbest > 1) throw new CliException(ExitCodes.Usage, "--nbest-size is SentencePiece's regime; it needs a .model");
             string source = CommonOptions.ReadText(io, parse.GetValue(text), parse.GetValue(input));
@@ -61,9 +60,8 @@ internal static class SampleCommand
             {
                 var options = new SamplingOptions(a, s);
                 bool withoutReplacement = parse.GetValue(wor), best = parse.GetValue(includeBest);
-                IEnumerable<ScoredSegmentation> samples = spm is not null ? spm.Tokenizer.EnumerateSampleEncodeAndScore(source, options, n, withoutReplacement, best)
-                    : hf is not null ? hf.Tokenizer.EnumerateSampleEncodeAndScore(source, options, n, withoutReplacement, best)
-                    : bytePiece!.EnumerateSampleEncodeAndScore(source, options, n, withoutReplacement, best);
+                UnigramTokenizer tokenizer = sentences?.Unigram ?? bytePiece!;
+                IEnumerable<ScoredSegmentation> samples = tokenizer.EnumerateSampleEncodeAndScore(source, options, n, withoutReplacement, best);
                 foreach (ScoredSegmentation sample in samples) Line(sample.Score.ToString("R", CultureInfo.InvariantCulture), sample.Ids);
             }
             writer.Flush();

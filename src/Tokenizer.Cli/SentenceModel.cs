@@ -29,13 +29,21 @@ internal abstract class SentenceModel
     /// <summary>Refuses options the model cannot honour (--bos/--eos, sampling), before any output is written.</summary>
     public virtual void CheckOptions(bool bos, bool eos, SamplingOptions sampling) { }
 
-    /// <summary>One sentence's ids (bos/eos: the model's own; for tokenizer.json, its post-processor's template).</summary>
-    public abstract int[] Encode(ReadOnlySpan<byte> line, SamplingOptions sampling, bool bos, bool eos);
-
-    /// <summary>One sentence's pieces as the model's own tool prints them.</summary>
-    public abstract IReadOnlyList<string> Pieces(ReadOnlySpan<byte> line, SamplingOptions sampling, bool bos, bool eos);
-
-    public abstract string Decode(IReadOnlyList<int> ids);
+    /// <summary>Decodes each input line of ids to one output line (spm_decode), or the ids given as arguments to one line; line by line as it reads.</summary>
+    public void DecodeLines(Stream input, bool arguments, Stream output)
+    {
+        var ids = new List<int>();
+        IdReader.Read(input, arguments, (id, where) =>
+        {
+            if (id >= VocabSize) throw new CliException(ExitCodes.BadInput, $"id {id} is not in the model (ids go up to {VocabSize - 1}; {where()})");
+            ids.Add(id);
+        }, () =>
+        {
+            output.Write(Encoding.UTF8.GetBytes(Unigram.Decode(ids)));
+            output.WriteByte((byte)'\n');
+            ids.Clear();
+        });
+    }
 
     public abstract string Info(string path);
 
@@ -58,19 +66,6 @@ internal sealed class SentencePieceSentences(SentencePieceTokenizer tokenizer) :
         if (bos && Tokenizer.Model.BosId < 0) throw new CliException(ExitCodes.Usage, "the model has no beginning-of-sentence piece for --bos");
         if (eos && Tokenizer.Model.EosId < 0) throw new CliException(ExitCodes.Usage, "the model has no end-of-sentence piece for --eos");
     }
-
-    public override int[] Encode(ReadOnlySpan<byte> line, SamplingOptions sampling, bool bos, bool eos) => [.. Tokenizer.EncodeToIds(line, sampling, bos, eos)];
-
-    public override IReadOnlyList<string> Pieces(ReadOnlySpan<byte> line, SamplingOptions sampling, bool bos, bool eos)
-    {
-        var pieces = new List<string>();
-        if (bos) pieces.Add(Tokenizer.Model.IdToPiece(Tokenizer.Model.BosId));
-        pieces.AddRange(Tokenizer.EncodeToPieces(line, sampling));
-        if (eos) pieces.Add(Tokenizer.Model.IdToPiece(Tokenizer.Model.EosId));
-        return pieces;
-    }
-
-    public override string Decode(IReadOnlyList<int> ids) => Tokenizer.Decode(ids);
 
     public override UnigramTokenizer Unigram => Tokenizer;
 
@@ -96,17 +91,6 @@ internal sealed class HuggingFaceSentences(HuggingFaceTokenizer tokenizer) : Sen
     public HuggingFaceTokenizer Tokenizer => tokenizer;
 
     public override IdVocabulary Vocabulary { get; } = new(tokenizer.VocabSize, tokenizer.IdToToken, -1, -1);
-
-    public override int[] Encode(ReadOnlySpan<byte> line, SamplingOptions sampling, bool bos, bool eos)
-        => [.. Tokens(line, sampling, bos, eos).Select(t => t.Id)];
-
-    public override IReadOnlyList<string> Pieces(ReadOnlySpan<byte> line, SamplingOptions sampling, bool bos, bool eos)
-        => [.. Tokens(line, sampling, bos, eos).Select(t => t.Value)];
-
-    private IReadOnlyList<PieceToken> Tokens(ReadOnlySpan<byte> line, SamplingOptions sampling, bool bos, bool eos)
-        => tokenizer.EncodeToPieceTokens(Encoding.UTF8.GetString(line), sampling, addSpecialTokens: bos || eos);
-
-    public override string Decode(IReadOnlyList<int> ids) => tokenizer.Decode(ids);
 
     public override UnigramTokenizer Unigram => tokenizer;
 

@@ -9,18 +9,30 @@ using System.Text.Unicode;
 namespace BytePiece;
 
 /// <summary>
-/// Encodes UTF-8 text of any size from a <see cref="PipeReader"/> or a <see cref="Stream"/>, with output
-/// identical to encoding the whole input at once (<see cref="BytePieceTokenizer.EncodeToIds(string, SamplingOptions, bool, bool)"/>,
+/// Encodes UTF-8 text of any size from a <see cref="PipeReader"/> or a <see cref="Stream"/>, on one or
+/// more threads, with output that never depends on how the input arrives or on <see cref="Threads"/>.
+/// <para>
+/// With a BytePiece model the output is identical to encoding the whole input at once
+/// (<see cref="BytePieceTokenizer.EncodeToIds(string, SamplingOptions, bool, bool)"/>,
 /// or <see cref="BytePieceTokenizer.EncodeBytes(ReadOnlySpan{byte}, bool, bool, SamplingOptions?)"/> in raw mode),
 /// sampling included. Chunk boundaries (a <c>\n</c> run followed by another byte) are the commit points:
 /// chunks encode independently, NFC never reaches across them, and a chunk's random stream depends only
 /// on (seed, chunk index). Memory holds the current incomplete chunk, or, for a chunk longer than
 /// <see cref="LongChunkThreshold"/>, the window of its lattice that is not yet certain (at most <see cref="MaxWindow"/>); with
 /// <see cref="Threads"/> above 1, also up to that many blocks in flight.
+/// </para>
+/// <para>
+/// With a SentencePiece or tokenizer.json model (<see cref="SentencePerLine"/>), as spm_encode reads a file: every
+/// line (without its <c>\n</c>; a last line without one when it is not empty) is one sentence, encoded as
+/// <see cref="UnigramTokenizer.EncodeToIds(string, SamplingOptions)"/> encodes it, line i (from 0) drawing
+/// with sentence index <see cref="SamplingOptions.FirstChunk"/> + i, with the model's beginning and end of
+/// sentence around each line when asked. Line ends are the commit points; memory holds the current line whole.
+/// </para>
 /// </summary>
 public sealed class StreamingEncoder
 {
-    private readonly BytePieceTokenizer _tokenizer;
+    private readonly BytePieceTokenizer? _bytePiece;
+    private readonly SentenceLines? _lines;
 
     /// <summary>Creates a streaming encoder over <paramref name="tokenizer"/>.</summary>
     /// <param name="tokenizer">The tokenizer (shared, immutable).</param>
@@ -29,10 +41,50 @@ public sealed class StreamingEncoder
     public StreamingEncoder(BytePieceTokenizer tokenizer, bool raw = false, SamplingOptions? sampling = null)
     {
         ArgumentNullException.ThrowIfNull(tokenizer);
-        _tokenizer = tokenizer;
+        _bytePiece = tokenizer;
         Raw = raw;
         Sampling = sampling;
     }
+
+    /// <summary>
+    /// Creates a streaming encoder over a tokenizer of any family: a <see cref="BytePieceTokenizer"/> encodes
+    /// chunks as with the other constructor; a <see cref="SentencePieceTokenizer"/> or <see cref="HuggingFaceTokenizer"/>
+    /// encodes a sentence per line.
+    /// </summary>
+    /// <param name="tokenizer">The tokenizer (shared, immutable).</param>
+    /// <param name="raw">
+    /// BytePiece: encode bytes as they are (no UTF-8 check, no normalization). Sentence models: no UTF-8 check
+    /// (the model reads invalid bytes as U+FFFD, as spm_encode does).
+    /// </param>
+    /// <param name="sampling">Sampling options, or null for Viterbi.</param>
+    /// <param name="addBeginningOfSentence">
+    /// Sentence models: SentencePiece puts the model's <c>bos</c> piece before each line; for tokenizer.json,
+    /// either flag applies the post-processor's template to each line. Not for BytePiece models (their
+    /// chunks are not sentences).
+    /// </param>
+    /// <param name="addEndOfSentence">Sentence models: SentencePiece puts the model's <c>eos</c> piece after each line (tokenizer.json: see <paramref name="addBeginningOfSentence"/>).</param>
+    /// <exception cref="ArgumentException">bos/eos asked of a BytePiece model, or of a SentencePiece model without such a piece.</exception>
+    public StreamingEncoder(UnigramTokenizer tokenizer, bool raw = false, SamplingOptions? sampling = null,
+        bool addBeginningOfSentence = false, bool addEndOfSentence = false)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        _lines = SentenceLines.For(tokenizer, addBeginningOfSentence, addEndOfSentence);
+        _bytePiece = tokenizer as BytePieceTokenizer;
+        if (_bytePiece is null && _lines is null) throw new ArgumentException($"{tokenizer.GetType().Name} is not a family this encoder knows", nameof(tokenizer));
+        Raw = raw;
+        Sampling = sampling;
+        AddBeginningOfSentence = addBeginningOfSentence;
+        AddEndOfSentence = addEndOfSentence;
+    }
+
+    /// <summary>Whether each line is a sentence (SentencePiece and tokenizer.json models) rather than a BytePiece chunk.</summary>
+    public bool SentencePerLine => _lines is not null;
+
+    /// <summary>Whether each sentence starts with the model's beginning of sentence (sentence models).</summary>
+    public bool AddBeginningOfSentence { get; }
+
+    /// <summary>Whether each sentence ends with the model's end of sentence (sentence models).</summary>
+    public bool AddEndOfSentence { get; }
 
     /// <summary>Whether bytes are encoded as they are.</summary>
     public bool Raw { get; }
@@ -59,9 +111,10 @@ public sealed class StreamingEncoder
     public int LongChunkThreshold { get; init; } = 1 << 16;
 
     /// <summary>
-    /// The longest chunk (a line and its newlines) the encoder accepts, in input bytes; a longer one stops
-    /// the encoding with <see cref="InputLimitExceededException"/>. Unlimited by default: long chunks are
-    /// encoded in bounded memory anyway; this is for callers that want to refuse them.
+    /// The longest chunk (a line and its newlines; for a sentence model, a line without its <c>\n</c>) the encoder
+    /// accepts, in input bytes; a longer one stops the encoding with <see cref="InputLimitExceededException"/>.
+    /// Unlimited by default: BytePiece's long chunks are encoded in bounded memory anyway (a sentence model's
+    /// line is held whole); this is for callers that want to refuse them.
     /// </summary>
     public long MaxChunkLength { get; init; } = long.MaxValue;
 
@@ -81,7 +134,8 @@ public sealed class StreamingEncoder
     /// <summary>
     /// The ids of the whole input, in order, as parts: a chunk (a line and the newlines after it) is one
     /// part, or, when it is longer than <see cref="LongChunkThreshold"/>, several parts as its tokens
-    /// become certain; <see cref="EncodedPart.EndsChunk"/> marks a chunk's last part.
+    /// become certain; <see cref="EncodedPart.EndsChunk"/> marks a chunk's last part. For a sentence model
+    /// (<see cref="SentencePerLine"/>) a line is one part (bos/eos included when asked), always whole.
     /// </summary>
     /// <remarks>
     /// The reader is completed when the whole input has been encoded. If the enumeration stops before (an
@@ -90,9 +144,54 @@ public sealed class StreamingEncoder
     /// body this way) or complete it.
     /// </remarks>
     /// <exception cref="InvalidUtf8Exception">Text mode and the input is not valid UTF-8 (the offset counts from the start of the input).</exception>
-    /// <exception cref="InputLimitExceededException">A chunk is longer than <see cref="MaxChunkLength"/>.</exception>
+    /// <exception cref="InputLimitExceededException">A chunk (or a sentence model's line) is longer than <see cref="MaxChunkLength"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public async IAsyncEnumerable<EncodedPart> EncodeChunksAsync(PipeReader reader, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<EncodedPart> EncodeChunksAsync(PipeReader reader, CancellationToken cancellationToken = default)
+        => Run(reader, EncodeIds, static (ids, endsChunk) => new EncodedPart(ids, endsChunk), cancellationToken);
+
+    /// <summary>
+    /// The pieces of the whole input, in order, as the model's own tool prints them, in the parts of
+    /// <see cref="EncodeChunksAsync"/>: for a sentence model a line's pieces (spm_encode's
+    /// <c>--output_format=piece</c>: the stored piece, an unknown as the normalized text it stands for; for
+    /// tokenizer.json the tokens' text), bos/eos included; for a BytePiece model each part's pieces as
+    /// <see cref="PieceText.FormatForListing"/> shows them.
+    /// </summary>
+    /// <remarks>The reader is left as <see cref="EncodeChunksAsync"/> leaves it.</remarks>
+    /// <exception cref="InvalidUtf8Exception">Text mode and the input is not valid UTF-8 (the offset counts from the start of the input).</exception>
+    /// <exception cref="InputLimitExceededException">A chunk or line is longer than <see cref="MaxChunkLength"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public IAsyncEnumerable<EncodedPieces> EncodePiecesAsync(PipeReader reader, CancellationToken cancellationToken = default)
+    {
+        if (_lines is { } lines)
+            return Run(reader, (line, sampling) => new EncodedPieces(lines.Pieces(line, sampling ?? Viterbi), EndsChunk: true),
+                static (_, _) => throw new InvalidOperationException("a sentence model has no long-chunk parts"), cancellationToken);
+        return BytePieces(reader, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<EncodedPieces> BytePieces(PipeReader reader, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        UnigramModel model = _bytePiece!.Model;
+        await foreach (EncodedPart part in EncodeChunksAsync(reader, cancellationToken).ConfigureAwait(false))
+            yield return new EncodedPieces(Array.ConvertAll(part.Ids, id => (uint)id < SpecialTokens.Count ? SpecialTokens.GetText(id) : PieceText.FormatForListing(model.GetPieceBytes(id))), part.EndsChunk);
+    }
+
+    /// <summary>Viterbi, for a sentence model's lines when no sampling is asked.</summary>
+    private static readonly SamplingOptions Viterbi = new(-1, 0);
+
+    /// <summary>One unit's (chunk's or line's) encoding, with its random stream (null: Viterbi).</summary>
+    private delegate T UnitEncoder<T>(ReadOnlySpan<byte> unit, SamplingOptions? sampling);
+
+    /// <summary>A whole chunk's or line's ids.</summary>
+    private EncodedPart EncodeIds(ReadOnlySpan<byte> unit, SamplingOptions? sampling)
+        => new(_lines is { } lines ? lines.Ids(unit, sampling ?? Viterbi) : _bytePiece!.EncodeBytes(unit, sampling: sampling), EndsChunk: true);
+
+    /// <summary>
+    /// The pipeline of every family: reads blocks, cuts them at commit points (chunk ends, or line ends),
+    /// encodes whole units with <paramref name="encode"/> on up to <see cref="Threads"/> threads and hands the
+    /// results out in input order; a BytePiece chunk too long to hold is streamed through its lattice, its
+    /// parts made by <paramref name="part"/>.
+    /// </summary>
+    private async IAsyncEnumerable<T> Run<T>(PipeReader reader, UnitEncoder<T> encode, Func<int[], bool, T> part, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reader);
         long offset = 0, chunks = 0;
@@ -102,7 +201,7 @@ public sealed class StreamingEncoder
         var held = new HeldText();
         long longChunkStart = 0;
         var pending = new List<int>();
-        var inFlight = new Queue<(Task<List<int[]>> Encoding, byte[] Bytes)>();
+        var inFlight = new Queue<(Task<Units<T>> Encoding, byte[] Bytes)>();
         ForcedCuts = 0;
         MaxRetainedBytes = 0;
         ReadOnlySequence<byte> examined = default; // the buffer of a read not yet advanced past
@@ -139,7 +238,7 @@ public sealed class StreamingEncoder
                         pos += slice;
                         if (pos < text.Length && pending.Count > 0)
                         {
-                            yield return new EncodedPart([.. pending], EndsChunk: false);
+                            yield return part([.. pending], false);
                             pending.Clear();
                         }
                     }
@@ -152,7 +251,7 @@ public sealed class StreamingEncoder
                         chunks++;
                         reader.AdvanceTo(buffer.GetPosition(take)); // examine the rest again at once
                         reading = false;
-                        yield return new EncodedPart([.. pending], EndsChunk: true);
+                        yield return part([.. pending], true);
                         pending.Clear();
                         if (result.IsCompleted && take == buffer.Length) break;
                         continue;
@@ -161,12 +260,12 @@ public sealed class StreamingEncoder
                     reading = false;
                     if (pending.Count > 0)
                     {
-                        yield return new EncodedPart([.. pending], EndsChunk: false);
+                        yield return part([.. pending], false);
                         pending.Clear();
                     }
                     continue;
                 }
-                long commit = result.IsCompleted ? buffer.Length : LastCommitPoint(buffer, scanned);
+                long commit = result.IsCompleted ? buffer.Length : LastCommit(buffer, scanned);
                 if (commit > 0 && Threads > 1 && commit >= ParallelBlockMinimum)
                 {
                     // Pipelined: blocks of about BlockSize bytes (whole chunks) encode on the pool, each whole
@@ -179,21 +278,22 @@ public sealed class StreamingEncoder
                         if (end < commit)
                         {
                             // Cut after the last chunk that ends by then, or after the first chunk if it is longer.
-                            long first = FirstCommitPoint(buffer.Slice(pos, commit - pos));
-                            end = first == 0 ? commit : Math.Max(pos + first, pos + LastCommitPoint(buffer.Slice(pos, end - pos), 0));
+                            long first = FirstCommit(buffer.Slice(pos, commit - pos));
+                            end = first == 0 ? commit : Math.Max(pos + first, pos + LastCommit(buffer.Slice(pos, end - pos), 0));
                         }
                         int length = checked((int)(end - pos));
                         byte[] owned = ArrayPool<byte>.Shared.Rent(length);
                         buffer.Slice(pos, length).CopyTo(owned);
                         long blockOffset = offset + pos, firstChunk = chunks;
-                        if (Sampling is not null) chunks += Chunker.CountChunks(owned.AsSpan(0, length)); // the next block's streams follow
-                        inFlight.Enqueue((Task.Run(() => EncodeBlock(owned.AsMemory(0, length), blockOffset, firstChunk), cancellationToken), owned));
+                        if (Sampling is not null || _lines is not null) chunks += CountUnits(owned.AsSpan(0, length)); // the next block's streams follow
+                        inFlight.Enqueue((Task.Run(() => EncodeBlock(owned.AsMemory(0, length), blockOffset, firstChunk, encode), cancellationToken), owned));
                         pos = end;
                         if (inFlight.Count >= Threads)
                         {
-                            List<int[]> encoded = await Finish(inFlight.Dequeue()).ConfigureAwait(false); // out of the queue first: Finish returns its bytes even when it throws
-                            if (Sampling is null) chunks += encoded.Count;
-                            foreach (int[] ids in encoded) yield return new EncodedPart(ids, EndsChunk: true);
+                            Units<T> encoded = await Finish(inFlight.Dequeue()).ConfigureAwait(false); // out of the queue first: Finish returns its bytes even when it throws
+                            if (Sampling is null && _lines is null) chunks += encoded.Count;
+                            for (int k = 0; k < encoded.Count; k++) yield return encoded.Items[k];
+                            encoded.Return();
                         }
                     }
                     offset += commit;
@@ -206,22 +306,29 @@ public sealed class StreamingEncoder
                 while (inFlight.Count > 0)
                 {
                     // Anything else comes after the blocks in flight: hand them out first.
-                    List<int[]> done = await Finish(inFlight.Dequeue()).ConfigureAwait(false);
-                    if (Sampling is null) chunks += done.Count;
-                    foreach (int[] ids in done) yield return new EncodedPart(ids, EndsChunk: true);
+                    Units<T> done = await Finish(inFlight.Dequeue()).ConfigureAwait(false);
+                    if (Sampling is null && _lines is null) chunks += done.Count;
+                    for (int k = 0; k < done.Count; k++) yield return done.Items[k];
+                    done.Return();
                 }
                 if (commit > 0)
                 {
-                    List<int[]> encoded = EncodeBlock(buffer.Slice(0, commit), ref scratch, offset, ref chunks);
+                    // On the caller's thread, each unit handed out as soon as it is encoded (nothing held per
+                    // block); the whole block is checked first. The reader advances once the block is done.
+                    ReadOnlyMemory<byte> block = PreparedBlock(ContiguousMemory(buffer.Slice(0, commit), ref scratch), offset);
+                    for (int pos = 0; pos < block.Length;)
+                    {
+                        (T unit, pos) = EncodeUnitAt(block, pos, chunks++, encode);
+                        yield return unit;
+                    }
                     offset += commit;
                     scanned = 0;
                     reader.AdvanceTo(buffer.GetPosition(commit), buffer.End);
                     reading = false;
-                    foreach (int[] ids in encoded) yield return new EncodedPart(ids, EndsChunk: true);
                 }
-                else if (buffer.Length >= LongChunkThreshold)
+                else if (_lines is null && buffer.Length >= LongChunkThreshold)
                 {
-                    longChunk = new StreamingLattice(_tokenizer.Model, Sampling, chunks, MaxWindow);
+                    longChunk = new StreamingLattice(_bytePiece!.Model, Sampling, chunks, MaxWindow);
                     longChunkStart = offset;
                     scanned = 0;
                     reader.AdvanceTo(buffer.Start); // handled in lattice mode on the next read, which returns at once
@@ -230,6 +337,7 @@ public sealed class StreamingEncoder
                 }
                 else
                 {
+                    if (_lines is not null) CheckChunkLength(buffer.Length, offset); // a sentence model's line is held whole
                     scanned = Math.Max(0, buffer.Length - 1); // the last byte may still become a commit point
                     reader.AdvanceTo(buffer.Start, buffer.End);
                     reading = false;
@@ -238,8 +346,9 @@ public sealed class StreamingEncoder
             }
             while (inFlight.Count > 0)
             {
-                List<int[]> done = await Finish(inFlight.Dequeue()).ConfigureAwait(false);
-                foreach (int[] ids in done) yield return new EncodedPart(ids, EndsChunk: true);
+                Units<T> done = await Finish(inFlight.Dequeue()).ConfigureAwait(false);
+                for (int k = 0; k < done.Count; k++) yield return done.Items[k];
+                done.Return();
             }
             await reader.CompleteAsync().ConfigureAwait(false);
         }
@@ -260,7 +369,7 @@ public sealed class StreamingEncoder
     }
 
     /// <summary>The ids of a pipelined block, once it is done; its bytes go back to the pool.</summary>
-    private static async Task<List<int[]>> Finish((Task<List<int[]>> Encoding, byte[] Bytes) block)
+    private static async Task<Units<T>> Finish<T>((Task<Units<T>> Encoding, byte[] Bytes) block)
     {
         try
         {
@@ -275,7 +384,7 @@ public sealed class StreamingEncoder
     private void CheckChunkLength(long length, long start)
     {
         if (length > MaxChunkLength)
-            throw new InputLimitExceededException($"the chunk at byte {start:N0} is longer than the limit of {MaxChunkLength:N0} bytes (at least {length:N0})", start);
+            throw new InputLimitExceededException($"the {(_lines is null ? "chunk" : "line")} at byte {start:N0} is longer than the limit of {MaxChunkLength:N0} bytes (at least {length:N0})", start);
     }
 
     /// <summary>The bytes to encode of a segment of a long chunk (cut where NFC cannot reach across), checked and normalized like a block.</summary>
@@ -284,6 +393,15 @@ public sealed class StreamingEncoder
         if (!Raw && !Utf8.IsValid(bytes.Span)) Utf8Text.Decode(bytes.Span, new StringBuilder(), DecodePolicy.Strict, isFinal: true, offset); // throws with the offset
         return Normalized(bytes);
     }
+
+    /// <summary>The end of the first complete unit (chunk, or line) in <paramref name="buffer"/>, or 0 if none yet.</summary>
+    private long FirstCommit(in ReadOnlySequence<byte> buffer) => _lines is null ? FirstCommitPoint(buffer) : SentenceLines.FirstLineEnd(buffer);
+
+    /// <summary>The end of the last complete unit (chunk, or line) in <paramref name="buffer"/> at or after <paramref name="from"/>, or 0 if none.</summary>
+    private long LastCommit(in ReadOnlySequence<byte> buffer, long from) => _lines is null ? LastCommitPoint(buffer, from) : SentenceLines.LastLineEnd(buffer, from);
+
+    /// <summary>The units (chunks, or lines) of a block of whole units.</summary>
+    private long CountUnits(ReadOnlySpan<byte> block) => _lines is null ? Chunker.CountChunks(block) : SentenceLines.Count(block);
 
     /// <summary>The end of the first complete chunk in <paramref name="buffer"/>, or 0 if none yet.</summary>
     internal static long FirstCommitPoint(in ReadOnlySequence<byte> buffer) => Math.Max(0, ChunkEndIn(buffer, afterNewline: false));
@@ -377,29 +495,57 @@ public sealed class StreamingEncoder
     public IAsyncEnumerable<int> EncodeAsync(Stream stream, CancellationToken cancellationToken = default)
         => EncodeAsync(PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: Threads > 1 ? BlockSize : -1, leaveOpen: true)), cancellationToken);
 
-    /// <summary>Encodes a block of whole chunks, one chunk at a time (each with its own random stream).</summary>
-    private List<int[]> EncodeBlock(in ReadOnlySequence<byte> sequence, ref byte[] scratch, long offset, ref long chunks)
+    /// <summary>A pipelined block's encoded units, in a pooled array.</summary>
+    private readonly record struct Units<T>(T[] Items, int Count)
     {
-        List<int[]> encoded = EncodeBlock(ContiguousMemory(sequence, ref scratch), offset, chunks);
-        chunks += encoded.Count;
-        return encoded;
+        public void Return() => ArrayPool<T>.Shared.Return(Items, clearArray: RuntimeHelpers.IsReferenceOrContainsReferences<T>());
     }
 
     /// <summary>
-    /// Encodes a block of whole chunks whose first chunk has index <paramref name="firstChunk"/> in the input
+    /// Encodes a block of whole units whose first unit has index <paramref name="firstUnit"/> in the input
     /// (its random streams follow from it) and which starts at input byte <paramref name="offset"/> (for errors).
     /// </summary>
-    private List<int[]> EncodeBlock(ReadOnlyMemory<byte> block, long offset, long firstChunk)
+    private Units<T> EncodeBlock<T>(ReadOnlyMemory<byte> block, long offset, long firstUnit, UnitEncoder<T> encode)
+    {
+        ReadOnlyMemory<byte> prepared = PreparedBlock(block, offset);
+        var units = new Units<T>(ArrayPool<T>.Shared.Rent(checked((int)CountUnits(prepared.Span))), 0);
+        int count = 0;
+        for (int pos = 0; pos < prepared.Length; count++)
+            (units.Items[count], pos) = EncodeUnitAt(prepared, pos, firstUnit + count, encode);
+        return units with { Count = count };
+    }
+
+    /// <summary>
+    /// A block of whole units checked (unit lengths, UTF-8 unless raw: errors name the input byte, counted
+    /// from <paramref name="offset"/>) and, for a BytePiece model, normalized: the bytes its units encode from.
+    /// </summary>
+    private ReadOnlyMemory<byte> PreparedBlock(ReadOnlyMemory<byte> block, long offset)
     {
         ReadOnlySpan<byte> span = block.Span;
         if (MaxChunkLength < span.Length)
             for (int start = 0, end; start < span.Length; start = end)
             {
-                end = Chunker.ChunkEnd(span, start);
-                CheckChunkLength(end - start, offset + start);
+                int textEnd;
+                if (_lines is null) textEnd = end = Chunker.ChunkEnd(span, start);
+                else (textEnd, end) = SentenceLines.Line(span, start);
+                CheckChunkLength(textEnd - start, offset + start);
             }
         if (!Raw && !Utf8.IsValid(span)) Utf8Text.Decode(span, new StringBuilder(), DecodePolicy.Strict, isFinal: true, offset); // throws with the offset
-        return EncodeChunks(Normalized(block), firstChunk);
+        return _lines is null ? Normalized(block) : block;
+    }
+
+    /// <summary>
+    /// Encodes the unit (a chunk, or a line without its <c>\n</c>) at <paramref name="pos"/> of a prepared block,
+    /// with the random stream of unit <paramref name="index"/>; returns it and where the next unit starts.
+    /// </summary>
+    private (T Unit, int Next) EncodeUnitAt<T>(ReadOnlyMemory<byte> block, int pos, long index, UnitEncoder<T> encode)
+    {
+        ReadOnlySpan<byte> span = block.Span;
+        int textEnd, next;
+        if (_lines is null) textEnd = next = Chunker.ChunkEnd(span, pos);
+        else (textEnd, next) = SentenceLines.Line(span, pos);
+        SamplingOptions? sampling = Sampling is { } s ? s with { FirstChunk = s.FirstChunk + index } : _lines is null ? null : Viterbi;
+        return (encode(span[pos..textEnd], sampling), next);
     }
 
     /// <summary>
@@ -411,7 +557,7 @@ public sealed class StreamingEncoder
     private ReadOnlyMemory<byte> Normalized(ReadOnlyMemory<byte> block)
     {
         ReadOnlySpan<byte> span = block.Span;
-        if (Raw || _tokenizer.Model.Normalization == TextNormalization.None || NfcBoundary.IsQuickNfc(span)) return block; // most text is NFC already
+        if (Raw || _bytePiece!.Model.Normalization == TextNormalization.None || NfcBoundary.IsQuickNfc(span)) return block; // most text is NFC already
         // In pooled UTF-16 buffers: a long run of marks is normalized whole, and should cost its size once.
         char[] text = ArrayPool<char>.Shared.Rent(Encoding.UTF8.GetCharCount(span));
         char[]? normalized = null;
@@ -431,22 +577,6 @@ public sealed class StreamingEncoder
             ArrayPool<char>.Shared.Return(text);
             if (normalized is not null) ArrayPool<char>.Shared.Return(normalized);
         }
-    }
-
-    /// <summary>Encodes whole chunks one at a time, chunk k with the random stream of chunk firstChunk + k.</summary>
-    private List<int[]> EncodeChunks(ReadOnlyMemory<byte> memory, long firstChunk)
-    {
-        ReadOnlySpan<byte> block = memory.Span;
-        var result = new List<int[]>();
-        for (int pos = 0; pos < block.Length;)
-        {
-            int end = Chunker.ChunkEnd(block, pos);
-            ReadOnlySpan<byte> chunk = block[pos..end];
-            SamplingOptions? sampling = Sampling is { } s ? s with { FirstChunk = s.FirstChunk + firstChunk + result.Count } : null;
-            result.Add(_tokenizer.EncodeBytes(chunk, sampling: sampling));
-            pos = end;
-        }
-        return result;
     }
 
     private static ReadOnlyMemory<byte> ContiguousMemory(in ReadOnlySequence<byte> buffer, ref byte[] scratch)
