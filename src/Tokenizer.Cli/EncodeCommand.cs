@@ -90,8 +90,8 @@ internal static class EncodeCommand
                 bytes = source.BytesRead;
             }, parse.GetValue(input)));
             if (!parse.GetValue(quiet))
-                Summary(io, bytes, chunks, encoder.SentencePerLine ? "lines" : "chunks", tokens, clock.Elapsed.TotalSeconds,
-                    encoder.ForcedCuts > 0 ? $", {encoder.ForcedCuts} forced cuts (see the README)" : "");
+                Summary(io, bytes, chunks, encoder.SentencePerLine ? "line" : "chunk", tokens, clock.Elapsed,
+                    encoder.ForcedCuts > 0 ? $", {Report.Count(encoder.ForcedCuts, "forced cut")} (see StreamingEncoder.ForcedCuts)" : "");
             return ExitCodes.Success;
         });
         return command;
@@ -119,10 +119,12 @@ internal static class EncodeCommand
         return text.ToString();
     }
 
-    private static void Summary(CliIO io, long bytes, long units, string unitName, long tokens, double elapsed, string extra)
+    /// <summary>The summary line: counts in words ("1 chunk"), and a rate only when the input is large enough to measure one.</summary>
+    private static void Summary(CliIO io, long bytes, long units, string unit, long tokens, TimeSpan elapsed, string extra)
     {
-        double seconds = Math.Max(elapsed, 1e-9);
+        double seconds = Math.Max(elapsed.TotalSeconds, 1e-9);
+        string rate = Report.RateMeasurable(bytes, seconds) ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $" ({bytes / 1e6 / seconds:F1} MB/s)") : "";
         io.Stderr.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"bytepiece: encoded {bytes:N0} bytes, {units:N0} {unitName}, into {tokens:N0} tokens ({(tokens == 0 ? 0 : (double)bytes / tokens):F2} bytes/token) in {seconds:F2} s ({bytes / 1e6 / seconds:F1} MB/s){extra}"));
+            $"bytepiece: encoded {Report.Count(bytes, "byte")}, {Report.Count(units, unit)}, into {Report.Count(tokens, "token")} ({(tokens == 0 ? 0 : (double)bytes / tokens):F2} bytes/token) in {Report.Seconds(elapsed)}{rate}{extra}"));
     }
 }

@@ -146,4 +146,16 @@ public class CliHelpAndSummaryTests
             entry.Append(' ').Append(lines[i].Trim());
         return entry.ToString();
     }
+
+    /// <summary>encode's summary line on a one-line input: singular counts, no rate for a few bytes (nothing to measure).</summary>
+    [Fact]
+    public void EncodeSummary_OnOneShortLine_SaysOneChunk_AndShowsNoRate()
+    {
+        var (code, _, stderr) = CliProcess.BashText("$B encode hello");
+        Assert.Equal(0, code);
+        string line = stderr.Trim();
+        Assert.StartsWith("bytepiece: encoded 5 bytes, 1 chunk, into ", line);
+        Assert.DoesNotContain("MB/s", line);
+        Assert.DoesNotContain("0.00 s", line);
+    }
 }
