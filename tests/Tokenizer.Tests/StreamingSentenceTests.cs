@@ -31,33 +31,10 @@ public class StreamingSentenceTests
         return text.Append("déjà vu, 日本語 ").ToString();
     }
 
-    /// <summary>A stream that returns its bytes in reads of the given sizes (cycled).</summary>
-    private sealed class SplitStream(byte[] data, int[] sizes) : Stream
-    {
-        private int _position, _reads;
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            int n = Math.Min(Math.Min(count, data.Length - _position), Math.Max(1, sizes[_reads++ % sizes.Length]));
-            Array.Copy(data, _position, buffer, offset, n);
-            _position += n;
-            return n;
-        }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => data.Length;
-        public override long Position { get => _position; set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
 
     private static List<int[]> Stream(StreamingEncoder encoder, byte[] input, int[] reads, int bufferSize = 4096)
     {
-        var reader = PipeReader.Create(new SplitStream(input, reads), new StreamPipeReaderOptions(bufferSize: bufferSize, minimumReadSize: 1));
+        var reader = PipeReader.Create(new TrickleStream(input, reads), new StreamPipeReaderOptions(bufferSize: bufferSize, minimumReadSize: 1));
         var parts = encoder.EncodeChunksAsync(reader).ToBlockingEnumerable().ToList();
         Assert.All(parts, p => Assert.True(p.EndsChunk));
         return parts.ConvertAll(p => p.Ids);
@@ -156,7 +133,7 @@ public class StreamingSentenceTests
         string text = Text(50) + "\u0001 unknown ☃\n";
         var sampling = new SamplingOptions(0.5, 8);
         var encoder = new StreamingEncoder(tokenizer, sampling: sampling, addEndOfSentence: true);
-        var reader = PipeReader.Create(new SplitStream(Encoding.UTF8.GetBytes(text), [333]));
+        var reader = PipeReader.Create(new TrickleStream(Encoding.UTF8.GetBytes(text), [333]));
         var streamed = encoder.EncodePiecesAsync(reader).ToBlockingEnumerable().Select(p => string.Join(' ', p.Pieces)).ToList();
         string[] lines = text.Split('\n')[..^1];
         Assert.Equal(lines.Length, streamed.Count);

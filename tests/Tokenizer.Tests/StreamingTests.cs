@@ -21,28 +21,6 @@ public class StreamingTests
     private static PipeReader Feed(byte[] bytes, int[] splits, int bufferSize = 4096)
         => PipeReader.Create(new TrickleStream(bytes, splits), new StreamPipeReaderOptions(bufferSize: bufferSize, minimumReadSize: 1));
 
-    private sealed class TrickleStream(byte[] data, int[] splits) : Stream
-    {
-        private int _position, _read;
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            int n = Math.Min(Math.Min(count, data.Length - _position), splits[_read++ % splits.Length]);
-            Array.Copy(data, _position, buffer, offset, n);
-            _position += n;
-            return n;
-        }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => data.Length;
-        public override long Position { get => _position; set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
 
     private static int[] Collect(StreamingEncoder encoder, PipeReader reader)
         => encoder.EncodeAsync(reader).ToBlockingEnumerable().ToArray();
