@@ -11,6 +11,11 @@ namespace BytePiece;
 /// the base answers through this engine (offsets into the original text; see docs/ml-tokenizers.md), and the class adds
 /// sampling, n-best, entropy, marginals and a bytes API. Immutable and safe to share between threads.
 /// </summary>
+/// <remarks>
+/// Through Microsoft.ML.Tokenizers' members: <c>considerNormalization: false</c> skips NFC;
+/// <c>considerPreTokenization</c> is ignored (the chunk split at line ends is part of the model: upstream BytePiece
+/// cuts there too); no specials are added; <c>normalizedText</c> is null (offsets refer to the input).
+/// </remarks>
 public sealed class BytePieceTokenizer : UnigramTokenizer
 {
     /// <summary>Creates a tokenizer over <paramref name="model"/>.</summary>

@@ -12,6 +12,11 @@ namespace BytePiece;
 /// byte fallback); the post-processor adds special tokens when asked. Offsets refer to the original
 /// text. Immutable and thread-safe.
 /// </summary>
+/// <remarks>
+/// Through Microsoft.ML.Tokenizers' members: <c>considerNormalization: false</c> skips the file's normalizer,
+/// <c>considerPreTokenization: false</c> its pre-tokenizer (the text between added tokens is one word); the
+/// post-processor's template is not applied; <c>normalizedText</c> is null (offsets refer to the input).
+/// </remarks>
 public sealed class HuggingFaceTokenizer : UnigramTokenizer
 {
     private readonly TokenizerJsonPipeline _pipeline;

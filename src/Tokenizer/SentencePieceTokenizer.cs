@@ -13,6 +13,12 @@ namespace BytePiece;
 /// file as its own sentence). A Microsoft.ML.Tokenizers <see cref="Tokenizer"/> whose extra members have the
 /// shapes of ML's own <c>SentencePieceTokenizer</c>; offsets refer to the original text. Immutable and thread-safe.
 /// </summary>
+/// <remarks>
+/// Through Microsoft.ML.Tokenizers' members: <c>considerNormalization: false</c> takes the text as already
+/// normalized (no character map, whitespace rules or dummy prefix: write U+2581 for spaces), as ML's own
+/// <c>SentencePieceTokenizer</c> does; <c>considerPreTokenization</c> is ignored (spm has no pre-tokenizer); no
+/// specials are added (ML's adds <c>&lt;s&gt;</c> by default); <c>normalizedText</c> is null (offsets refer to the input).
+/// </remarks>
 public sealed class SentencePieceTokenizer : UnigramTokenizer
 {
     /// <summary>Creates a tokenizer over <paramref name="model"/>.</summary>
