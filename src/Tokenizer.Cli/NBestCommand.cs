@@ -29,7 +29,7 @@ internal static class NBestCommand
                 if (SentenceModel.TryLoad(parse.GetValue(model)) is { } spm)
                 {
                     // The whole text is one sentence, as in the Python binding's nbest_encode.
-                    best = spm.NBest(source, count, io.Cancellation);
+                    best = spm.Unigram.NBest(source, count, io.Cancellation);
                     show = spm.Vocabulary.PieceText;
                 }
                 else

@@ -47,12 +47,8 @@ internal abstract class SentenceModel
 
     public abstract string Info(string path);
 
-    /// <summary>The tokenizer: n-best and entropy have the same shape on every family.</summary>
+    /// <summary>The tokenizer (n-best, entropy, sampling and decoding have the same shape on every family).</summary>
     public abstract UnigramTokenizer Unigram { get; }
-
-    public IReadOnlyList<Segmentation> NBest(string text, int k, CancellationToken cancellationToken) => Unigram.NBest(text, k, cancellationToken);
-
-    public double Entropy(string text, double alpha) => Unigram.Entropy(text, alpha);
 }
 
 internal sealed class SentencePieceSentences(SentencePieceTokenizer tokenizer) : SentenceModel
