@@ -273,23 +273,20 @@ internal static class CommonOptions
     /// (JSON or .bpm), not a SentencePiece .model" when given another family (the library's own message names
     /// library calls, not commands).
     /// </param>
-    public static UnigramModel LoadModel(string? path, string? refusal = null)
+    /// <summary>The tokenizer of --model (the embedded default without one); <see cref="TokenizerFile"/> picks the family from the file.</summary>
+    public static UnigramTokenizer LoadTokenizer(string? path)
     {
-        if (path is null) return DefaultModel.Instance;
+        if (path is null) return BytePieceTokenizer.Default;
         if (Directory.Exists(path)) throw new CliException(ExitCodes.BadModel, $"the model path is a directory, not a file: {path}");
         if (!File.Exists(path)) throw new CliException(ExitCodes.BadModel, $"model file not found: {path}");
-        if (refusal is not null)
-        {
-            var head = new byte[1 << 16];
-            using (var file = File.OpenRead(path)) head = head[..file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false)];
-            string? family = ModelFile.Detect(head) switch
-            {
-                ModelFileFormat.SentencePiece => "a SentencePiece .model",
-                ModelFileFormat.TokenizerJson => "a HuggingFace tokenizer.json",
-                _ => null,
-            };
-            if (family is not null) throw new CliException(ExitCodes.BadModel, $"{path} is {family}; {refusal}");
-        }
-        return ModelFile.Load(path);
+        return TokenizerFile.Load(path);
     }
+
+    /// <summary>The BytePiece model of --model, for the commands that read BytePiece models only; <paramref name="refusal"/> says what to use instead.</summary>
+    public static UnigramModel LoadModel(string? path, string refusal) => LoadTokenizer(path) switch
+    {
+        BytePieceTokenizer bytePiece => bytePiece.Model,
+        SentencePieceTokenizer => throw new CliException(ExitCodes.BadModel, $"{path} is a SentencePiece .model; {refusal}"),
+        _ => throw new CliException(ExitCodes.BadModel, $"{path} is a HuggingFace tokenizer.json; {refusal}"),
+    };
 }

@@ -18,7 +18,8 @@ internal static class ConvertCommand
         var command = new Command("convert", "Convert a model between BytePiece JSON and the native format, or a SentencePiece model to tokenizer.json.") { model, output, to };
         command.SetAction(parse =>
         {
-            if (SentenceModel.TryLoad(parse.GetValue(model)) is SentencePieceSentences spm)
+            UnigramTokenizer loadedTokenizer = CommonOptions.LoadTokenizer(parse.GetValue(model));
+            if (SentenceModel.Of(loadedTokenizer) is SentencePieceSentences spm)
             {
                 if (parse.GetValue(to) is "json" or "native") throw new CliException(ExitCodes.Usage, "a SentencePiece model converts only to tokenizer.json");
                 TokenizerJsonWriter.Write(spm.Tokenizer.Model, parse.GetValue(output)!);
@@ -26,7 +27,7 @@ internal static class ConvertCommand
                 return ExitCodes.Success;
             }
             if (parse.GetValue(to) == "tokenizer.json") throw new CliException(ExitCodes.Usage, "only SentencePiece models convert to tokenizer.json");
-            UnigramModel loaded = CommonOptions.LoadModel(parse.GetValue(model), "convert reads BytePiece models and SentencePiece .model files (a tokenizer.json is read as it is by encode, decode and the other commands)");
+            UnigramModel loaded = loadedTokenizer is BytePieceTokenizer bytePiece ? bytePiece.Model : CommonOptions.LoadModel(parse.GetValue(model), "convert reads BytePiece models and SentencePiece .model files (a tokenizer.json is read as it is by encode, decode and the other commands)");
             string path = parse.GetValue(output)!;
             ModelFileFormat format = parse.GetValue(to) switch
             {

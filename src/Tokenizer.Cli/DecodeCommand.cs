@@ -21,7 +21,8 @@ internal static class DecodeCommand
             string[] literal = parse.GetValue(ids) ?? [];
             // The ids come as bytes from the arguments or the input, and are decoded as they are read.
             Stream OpenIds() => literal.Length > 0 ? new MemoryStream(Encoding.UTF8.GetBytes(string.Join(' ', literal))) : io.OpenInput(parse.GetValue(input));
-            if (SentenceModel.TryLoad(parse.GetValue(model)) is { } spm)
+            UnigramTokenizer loaded = CommonOptions.LoadTokenizer(parse.GetValue(model));
+            if (SentenceModel.Of(loaded) is { } spm)
             {
                 io.WriteOutput(parse.GetValue(output), stream =>
                 {
@@ -30,7 +31,7 @@ internal static class DecodeCommand
                 }, parse.GetValue(input));
                 return ExitCodes.Success;
             }
-            var tokenizer = new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model)));
+            var tokenizer = (BytePieceTokenizer)loaded;
             var policy = parse.GetValue(errors) switch { "strict" => DecodePolicy.Strict, "ignore" => DecodePolicy.Ignore, _ => DecodePolicy.Replace };
             bool rawBytes = parse.GetValue(raw);
             io.WriteOutput(parse.GetValue(output), stream =>

@@ -39,8 +39,8 @@ internal static class EncodeCommand
         {
             // One pipeline for every family (StreamingEncoder): BytePiece chunks, or a sentence per line for a
             // .model or tokenizer.json (each with its own bos/eos, as spm_encode --extra_options=bos:eos writes them).
-            SentenceModel? sentences = SentenceModel.TryLoad(parse.GetValue(model));
-            UnigramTokenizer tokenizer = sentences?.Unigram ?? new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model)));
+            UnigramTokenizer tokenizer = CommonOptions.LoadTokenizer(parse.GetValue(model));
+            SentenceModel? sentences = SentenceModel.Of(tokenizer);
             var sampling = new SamplingOptions(parse.GetValue(alpha), parse.GetValue(seed));
             bool addBos = parse.GetValue(bos), addEos = parse.GetValue(eos);
             sentences?.CheckOptions(addBos, addEos, sampling);

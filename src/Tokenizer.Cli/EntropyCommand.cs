@@ -19,9 +19,10 @@ internal static class EntropyCommand
             double a = parse.GetValue(alpha);
             if (!(a >= 0 && a <= SamplingOptions.MaxAlpha)) throw new CliException(ExitCodes.Usage, $"--alpha must be between 0 and {SamplingOptions.MaxAlpha:G}");
             // A SentencePiece model or tokenizer.json reads the whole text as one sentence (spm's calculate_entropy).
-            double nats = SentenceModel.TryLoad(parse.GetValue(model)) is { } spm
+            UnigramTokenizer loaded = CommonOptions.LoadTokenizer(parse.GetValue(model));
+            double nats = SentenceModel.Of(loaded) is { } spm
                 ? spm.Unigram.Entropy(CommonOptions.ReadText(io, parse.GetValue(text), parse.GetValue(input)), a)
-                : ChunkByChunk(new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model))), io, parse.GetValue(text), parse.GetValue(input), a);
+                : ChunkByChunk((BytePieceTokenizer)loaded, io, parse.GetValue(text), parse.GetValue(input), a);
             string line = string.Create(CultureInfo.InvariantCulture, $"{nats:R}\t{nats / Math.Log(2):R}\n");
             io.Stdout.Write(Encoding.UTF8.GetBytes(line));
             return ExitCodes.Success;

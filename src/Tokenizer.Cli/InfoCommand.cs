@@ -13,12 +13,13 @@ internal static class InfoCommand
         command.SetAction(parse =>
         {
             string? path = parse.GetValue(model);
-            if (SentenceModel.TryLoad(path) is { } spm)
+            UnigramTokenizer loaded = CommonOptions.LoadTokenizer(path);
+            if (SentenceModel.Of(loaded) is { } spm)
             {
                 io.Stdout.Write(Encoding.UTF8.GetBytes(spm.Info(path!)));
                 return ExitCodes.Success;
             }
-            UnigramModel m = CommonOptions.LoadModel(path);
+            UnigramModel m = ((BytePieceTokenizer)loaded).Model;
             var text = new StringBuilder()
                 .AppendLine(path is null ? $"file           (embedded default model {DefaultModel.Name}, Native)" : $"file           {path} ({ModelFile.Detect(File.ReadAllBytes(path))})")
                 .AppendLine($"pieces         {m.PieceCount}")

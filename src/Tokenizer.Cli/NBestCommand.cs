@@ -26,7 +26,8 @@ internal static class NBestCommand
             Func<int, string> show;
             try
             {
-                if (SentenceModel.TryLoad(parse.GetValue(model)) is { } spm)
+                UnigramTokenizer loaded = CommonOptions.LoadTokenizer(parse.GetValue(model));
+                if (SentenceModel.Of(loaded) is { } spm)
                 {
                     // The whole text is one sentence, as in the Python binding's nbest_encode.
                     best = spm.Unigram.NBest(source, count, io.Cancellation);
@@ -34,7 +35,7 @@ internal static class NBestCommand
                 }
                 else
                 {
-                    var tokenizer = new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model)));
+                    var tokenizer = (BytePieceTokenizer)loaded;
                     best = tokenizer.NBest(source, count, io.Cancellation);
                     show = id => PieceText.FormatForListing(tokenizer.Model.GetPieceBytes(id));
                 }

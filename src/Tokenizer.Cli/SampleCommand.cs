@@ -35,9 +35,10 @@ internal static class SampleCommand
             if (parse.GetValue(includeBest) && !parse.GetValue(wor)) throw new CliException(ExitCodes.Usage, "--include-best needs --without-replacement (as in spm)");
             int nbest = parse.GetValue(nbestSize);
             if (nbest > 1 && parse.GetValue(wor)) throw new CliException(ExitCodes.Usage, "--nbest-size and --without-replacement are different regimes; choose one");
-            SentenceModel? sentences = SentenceModel.TryLoad(parse.GetValue(model));
+            UnigramTokenizer loaded = CommonOptions.LoadTokenizer(parse.GetValue(model));
+            SentenceModel? sentences = SentenceModel.Of(loaded);
             var spm = sentences as SentencePieceSentences;
-            BytePieceTokenizer? bytePiece = sentences is null ? new BytePieceTokenizer(CommonOptions.LoadModel(parse.GetValue(model))) : null;
+            var bytePiece = loaded as BytePieceTokenizer;
             if (spm is null && nbest > 1) throw new CliException(ExitCodes.Usage, "--nbest-size is SentencePiece's regime; it needs a .model");
             string source = CommonOptions.ReadText(io, parse.GetValue(text), parse.GetValue(input));
             bool pieces = parse.GetValue(format) == "pieces";

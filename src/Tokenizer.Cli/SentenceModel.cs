@@ -8,19 +8,13 @@ namespace BytePiece.Cli;
 /// </summary>
 internal abstract class SentenceModel
 {
-    /// <summary>The model at <paramref name="path"/> when it is a SentencePiece .model or a tokenizer.json, else null (a BytePiece model, or none).</summary>
-    public static SentenceModel? TryLoad(string? path)
+    /// <summary>The sentence view of a SentencePiece or tokenizer.json tokenizer; null for a BytePiece one.</summary>
+    public static SentenceModel? Of(UnigramTokenizer tokenizer) => tokenizer switch
     {
-        if (path is null || !File.Exists(path)) return null;
-        var head = new byte[1 << 16];
-        using (var file = File.OpenRead(path)) head = head[..file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false)];
-        return ModelFile.Detect(head) switch
-        {
-            ModelFileFormat.SentencePiece => new SentencePieceSentences(SentencePieceTokenizer.Load(path)),
-            ModelFileFormat.TokenizerJson => new HuggingFaceSentences(HuggingFaceTokenizer.Load(path)),
-            _ => null,
-        };
-    }
+        SentencePieceTokenizer spm => new SentencePieceSentences(spm),
+        HuggingFaceTokenizer hf => new HuggingFaceSentences(hf),
+        _ => null,
+    };
 
     public abstract IdVocabulary Vocabulary { get; }
 

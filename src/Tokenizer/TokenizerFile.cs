@@ -14,7 +14,7 @@ public static class TokenizerFile
     /// <exception cref="IOException">The file cannot be read.</exception>
     public static UnigramTokenizer Load(string path) => ModelFile.ReadFile<UnigramTokenizer>(path, content => ModelFile.Detect(content) switch
     {
-        ModelFileFormat.SentencePiece => new SentencePieceTokenizer(SentencePieceModel.FromBytes(content)),
+        ModelFileFormat.SentencePiece => new SentencePieceTokenizer(ModelFile.LoadSentencePiece(content)),
         ModelFileFormat.TokenizerJson => HuggingFaceTokenizer.FromJson(content),
         _ => new BytePieceTokenizer(ModelFile.Load(content)),
     });

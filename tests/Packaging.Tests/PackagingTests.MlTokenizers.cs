@@ -54,7 +54,7 @@ public sealed partial class PackagingTests
 
         string spm = Path.Combine(Repository.Root, "tests", "data", "models", "sentencepiece", "test_model.model");
         string tokenizerJson = Path.Combine(work, "tokenizer.json");
-        TokenizerJsonWriter.Write(SentencePieceModel.Load(spm), tokenizerJson);
+        TokenizerJsonWriter.Write(ModelFile.LoadSentencePiece(spm), tokenizerJson);
         // BytePiece cuts its input into chunks at line ends (a line and its newline) and the tool prints a line of ids
         // per chunk; sentence models (.model, tokenizer.json) take a line without its newline, a line of ids each.
         (string Family, string Mode, string? Model)[] models =

@@ -1,4 +1,5 @@
 using System.Text;
+using BytePiece.Text;
 
 namespace BytePiece;
 

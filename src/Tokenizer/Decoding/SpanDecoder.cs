@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace BytePiece;
+namespace BytePiece.Decoding;
 
 /// <summary>
 /// Microsoft.ML.Tokenizers' span decode over any of our decoders: the text of the longest run of leading ids

@@ -1,7 +1,8 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using BytePiece.Normalization;
 
-namespace BytePiece;
+namespace BytePiece.Decoding;
 
 /// <summary>A tokenizer.json <c>decoder</c>: turns the tokens' strings into the strings that are joined into the text (HF's decode_chain).</summary>
 internal abstract class DecoderStep

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using BytePiece.Formats;
 
 namespace BytePiece;
 

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace BytePiece;
+namespace BytePiece.Formats;
 
 /// <summary>
 /// What the file system says of a file on Linux (statx, whose layout is the same on every architecture):

@@ -1,3 +1,5 @@
+using BytePiece.Formats;
+
 namespace BytePiece;
 
 /// <summary>The formats a model file can be in.</summary>
@@ -9,7 +11,7 @@ public enum ModelFileFormat
     /// <summary>Our native binary format (<c>.bpm</c>), see <see cref="NativeModelFormat"/>.</summary>
     Native,
 
-    /// <summary>A SentencePiece <c>.model</c> (protobuf <c>ModelProto</c>): load it with <see cref="SentencePieceModel.Load"/>.</summary>
+    /// <summary>A SentencePiece <c>.model</c> (protobuf <c>ModelProto</c>): load it with <see cref="ModelFile.LoadSentencePiece(string)"/> or <see cref="SentencePieceTokenizer.Load"/>.</summary>
     SentencePiece,
 
     /// <summary>A HuggingFace <c>tokenizer.json</c> (a JSON object with a <c>"model"</c>): load it with <see cref="HuggingFaceTokenizer.Load"/>.</summary>
@@ -23,6 +25,15 @@ public static class ModelFile
     /// <exception cref="ModelFormatException">The file is not a valid model; the message says what and where.</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
     public static UnigramModel Load(string path) => ReadFile(path, content => Load(content));
+
+    /// <summary>Loads a SentencePiece <c>.model</c> file.</summary>
+    /// <exception cref="ModelFormatException">The file is not a valid SentencePiece Unigram model; the message says why.</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static SentencePieceModel LoadSentencePiece(string path) => ReadFile(path, content => LoadSentencePiece(content));
+
+    /// <summary>Parses the content of a SentencePiece <c>.model</c> file.</summary>
+    /// <exception cref="ModelFormatException">The content is not a valid SentencePiece Unigram model.</exception>
+    public static SentencePieceModel LoadSentencePiece(ReadOnlySpan<byte> content) => SentencePieceModelFile.Read(content);
 
     /// <summary>Reads a model file whole and parses it; a format error names the file.</summary>
     internal static T ReadFile<T>(string path, Func<byte[], T> parse)
@@ -48,7 +59,7 @@ public static class ModelFile
     {
         ModelFileFormat.Native => NativeModelFormat.Read(content),
         ModelFileFormat.SentencePiece => throw new ModelFormatException(
-            "this is a SentencePiece model (protobuf), not a BytePiece model; load it with SentencePieceModel.Load or SentencePieceTokenizer.Load"),
+            "this is a SentencePiece model (protobuf), not a BytePiece model; load it with SentencePieceTokenizer.Load or ModelFile.LoadSentencePiece"),
         ModelFileFormat.TokenizerJson => throw new ModelFormatException(
             "this is a HuggingFace tokenizer.json, not a BytePiece model; load it with HuggingFaceTokenizer.Load"),
         _ => BytePieceJson.Read(content),

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.InteropServices;
+using BytePiece.Lookup;
 
 namespace BytePiece;
 

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace BytePiece;
+namespace BytePiece.Formats;
 
 /// <summary>
 /// A forward-only reader of the protobuf wire format over a span: fields as (number, wire type), then

@@ -2,8 +2,11 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using BytePiece.Decoding;
+using BytePiece.Model;
+using BytePiece.Normalization;
 
-namespace BytePiece;
+namespace BytePiece.Formats;
 
 /// <summary>An added token of a tokenizer.json (matched in the raw text before the pipeline runs).</summary>
 internal sealed record AddedToken(int Id, string Content, bool Special, bool LeftStrip, bool RightStrip, bool SingleWord);

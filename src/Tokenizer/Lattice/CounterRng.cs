@@ -1,4 +1,4 @@
-namespace BytePiece;
+namespace BytePiece.Lattice;
 
 /// <summary>
 /// A counter-based generator: draw k of the stream keyed by (seed, chunk) is SplitMix64's output for

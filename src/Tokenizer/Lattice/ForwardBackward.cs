@@ -1,4 +1,4 @@
-namespace BytePiece;
+namespace BytePiece.Lattice;
 
 /// <summary>
 /// Forward and backward log partition functions of <c>P^alpha</c> over a lattice, and what follows from

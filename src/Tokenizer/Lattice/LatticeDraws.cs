@@ -1,4 +1,4 @@
-namespace BytePiece;
+namespace BytePiece.Lattice;
 
 /// <summary>
 /// Several segmentations drawn from an explicit lattice under <c>p(w) = exp(alpha * S(w)) / Z</c>: independent

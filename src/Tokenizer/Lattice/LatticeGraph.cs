@@ -1,4 +1,7 @@
-namespace BytePiece;
+using BytePiece.Lookup;
+using BytePiece.Model;
+
+namespace BytePiece.Lattice;
 
 /// <summary>
 /// Every piece occurrence (edge) of a text, grouped by start: the explicit lattice that the analyses

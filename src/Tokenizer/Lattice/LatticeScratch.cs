@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace BytePiece;
+namespace BytePiece.Lattice;
 
 /// <summary>
 /// Per-thread working arrays for one chunk's lattice (best score and back node per end position, and

@@ -1,4 +1,4 @@
-namespace BytePiece;
+namespace BytePiece.Lattice;
 
 /// <summary>
 /// The k most probable segmentations, exactly, in a total, deterministic order: by score (left-to-right

@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
+using BytePiece.Lookup;
+using BytePiece.Model;
 
-namespace BytePiece;
+namespace BytePiece.Lattice;
 
 /// <summary>Decides each reservoir step; the engine draws, a test can record the probabilities instead.</summary>
 internal interface IReservoirChoice

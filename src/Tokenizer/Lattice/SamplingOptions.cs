@@ -1,3 +1,5 @@
+using BytePiece.Lattice;
+
 namespace BytePiece;
 
 /// <summary>

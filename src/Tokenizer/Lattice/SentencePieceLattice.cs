@@ -1,10 +1,11 @@
-using System.Numerics;
-using System.Runtime.Intrinsics;
 using System.Buffers;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using BytePiece.Lookup;
 
-namespace BytePiece;
+namespace BytePiece.Lattice;
 
 /// <summary>Receives the edges of spm's lattice as <see cref="SentencePieceLattice.Walk"/> finds them.</summary>
 internal interface ISentencePieceEdges

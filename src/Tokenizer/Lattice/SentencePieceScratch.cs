@@ -1,4 +1,7 @@
-namespace BytePiece;
+using BytePiece.Lookup;
+using BytePiece.Normalization;
+
+namespace BytePiece.Lattice;
 
 /// <summary>
 /// Per-thread working memory for one SentencePiece sentence: the normalized text with its offset map,

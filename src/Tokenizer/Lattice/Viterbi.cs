@@ -1,8 +1,9 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
+using BytePiece.Lookup;
 
-namespace BytePiece;
+namespace BytePiece.Lattice;
 
 /// <summary>
 /// The most probable segmentation of one chunk. Push-style: from each start i, walk the trie and relax

@@ -1,4 +1,7 @@
-namespace BytePiece;
+using BytePiece.Lookup;
+using BytePiece.Model;
+
+namespace BytePiece.Lattice;
 
 /// <summary>
 /// HuggingFace's Unigram lattice over one pre-tokenized word (models/unigram): edges at character starts,

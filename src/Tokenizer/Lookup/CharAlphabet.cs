@@ -1,6 +1,7 @@
 using System.Text;
+using BytePiece.Text;
 
-namespace BytePiece;
+namespace BytePiece.Lookup;
 
 /// <summary>
 /// Dense labels for the characters that occur in a vocabulary's pieces (0: a character no piece holds),

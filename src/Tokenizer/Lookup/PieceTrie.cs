@@ -1,8 +1,9 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using BytePiece.Training;
 
-namespace BytePiece;
+namespace BytePiece.Lookup;
 
 /// <summary>One cell of the double array: child of node s on byte c is t = Base(s) + c when Check(t) == s.</summary>
 [StructLayout(LayoutKind.Sequential)]

@@ -1,4 +1,7 @@
 using System.Text;
+using BytePiece.Lookup;
+using BytePiece.Model;
+using BytePiece.Normalization;
 
 namespace BytePiece;
 
@@ -71,7 +74,7 @@ public sealed class SentencePieceModel
         Normalizer = normalizer;
         // As spm: a denormalizer only with a charsmap, built from its spec alone (no user-defined symbols, never as suffix).
         if (spec.Denormalizer is { CharsMap.Length: > 0 } d)
-            Denormalizer = new SentencePieceNormalizer(BytePiece.PrecompiledCharsMap.Parse(d.CharsMap), null, d.AddDummyPrefix,
+            Denormalizer = new SentencePieceNormalizer(Normalization.PrecompiledCharsMap.Parse(d.CharsMap), null, d.AddDummyPrefix,
                 d.RemoveExtraWhitespaces, d.EscapeWhitespaces, whitespaceAsSuffix: false);
         _byteIds = byteIds;
         MinScore = minScore;
@@ -89,15 +92,6 @@ public sealed class SentencePieceModel
         EosId = ControlId(spec.EosPiece);
         PadId = ControlId(spec.PadPiece);
     }
-
-    /// <summary>Loads a <c>.model</c> file.</summary>
-    /// <exception cref="ModelFormatException">The file is not a valid SentencePiece Unigram model; the message says why.</exception>
-    /// <exception cref="IOException">The file cannot be read.</exception>
-    public static SentencePieceModel Load(string path) => ModelFile.ReadFile(path, content => FromBytes(content));
-
-    /// <summary>Parses the content of a <c>.model</c> file.</summary>
-    /// <exception cref="ModelFormatException">The content is not a valid SentencePiece Unigram model.</exception>
-    public static SentencePieceModel FromBytes(ReadOnlySpan<byte> content) => SentencePieceModelFile.Read(content);
 
     /// <summary>Number of pieces; ids are 0..VocabSize-1.</summary>
     public int VocabSize => _types.Length;
@@ -266,7 +260,7 @@ public sealed class SentencePieceModel
             : BuildTrie(bytes, offsets, types, t => t is SentencePieceType.Normal or SentencePieceType.UserDefined or SentencePieceType.Unused, null);
 
         PieceTrie? userTrie = !types.Contains(SentencePieceType.UserDefined) ? null : BuildTrie(bytes, offsets, types, t => t == SentencePieceType.UserDefined, null).Trie;
-        BytePiece.PrecompiledCharsMap? charsMap = spec.CharsMap is { Length: > 0 } blob ? BytePiece.PrecompiledCharsMap.Parse(blob) : null;
+        Normalization.PrecompiledCharsMap? charsMap = spec.CharsMap is { Length: > 0 } blob ? Normalization.PrecompiledCharsMap.Parse(blob) : null;
         var normalizer = new SentencePieceNormalizer(charsMap, userTrie, spec.AddDummyPrefix, spec.RemoveExtraWhitespaces,
             spec.EscapeWhitespaces, spec.TreatWhitespaceAsSuffix);
         return new SentencePieceModel(bytes, offsets, scores, types, spec, reserved, lookup, lookupIds, trie, trieIds,

@@ -1,6 +1,7 @@
 using System.Text;
+using BytePiece.Lookup;
 
-namespace BytePiece;
+namespace BytePiece.Model;
 
 /// <summary>
 /// The <c>Unigram</c> model of a tokenizer.json, with HuggingFace's semantics (models/unigram): scores

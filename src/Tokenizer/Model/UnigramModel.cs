@@ -1,4 +1,7 @@
 using System.Runtime.InteropServices;
+using BytePiece.Lookup;
+using BytePiece.Model;
+using BytePiece.Training;
 
 namespace BytePiece;
 

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace BytePiece;
+namespace BytePiece.Normalization;
 
 /// <summary>
 /// Text being normalized, one code point at a time, each with the UTF-16 range of the original text

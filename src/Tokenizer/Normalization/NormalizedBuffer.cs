@@ -1,4 +1,4 @@
-namespace BytePiece;
+namespace BytePiece.Normalization;
 
 /// <summary>
 /// Normalized UTF-8 and, for each of its bytes, the offset of the original input byte it came from

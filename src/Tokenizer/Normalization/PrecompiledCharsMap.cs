@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
+using BytePiece.Text;
 
-namespace BytePiece;
+namespace BytePiece.Normalization;
 
 /// <summary>
 /// SentencePiece's precompiled character map: a darts-clone double array mapping UTF-8 keys to offsets

@@ -1,4 +1,4 @@
-namespace BytePiece;
+namespace BytePiece.Normalization;
 
 /// <summary>
 /// The letter appended to a prompt to normalize it as the beginning of a longer text (the continuation

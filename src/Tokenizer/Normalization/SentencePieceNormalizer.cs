@@ -1,10 +1,11 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Numerics;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using BytePiece.Lookup;
 
-namespace BytePiece;
+namespace BytePiece.Normalization;
 
 /// <summary>
 /// SentencePiece's normalizer, rule for rule (normalizer.cc): at each position the longest user-defined

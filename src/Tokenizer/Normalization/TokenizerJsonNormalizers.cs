@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace BytePiece;
+namespace BytePiece.Normalization;
 
 /// <summary>One step of a tokenizer.json <c>normalizer</c>, applied to the whole text with alignments kept.</summary>
 internal abstract class TextNormalizerStep

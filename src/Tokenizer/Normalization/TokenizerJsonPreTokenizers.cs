@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace BytePiece;
+namespace BytePiece.Normalization;
 
 /// <summary>A tokenizer.json <c>pre_tokenizer</c>: splits normalized text into the words the model encodes one by one.</summary>
 internal abstract class PreTokenizerStep

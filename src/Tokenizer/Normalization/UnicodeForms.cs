@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace BytePiece;
+namespace BytePiece.Normalization;
 
 /// <summary>
 /// NFC/NFD/NFKC/NFKD as <see cref="string.Normalize(NormalizationForm)"/> computes them, in linear time on

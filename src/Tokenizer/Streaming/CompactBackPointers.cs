@@ -1,4 +1,4 @@
-namespace BytePiece;
+namespace BytePiece.Streaming;
 
 /// <summary>
 /// The settled back pointers of a streaming lattice that are not committed yet (positions 1..<see cref="Count"/>

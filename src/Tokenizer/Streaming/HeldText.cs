@@ -1,6 +1,7 @@
 using System.Buffers;
+using BytePiece.Normalization;
 
-namespace BytePiece;
+namespace BytePiece.Streaming;
 
 /// <summary>
 /// The bytes of a long chunk taken from the reader and not yet fed to its lattice: normally a few bytes

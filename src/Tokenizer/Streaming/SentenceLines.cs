@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text;
 
-namespace BytePiece;
+namespace BytePiece.Streaming;
 
 /// <summary>
 /// The streaming encoder's side of a sentence model (SentencePiece <c>.model</c>, tokenizer.json): one line

@@ -5,6 +5,10 @@ using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Unicode;
+using BytePiece.Lattice;
+using BytePiece.Normalization;
+using BytePiece.Streaming;
+using BytePiece.Text;
 
 namespace BytePiece;
 

@@ -1,4 +1,6 @@
-namespace BytePiece;
+using BytePiece.Lattice;
+
+namespace BytePiece.Streaming;
 
 /// <summary>
 /// One chunk's lattice, fed bytes as they arrive, committing tokens as soon as they are certain so that

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Unicode;
+using BytePiece.Normalization;
 
 namespace BytePiece.Training;
 

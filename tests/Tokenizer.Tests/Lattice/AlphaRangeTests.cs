@@ -21,7 +21,7 @@ public class AlphaRangeTests
 
     /// <summary>A .model whose scores alternate between -1e30, +1e30 and ordinary values.</summary>
     private static SentencePieceTokenizer ExtremeSentencePiece(float magnitude)
-        => new(SentencePieceModel.FromBytes(ModelSizeLimitTests.SentencePieceModelWith(
+        => new(ModelFile.LoadSentencePiece(ModelSizeLimitTests.SentencePieceModelWith(
             s_pieces.Select((p, i) => (Encoding.UTF8.GetBytes(p), i % 3 == 0 ? -magnitude : i % 3 == 1 ? magnitude : -2.5f)))));
 
     private static HuggingFaceTokenizer ExtremeTokenizerJson(string score)

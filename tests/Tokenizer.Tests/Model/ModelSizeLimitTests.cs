@@ -70,7 +70,7 @@ public class ModelSizeLimitTests(ITestOutputHelper output)
     {
         byte[] tooLong = Repeat((byte)'a', ModelLimits.MaxPieceBytes + 1);
         Assert.Contains("MaxPieceBytes", Assert.Throws<ModelFormatException>(() => BytePieceJson.Read(BytePieceJsonWith([tooLong]))).Message);
-        Assert.Contains("MaxPieceBytes", Assert.Throws<ModelFormatException>(() => SentencePieceModel.FromBytes(SentencePieceModelWith([tooLong]))).Message);
+        Assert.Contains("MaxPieceBytes", Assert.Throws<ModelFormatException>(() => ModelFile.LoadSentencePiece(SentencePieceModelWith([tooLong]))).Message);
         Assert.Contains("MaxPieceBytes", Assert.Throws<ModelFormatException>(() => HuggingFaceTokenizer.FromJson(TokenizerJsonWith([Encoding.ASCII.GetString(tooLong)]))).Message);
         var native = new MemoryStream();
         NativeModelFormat.Write(UnigramModel.FromCounts(Enumerable.Range(0, 256).Select(b => new KeyValuePair<byte[], long>([(byte)b], 1))
@@ -87,7 +87,7 @@ public class ModelSizeLimitTests(ITestOutputHelper output)
     {
         byte[] longest = Repeat((byte)'a', ModelLimits.MaxPieceBytes);
         Assert.Equal(ModelLimits.MaxPieceBytes, BytePieceJson.Read(BytePieceJsonWith([longest])).MaxPieceLength);
-        Assert.Equal(2, SentencePieceModel.FromBytes(SentencePieceModelWith([longest])).VocabSize);
+        Assert.Equal(2, ModelFile.LoadSentencePiece(SentencePieceModelWith([longest])).VocabSize);
         Assert.Equal(2, HuggingFaceTokenizer.FromJson(TokenizerJsonWith([Encoding.ASCII.GetString(longest)])).VocabSize);
     }
 
@@ -112,7 +112,7 @@ public class ModelSizeLimitTests(ITestOutputHelper output)
 
         byte[] spm = SentencePieceModelWith([Repeat((byte)'x', 30 << 20)]);
         before = GC.GetAllocatedBytesForCurrentThread();
-        e = Assert.Throws<ModelFormatException>(() => SentencePieceModel.FromBytes(spm));
+        e = Assert.Throws<ModelFormatException>(() => ModelFile.LoadSentencePiece(spm));
         allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Contains("MaxPieceBytes", e.Message);
         Assert.True(allocated < spm.Length / 4, $"{allocated:N0} bytes allocated to refuse a {spm.Length:N0}-byte file");
@@ -125,7 +125,7 @@ public class ModelSizeLimitTests(ITestOutputHelper output)
         var random = new Random(19);
         var pieces = Enumerable.Range(0, 1100).Select(_ => { var b = new byte[ModelLimits.MaxPieceBytes]; random.NextBytes(b); return b; }).ToList();
         Assert.Contains("MaxTotalPieceBytes", Assert.Throws<ModelFormatException>(() => BytePieceJson.Read(BytePieceJsonWith(pieces))).Message);
-        Assert.Contains("MaxTotalPieceBytes", Assert.Throws<ModelFormatException>(() => SentencePieceModel.FromBytes(SentencePieceModelWith(pieces.Select(p => Encoding.UTF8.GetBytes(Convert.ToBase64String(p)[..ModelLimits.MaxPieceBytes]))))).Message);
+        Assert.Contains("MaxTotalPieceBytes", Assert.Throws<ModelFormatException>(() => ModelFile.LoadSentencePiece(SentencePieceModelWith(pieces.Select(p => Encoding.UTF8.GetBytes(Convert.ToBase64String(p)[..ModelLimits.MaxPieceBytes]))))).Message);
         Assert.Contains("MaxTotalPieceBytes", Assert.Throws<ModelFormatException>(() => HuggingFaceTokenizer.FromJson(TokenizerJsonWith(pieces.Select(p => Convert.ToBase64String(p)[..ModelLimits.MaxPieceBytes])))).Message);
     }
 
@@ -133,7 +133,7 @@ public class ModelSizeLimitTests(ITestOutputHelper output)
     public void MorePiecesThanTheVocabularyLimitAreRefused()
     {
         var pieces = Enumerable.Range(0, ModelLimits.MaxVocabularySize + 1).Select(i => BitConverter.GetBytes(i));
-        Assert.Contains("MaxVocabularySize", Assert.Throws<ModelFormatException>(() => SentencePieceModel.FromBytes(SentencePieceModelWith(pieces))).Message);
+        Assert.Contains("MaxVocabularySize", Assert.Throws<ModelFormatException>(() => ModelFile.LoadSentencePiece(SentencePieceModelWith(pieces))).Message);
     }
 
     [SkippableFact]

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace BytePiece;
+namespace BytePiece.Normalization;
 
 /// <summary>
 /// Normalizes text for encoding and, when asked, maps every position of the normalized text back to

@@ -1,5 +1,11 @@
 using System.Buffers;
 using System.Text;
+using BytePiece.Families;
+using BytePiece.Families.HuggingFace;
+using BytePiece.Formats;
+using BytePiece.Lattice;
+using BytePiece.Model;
+using BytePiece.Normalization;
 using Microsoft.ML.Tokenizers;
 
 namespace BytePiece;
@@ -253,7 +259,7 @@ public sealed class HuggingFaceTokenizer : UnigramTokenizer
         for (int p = 0; p < parts.Count; p++)
         {
             var part = parts[p];
-            readings[p] = part.IsAdded ? [([], 0)] : BytePiece.NBest.Run(LatticeGraph.ForWord(_pipeline.Model, part.Utf8), k, cancellationToken);
+            readings[p] = part.IsAdded ? [([], 0)] : Lattice.NBest.Run(LatticeGraph.ForWord(_pipeline.Model, part.Utf8), k, cancellationToken);
             steps[p] = LatticeGraph.Choices([.. readings[p].Select(r => r.Score)]);
         }
         var tokensOf = new Dictionary<(int Part, int Reading), List<(int Id, string Value, int Start, int End)>>();
@@ -267,7 +273,7 @@ public sealed class HuggingFaceTokenizer : UnigramTokenizer
             return tokensOf[(p, reading)] = tokens;
         }
         var result = new List<Segmentation>();
-        foreach (var (choice, score) in BytePiece.NBest.Run(LatticeGraph.Concatenate(steps, out _), k, cancellationToken))
+        foreach (var (choice, score) in Lattice.NBest.Run(LatticeGraph.Concatenate(steps, out _), k, cancellationToken))
         {
             var segmentation = new List<(int Id, string Value, int Start, int End)>();
             for (int p = 0; p < choice.Length; p++) segmentation.AddRange(TokensOf(p, choice[p]));

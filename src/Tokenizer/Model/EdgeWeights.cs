@@ -1,4 +1,6 @@
-namespace BytePiece;
+using BytePiece.Lookup;
+
+namespace BytePiece.Model;
 
 /// <summary>
 /// Per-cell edge weights <c>exp(alpha (logp - c len))</c> for one alpha, with c the mean per-byte logp

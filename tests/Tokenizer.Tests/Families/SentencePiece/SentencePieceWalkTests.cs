@@ -56,7 +56,7 @@ public class SentencePieceWalkTests(ITestOutputHelper output)
             var scratch = new SentencePieceScratch();
             int count = SentencePieceViterbi.Solve(model, text, scratch);
             if (scratch.BackTrie == model.CharTrie) characterWalks++;
-            Assert.Equal(BytePiece.NBest.Run(bytes, 1)[0].Pieces.Length, count);
+            Assert.Equal(Lattice.NBest.Run(bytes, 1)[0].Pieces.Length, count);
         }
         output.WriteLine($"{name}: {texts.Count} texts, {edges} edges, identical; the automatic choice walked characters on {characterWalks}");
         Assert.True(characterWalks > 0);

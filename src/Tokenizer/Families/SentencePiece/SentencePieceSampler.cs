@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
+using BytePiece.Lattice;
 
-namespace BytePiece;
+namespace BytePiece.Families.SentencePiece;
 
 /// <summary>
 /// Exact one-pass sampling over spm's lattice without storing it: the edges of

@@ -1,4 +1,6 @@
-namespace BytePiece;
+using BytePiece.Lattice;
+
+namespace BytePiece.Families.BytePiece;
 
 /// <summary>
 /// BytePiece's prompt lattice: the prompt is bytes, every byte offset of the last chunk is a node, and earlier

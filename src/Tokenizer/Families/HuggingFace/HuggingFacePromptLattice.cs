@@ -1,4 +1,4 @@
-namespace BytePiece;
+namespace BytePiece.Families.HuggingFace;
 
 /// <summary>
 /// A tokenizer.json model's prompt lattice, in the pipeline's normalized space: the words the normalizer and

@@ -1,4 +1,4 @@
-namespace BytePiece;
+namespace BytePiece.Families.SentencePiece;
 
 /// <summary>
 /// SentencePiece's prompt lattice, in spm's normalized space: the prompt normalized as the beginning of a longer

@@ -1,4 +1,7 @@
 using System.Buffers;
+using BytePiece.Decoding;
+using BytePiece.Families;
+using BytePiece.Lattice;
 using Microsoft.ML.Tokenizers;
 
 namespace BytePiece;

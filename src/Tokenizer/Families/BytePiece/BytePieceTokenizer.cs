@@ -1,6 +1,9 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text;
+using BytePiece.Families;
+using BytePiece.Families.BytePiece;
+using BytePiece.Lattice;
 using Microsoft.ML.Tokenizers;
 
 namespace BytePiece;
@@ -375,7 +378,7 @@ public sealed class BytePieceTokenizer : UnigramTokenizer
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         var result = new List<Segmentation>();
-        foreach (var (pieces, logProb) in BytePiece.NBest.Run(new LatticeGraph(Model, bytes), k, cancellationToken))
+        foreach (var (pieces, logProb) in Lattice.NBest.Run(new LatticeGraph(Model, bytes), k, cancellationToken))
         {
             int[] ids = Array.ConvertAll(pieces, Model.IdOfPiece);
             var offsets = new Range[ids.Length];

@@ -1,4 +1,4 @@
-namespace BytePiece;
+namespace BytePiece.Families;
 
 /// <summary>
 /// Token budgets over an encoding (Microsoft.ML.Tokenizers' <c>maxTokenCount</c> and

@@ -1,8 +1,9 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text;
+using BytePiece.Text;
 
-namespace BytePiece;
+namespace BytePiece.Normalization;
 
 /// <summary>Where UTF-8 text can be cut so that normalizing the parts equals normalizing the whole (NFC).</summary>
 internal static class NfcBoundary

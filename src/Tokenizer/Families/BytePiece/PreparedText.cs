@@ -1,7 +1,8 @@
 using System.Buffers;
 using System.Text;
+using BytePiece.Normalization;
 
-namespace BytePiece;
+namespace BytePiece.Families.BytePiece;
 
 /// <summary>
 /// Text made ready for the byte engine: normalized, encoded as UTF-8 into a pooled buffer, with an

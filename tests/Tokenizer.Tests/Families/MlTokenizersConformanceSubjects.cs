@@ -99,7 +99,7 @@ internal static class MlTokenizersConformanceData
     private static string JsonPath(string modelPath) => s_jsonPaths.GetOrAdd(modelPath, m => new Lazy<string>(() =>
     {
         string path = Path.Combine(s_folder.Value, Path.GetFileNameWithoutExtension(m) + ".tokenizer.json");
-        TokenizerJsonWriter.Write(SentencePieceModel.Load(m), path);
+        TokenizerJsonWriter.Write(ModelFile.LoadSentencePiece(m), path);
         return path;
     })).Value;
 

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Unicode;
 
-namespace BytePiece;
+namespace BytePiece.Text;
 
 /// <summary>UTF-8 to UTF-16 with an explicit policy for invalid bytes; the one decoder every API uses.</summary>
 internal static class Utf8Text

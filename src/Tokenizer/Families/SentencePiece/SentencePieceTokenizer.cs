@@ -1,6 +1,10 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text;
+using BytePiece.Families;
+using BytePiece.Families.SentencePiece;
+using BytePiece.Lattice;
+using BytePiece.Normalization;
 using Microsoft.ML.Tokenizers;
 
 namespace BytePiece;
@@ -31,7 +35,7 @@ public sealed class SentencePieceTokenizer : UnigramTokenizer
     /// <summary>Loads a SentencePiece <c>.model</c> file.</summary>
     /// <exception cref="ModelFormatException">The file is not a valid SentencePiece Unigram model.</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
-    public static SentencePieceTokenizer Load(string path) => new(SentencePieceModel.Load(path));
+    public static SentencePieceTokenizer Load(string path) => new(ModelFile.LoadSentencePiece(path));
 
     /// <summary>Reads a SentencePiece <c>.model</c> from a stream (to its end).</summary>
     /// <exception cref="ModelFormatException">The content is not a valid SentencePiece Unigram model.</exception>
@@ -40,7 +44,7 @@ public sealed class SentencePieceTokenizer : UnigramTokenizer
         ArgumentNullException.ThrowIfNull(modelStream);
         using var buffer = new MemoryStream();
         modelStream.CopyTo(buffer);
-        return new(SentencePieceModel.FromBytes(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)));
+        return new(ModelFile.LoadSentencePiece(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)));
     }
 
     /// <summary>The model.</summary>
@@ -50,7 +54,7 @@ public sealed class SentencePieceTokenizer : UnigramTokenizer
     public override int VocabSize => Model.VocabSize;
 
     // spm's normalizer off (Microsoft.ML.Tokenizers' considerNormalization: false): the bytes are the normalized text.
-    private static readonly SentencePieceNormalizer s_identity = new(null, null, addDummyPrefix: false, removeExtraWhitespaces: false,
+    private static readonly Normalization.SentencePieceNormalizer s_identity = new(null, null, addDummyPrefix: false, removeExtraWhitespaces: false,
         escapeWhitespaces: false, whitespaceAsSuffix: false);
 
     // ---- the family's side of Microsoft.ML.Tokenizers' members (UnigramTokenizer) --------------
@@ -191,7 +195,7 @@ public sealed class SentencePieceTokenizer : UnigramTokenizer
             if (normalized.Length == 0) return [new Segmentation([], 0)];
             int[] charOf = CharIndexOfByte(text, utf8.Length);
             var result = new List<Segmentation>();
-            foreach (var (ids, score) in BytePiece.NBest.Run(LatticeGraph.ForSentencePiece(Model, normalized.Bytes), k, cancellationToken))
+            foreach (var (ids, score) in Lattice.NBest.Run(LatticeGraph.ForSentencePiece(Model, normalized.Bytes), k, cancellationToken))
             {
                 // The path's starts from its pieces: an unknown spans one character.
                 var starts = new int[ids.Length];
@@ -569,7 +573,7 @@ public sealed class SentencePieceTokenizer : UnigramTokenizer
     private byte PromptSentinel()
     {
         if (_promptSentinel < 0)
-            _promptSentinel = BytePiece.PromptSentinel.Pick(c =>
+            _promptSentinel = Normalization.PromptSentinel.Pick(c =>
             {
                 for (int id = 0; id < Model.VocabSize; id++)
                     if (Model.GetPieceType(id) == SentencePieceType.UserDefined && Model.GetPieceBytes(id).Contains((byte)c)) return true;

@@ -1,7 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using BytePiece.Lattice;
 
-namespace BytePiece;
+namespace BytePiece.Families.SentencePiece;
 
 /// <summary>
 /// SentencePiece's optimized Unigram Viterbi (unigram_model.cc, <c>EncodeOptimized</c>), to the bit, over

@@ -29,7 +29,7 @@ public class TokenizerBaseTests
                 return (SentencePiecePeer.ModelPath("nfkc_byte_fallback"), typeof(SentencePieceTokenizer));
             default:
                 string json = Path.Combine(dir, "tokenizer.json");
-                if (!System.IO.File.Exists(json)) TokenizerJsonWriter.Write(SentencePieceModel.Load(SentencePiecePeer.ModelPath("nfkc_byte_fallback")), json);
+                if (!System.IO.File.Exists(json)) TokenizerJsonWriter.Write(ModelFile.LoadSentencePiece(SentencePiecePeer.ModelPath("nfkc_byte_fallback")), json);
                 return (json, typeof(HuggingFaceTokenizer));
         }
     }

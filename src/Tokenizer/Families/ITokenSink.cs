@@ -1,4 +1,4 @@
-namespace BytePiece;
+namespace BytePiece.Families;
 
 /// <summary>Receives the tokens of each chunk, in order. Implemented by structs so calls are inlined.</summary>
 internal interface ITokenSink

@@ -1,4 +1,6 @@
-namespace BytePiece;
+using BytePiece.Lattice;
+
+namespace BytePiece.Families.BytePiece;
 
 /// <summary>Splits bytes into chunks and runs the lattice on each, handing tokens to a sink in order.</summary>
 internal static class ChunkEncoder
