@@ -9,7 +9,9 @@ namespace BytePiece.Lattice;
 /// The most probable segmentation of one chunk. Push-style: from each start i, walk the trie and relax
 /// every end i + len. Ends receive their candidates from increasing starts, i.e. longest piece first,
 /// and only a strictly greater score replaces the holder: among equal scores the longest last piece
-/// wins, which is BytePiece's tie rule. Scores are summed in double as <c>best[s] + logp</c>.
+/// wins, which is BytePiece's tie rule. Scores are summed in double as <c>best[s] + logp</c>. Exact ties are common
+/// (runs of spaces, quotes, newlines), so a faster walk must keep this order of candidates per end
+/// (docs/last-bit-ties.md; the ties are in tests/data/golden/bytepiece/ties.jsonl).
 /// </summary>
 internal static class Viterbi
 {

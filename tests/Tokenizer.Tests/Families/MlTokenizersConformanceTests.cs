@@ -146,9 +146,11 @@ public class MlTokenizersConformanceTests(ITestOutputHelper output)
 
     /// <summary>
     /// The cuts of <c>GetIndexByTokenCount</c> and <c>GetIndexByTokenCountFromEnd</c> on random real lines and random
-    /// budgets (FsCheck, fixed seed): whole tokens on each side, maximal, and re-encoding. BytePiece: each side of
-    /// a cut re-encodes to exactly its tokens, except that an exact score tie may come out as the same pieces in
-    /// another order (seen: <c>"" + "</c> against <c>" + ""</c>, ~0.3% of the sides; the prefix's context decides the tie).
+    /// budgets (FsCheck, fixed seed): whole tokens on each side, maximal, and re-encoding. BytePiece: the part before
+    /// a cut re-encodes to exactly its tokens (its sums are the whole text's); the part after may come out as the same
+    /// pieces in another order (seen: <c>"" + "</c> against <c>" + ""</c>, ~0.3% of the sides), because its sums start
+    /// from 0 instead of the score at the cut and so round otherwise at the last bit; upstream BytePiece re-encoding
+    /// that part does the same (docs/last-bit-ties.md).
     /// SentencePiece and tokenizer.json: the part before a cut (either cut) re-encodes to its tokens, except that
     /// when it ends in whitespace the normalizer strips it, so its trailing U+2581-only tokens go (~5% of the cuts);
     /// the part after a cut is not compared (it gets a dummy prefix of its own). The rates go to the test output.
@@ -191,7 +193,7 @@ public class MlTokenizersConformanceTests(ITestOutputHelper output)
                 string why;
                 if (IsBytePiece(s))
                 {
-                    Assert.True(expected.Order().SequenceEqual(again.Order()), $"{side} \"{part}\" of \"{text}\" re-encodes to [{string.Join(",", again)}], not [{string.Join(",", expected)}]");
+                    Assert.True(!beforeCut && expected.Order().SequenceEqual(again.Order()), $"{side} \"{part}\" of \"{text}\" re-encodes to [{string.Join(",", again)}], not [{string.Join(",", expected)}]");
                     why = "tie";
                 }
                 else if (!beforeCut) return;
