@@ -2,7 +2,8 @@ namespace BytePiece.Docs.Tests;
 
 /// <summary>
 /// The folders one page's blocks run in, deleted afterwards: <c>work/</c> (the page's working folder, holding a
-/// copy of the small files from tests/data and corpora/sample that the documentation names), <c>bin/</c> (a <c>bytepiece</c> that
+/// copy of the small files from tests/data and corpora/sample that the documentation names, under their names and
+/// under their paths in the repository), <c>bin/</c> (a <c>bytepiece</c> that
 /// runs this repository's build of the CLI, first on PATH) and <c>programs/</c> (the compiled C# blocks).
 /// </summary>
 internal sealed class DocsWorkspace : IDisposable
@@ -29,7 +30,13 @@ internal sealed class DocsWorkspace : IDisposable
         Directory.CreateDirectory(Bin);
         Directory.CreateDirectory(Programs);
         foreach (string fixture in Fixtures)
+        {
+            // Under its name (the pages' examples) and under its path in the repository (the front page speaks from a clone's root).
             File.Copy(Repository.File(fixture), Path.Combine(Work, Path.GetFileName(fixture)));
+            string nested = Path.Combine(Work, fixture.Replace('/', Path.DirectorySeparatorChar));
+            Directory.CreateDirectory(Path.GetDirectoryName(nested)!);
+            File.Copy(Repository.File(fixture), nested);
+        }
         string cli = Path.Combine(AppContext.BaseDirectory, "bytepiece.dll");
         if (!File.Exists(cli)) throw new FileNotFoundException("the CLI's build is not beside the tests", cli);
         string shim = Path.Combine(Bin, "bytepiece");
