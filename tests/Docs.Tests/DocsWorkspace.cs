@@ -1,3 +1,4 @@
+using BytePiece.Packaging.Tests;
 namespace BytePiece.Docs.Tests;
 
 /// <summary>

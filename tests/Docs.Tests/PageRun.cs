@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using BytePiece.Packaging.Tests;
 
 namespace BytePiece.Docs.Tests;
 
@@ -92,7 +93,7 @@ internal sealed partial class PageRun(MarkdownPage page, DocsWorkspace workspace
             return "";
         }
         if (block.Directive.Kind == DirectiveKind.CompileOnly) return "(compiled, not run)";
-        var result = ProcessRunner.Run(ProcessRunner.Dotnet, ["exec", program], folder, workspace.Environment, BlockTimeout);
+        var result = BlockProcess.Run(ProcessRunner.Dotnet, ["exec", program], folder, workspace.Environment, BlockTimeout);
         if (result.ExitCode != 0)
             Failures.Add($"{block}: the program failed (exit {result.ExitCode}):\n{result.Stdout}{result.Stderr}");
         else
@@ -110,7 +111,7 @@ internal sealed partial class PageRun(MarkdownPage page, DocsWorkspace workspace
     {
         string file = Path.Combine(workspace.Programs, $"block-{Guid.NewGuid():N}.sh");
         File.WriteAllText(file, script);
-        return ProcessRunner.Run("bash", ["--noprofile", "--norc", .. options, file], folder, workspace.Environment, BlockTimeout);
+        return BlockProcess.Run("bash", ["--noprofile", "--norc", .. options, file], folder, workspace.Environment, BlockTimeout);
     }
 
     [GeneratedRegex(@"\n@@docs-test:(-?\d+)@@\n")]

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using BytePiece.Packaging.Tests;
 
 namespace BytePiece.Docs.Tests;
 
