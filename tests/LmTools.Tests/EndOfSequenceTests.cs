@@ -9,7 +9,7 @@ namespace BytePiece.LmTools.Tests;
 /// <summary>
 /// A generation loop must survive <c>&lt;eos&gt;</c> (issue 24, section 2): once the removed bytes are
 /// re-typed every id is allowed and advances (specials emit nothing); before that, <c>&lt;eos&gt;</c> is
-/// refused with a reason. The README's loop runs here as written.
+/// refused with a reason. The generation loop of docs/lmtools.md runs here as written.
 /// </summary>
 public class EndOfSequenceTests
 {
@@ -90,7 +90,7 @@ public class EndOfSequenceTests
         var random = new Random(24);
         for (int run = 0; run < 20; run++)
         {
-            // As in the README (LmTools section):
+            // As in docs/lmtools.md (continuation fix):
             ContinuationPlan plan = fix.Plan(prompt);
             ContinuationConstraint c = plan.CreateConstraint();
             var context = new List<int>(plan.PrefixIds);
