@@ -45,7 +45,8 @@ internal static class DecodeCommand
                     if (!rawBytes) stream.Write(Encoding.UTF8.GetBytes(decoder.Append(batch.AsSpan(0, count))));
                     count = 0;
                 }
-                using (Stream source = OpenIds())
+                using Stream source = OpenIds();
+                try
                 {
                     IdReader.Read(source, literal.Length > 0, (id, where) =>
                     {
@@ -59,9 +60,15 @@ internal static class DecodeCommand
                         batch[count++] = id;
                         if (count == batch.Length) Decode();
                     }, onLineEnd: null);
+                    Decode();
+                    if (!rawBytes) stream.Write(Encoding.UTF8.GetBytes(decoder.Flush()));
                 }
-                Decode();
-                if (!rawBytes) stream.Write(Encoding.UTF8.GetBytes(decoder.Flush()));
+                catch (InvalidUtf8Exception e)
+                {
+                    // The bad bytes are the ids' output, not the input: encode's "--raw to encode bytes" would mislead.
+                    throw new CliException(ExitCodes.BadInput,
+                        $"the ids decode to invalid UTF-8 at byte {e.ByteOffset} of the output (--errors replace or ignore decodes it anyway; --raw writes the pieces' bytes)");
+                }
             }, parse.GetValue(input));
             return ExitCodes.Success;
         });

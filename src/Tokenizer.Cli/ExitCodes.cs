@@ -1,6 +1,6 @@
 namespace BytePiece.Cli;
 
-/// <summary>Exit codes of the <c>bytepiece</c> command (documented in the README).</summary>
+/// <summary>Exit codes of the <c>bytepiece</c> command (documented in docs/failure-modes.md and docs/command-line.md).</summary>
 internal static class ExitCodes
 {
     public const int Success = 0;

@@ -79,6 +79,20 @@ public class CliTests
         Assert.Contains("99999999", unknown.Stderr);
     }
 
+    [Fact]
+    public void Decode_Strict_OnIdsThatSpellInvalidUtf8_NamesTheOutputByte_NotEncodesAdvice()
+    {
+        var encoded = CliRunner.Run(new byte[] { (byte)'a', (byte)'b', 0xFF, (byte)'c', (byte)'\n' }, "encode", "--raw");
+        Assert.Equal(0, encoded.Code);
+        var strict = Run(Encoding.UTF8.GetString(encoded.Stdout), "decode", "--errors", "strict");
+        Assert.Equal(3, strict.Code);
+        Assert.Contains("the ids decode to invalid UTF-8 at byte 2 of the output", strict.Stderr);
+        Assert.DoesNotContain("to encode bytes", strict.Stderr);
+        var replaced = Run(Encoding.UTF8.GetString(encoded.Stdout), "decode");
+        Assert.Equal(0, replaced.Code);
+        Assert.Equal("ab\uFFFDc\n", replaced.Stdout);
+    }
+
     [SkippableFact]
     public void MissingOrCorruptModel_ExitsWithCode2()
     {

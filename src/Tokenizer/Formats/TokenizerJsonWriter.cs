@@ -7,7 +7,7 @@ namespace BytePiece;
 /// <c>SpmConverter</c> does: the Unigram vocabulary with scores, <c>unk_id</c> and <c>byte_fallback</c>;
 /// normalizer <c>Sequence[Precompiled(charsmap), Strip(right), Replace(" {2,}" -> "▁")]</c>; pre-tokenizer and
 /// decoder <c>Metaspace</c> (prepend "always" when the model adds a dummy prefix); control and
-/// user-defined pieces as added tokens. The HF pipeline is not spm's (see the README), so the file's
+/// user-defined pieces as added tokens. The HF pipeline is not spm's (see docs/compatibility.md), so the file's
 /// own library, not spm, is the reference for what it encodes to.
 /// </summary>
 public static class TokenizerJsonWriter

@@ -12,7 +12,7 @@ namespace BytePiece;
 
 /// <summary>
 /// Encodes text with a HuggingFace <c>tokenizer.json</c> whose model is Unigram, the way HuggingFace
-/// tokenizers does (not the way SentencePiece does; they differ, see the README): added tokens are cut
+/// tokenizers does (not the way SentencePiece does; they differ, see docs/compatibility.md): added tokens are cut
 /// out of the raw text first; each other part runs through the normalizer, the pre-tokenizer
 /// (Metaspace splits into words) and the Unigram model word by word (double scores, unknowns fused,
 /// byte fallback); the post-processor adds special tokens when asked. Offsets refer to the original
