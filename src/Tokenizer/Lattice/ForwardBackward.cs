@@ -47,6 +47,7 @@ internal static class ForwardBackward
     {
         var marginals = new double[g.End.Length];
         double logZ = forward[g.Length];
+        if (double.IsNegativeInfinity(logZ)) return marginals;  // no complete path: no edge lies on one (-inf - -inf is NaN)
         for (int s = 0; s < g.Length; s++)
             for (int k = g.First[s]; k < g.First[s + 1]; k++)
                 marginals[k] = Math.Min(1, Math.Exp(forward[s] + alpha * g.Score[k] + backward[g.End[k]] - logZ)); // rounding at large alpha

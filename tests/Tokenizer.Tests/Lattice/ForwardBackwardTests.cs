@@ -269,4 +269,16 @@ public class ForwardBackwardTests
         Assert.Equal(double.NegativeInfinity, forward[2]);
         Assert.Equal(double.NegativeInfinity, forward[3]);
     }
+
+    [Fact]
+    public void ALatticeWithNoCompletePath_GivesEveryEdgeMarginalZero_NotNaN_AndZeroEntropy()
+    {
+        LatticeGraph g = LatticeGraph.Concatenate([LatticeGraph.Choices([-1.0, -2.0]), LatticeGraph.Choices([]), LatticeGraph.Fixed(0)], out _);
+        var (forward, backward) = ForwardBackward.Run(g, 1);
+        Assert.Equal(double.NegativeInfinity, forward[g.Length]);
+        double[] marginals = ForwardBackward.Marginals(g, 1, forward, backward);
+        Assert.Equal(3, marginals.Length);
+        Assert.All(marginals, p => Assert.Equal(0.0, p));
+        Assert.Equal(0, ForwardBackward.Entropy(g, 1));
+    }
 }
