@@ -109,14 +109,35 @@ public sealed class HuggingFaceTokenizer : UnigramTokenizer
     /// <summary>The ids of the tokens, inside the post-processor's template when asked.</summary>
     private List<int> Ids(List<(int Id, string Value, int Start, int End)> tokens, bool addSpecialTokens)
     {
-        if (!addSpecialTokens || _pipeline.SingleTemplate is not { } template) return tokens.ConvertAll(t => t.Id);
-        var ids = new List<int>(tokens.Count + 4);
+        var sink = new IdListSink(new List<int>(tokens.Count + 4));
+        WriteIds(tokens, addSpecialTokens, ref sink);
+        return sink.Ids;
+    }
+
+    /// <summary>
+    /// Hands the ids of <see cref="EncodeToIds(string, SamplingOptions, bool)"/> to a sink (the streaming encoder's
+    /// pooled block), without a list of ids between.
+    /// </summary>
+    internal void EncodeIds<TSink>(string text, SamplingOptions sampling, bool addSpecialTokens, ref TSink sink) where TSink : ITokenSink, allows ref struct
+        => WriteIds(EncodeParts(text, CheckSampling(sampling), values: false), addSpecialTokens, ref sink);
+
+    /// <summary>Hands the ids of the tokens to <paramref name="sink"/> as one chunk (ids only: no offsets), inside the post-processor's template when asked.</summary>
+    private void WriteIds<TSink>(List<(int Id, string Value, int Start, int End)> tokens, bool addSpecialTokens, ref TSink sink) where TSink : ITokenSink, allows ref struct
+    {
+        if (!addSpecialTokens || _pipeline.SingleTemplate is not { } template)
+        {
+            sink.BeginChunk(tokens.Count);
+            foreach (var t in tokens) sink.Add(t.Id, 0, 0);
+            return;
+        }
+        int count = 0;
+        foreach (object item in template) count += item is int[] specials ? specials.Length : tokens.Count;
+        sink.BeginChunk(count);
         foreach (object item in template)
         {
-            if (item is int[] specials) ids.AddRange(specials);
-            else foreach (var t in tokens) ids.Add(t.Id);
+            if (item is int[] specials) foreach (int id in specials) sink.Add(id, 0, 0);
+            else foreach (var t in tokens) sink.Add(t.Id, 0, 0);
         }
-        return ids;
     }
 
     private List<PieceToken> Encode(string text, SamplingOptions? sampling, bool addSpecialTokens, bool normalize = true, bool preTokenize = true)
