@@ -165,6 +165,7 @@ public sealed class HuggingFaceTokenizer : UnigramTokenizer
     {
         ArgumentNullException.ThrowIfNull(text);
         var tokens = new List<(int Id, string Value, int Start, int End)>();
+        var best = new List<(int, int, int)>(); // each word's Viterbi path, in one list
         long wordIndex = 0;
         foreach (var (isAdded, id, value, start, end, word, utf8) in Parts(text, normalize, preTokenize))
         {
@@ -173,8 +174,8 @@ public sealed class HuggingFaceTokenizer : UnigramTokenizer
                 tokens.Add((id, value, start, end));
                 continue;
             }
-            List<(int, int, int)> path;
-            if (sampling is not { } draw) path = WordLattice.Viterbi(_pipeline.Model, utf8);
+            List<(int, int, int)> path = best;
+            if (sampling is not { } draw) WordLattice.Viterbi(_pipeline.Model, utf8, best);
             else
             {
                 CounterRng rng = draw.RngForChunk(wordIndex);
@@ -210,8 +211,8 @@ public sealed class HuggingFaceTokenizer : UnigramTokenizer
     /// <summary>A word's path as HF tokenizes it: pieces by id; a fused run of unknowns by its own id if the vocabulary has it, else its bytes (when every byte piece exists), else unk.</summary>
     private void AddWordTokens(AlignedText word, byte[] utf8, List<(int Start, int End, int Cell)> path, List<(int, string, int, int)> tokens, bool values = true)
     {
-        // The code point each byte belongs to, for the offsets.
-        var runeOfByte = new int[utf8.Length + 1];
+        // The code point each byte belongs to, for the offsets (pooled: a word's map is dropped after it).
+        int[] runeOfByte = ArrayPool<int>.Shared.Rent(utf8.Length + 1);
         for (int k = 0, b = 0; k < word.Count; k++)
         {
             int length = word.Runes[k].Utf8SequenceLength;
@@ -219,6 +220,18 @@ public sealed class HuggingFaceTokenizer : UnigramTokenizer
             b += length;
         }
         runeOfByte[utf8.Length] = word.Count;
+        try
+        {
+            AddWordTokens(word, utf8, path, tokens, values, runeOfByte);
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(runeOfByte);
+        }
+    }
+
+    private void AddWordTokens(AlignedText word, byte[] utf8, List<(int Start, int End, int Cell)> path, List<(int, string, int, int)> tokens, bool values, int[] runeOfByte)
+    {
         TokenizerJsonUnigram model = _pipeline.Model;
         foreach (var (start, end, cell) in path)
         {
