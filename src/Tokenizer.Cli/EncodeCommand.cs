@@ -77,12 +77,12 @@ internal static class EncodeCommand
                         }
                         return;
                     }
-                    foreach (EncodedPart part in encoder.EncodeChunksAsync(reader, memory.Token).ToBlockingEnumerable(memory.Token))
+                    foreach (EncodedBlock block in encoder.EncodeBlocksAsync(reader, memory.Token).ToBlockingEnumerable(memory.Token))
                     {
                         memory.Check();
-                        writer.Write(part, stream);
-                        tokens += part.Ids.Length;
-                        if (part.EndsChunk) chunks++;
+                        writer.Write(block, stream); // many chunks or lines at once, with one write
+                        tokens += block.Ids.Length;
+                        chunks += block.ChunksEnded;
                         update(source.BytesRead, tokens);
                     }
                 });

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Buffers.Text;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace BytePiece.Cli;
@@ -14,8 +15,8 @@ internal sealed record IdVocabulary(int VocabSize, Func<int, string> PieceText, 
 }
 
 /// <summary>
-/// Writes encoded parts in one of the <c>encode --format</c> formats: each part (and bos/eos) is formatted
-/// into one buffer and written to the stream with one call.
+/// Writes encoded parts in one of the <c>encode --format</c> formats: each block of parts (and bos/eos) is
+/// formatted into one buffer and written to the stream with one call.
 /// </summary>
 internal abstract class IdWriter(IdVocabulary vocabulary, bool bos, bool eos)
 {
@@ -53,11 +54,15 @@ internal abstract class IdWriter(IdVocabulary vocabulary, bool bos, bool eos)
         Flush(output);
     }
 
-    public virtual void Write(EncodedPart part, Stream output)
+    /// <summary>Writes a block of parts with one call.</summary>
+    public void Write(EncodedBlock block, Stream output)
     {
-        WriteIds(part.Ids);
+        WriteParts(block);
         Flush(output);
     }
+
+    /// <summary>Formats a block's parts into <see cref="Pending"/>: their ids one after the other, unless the format marks where parts end.</summary>
+    protected virtual void WriteParts(EncodedBlock block) => WriteIds(block.Ids);
 
     public virtual void End(Stream output)
     {
@@ -66,7 +71,7 @@ internal abstract class IdWriter(IdVocabulary vocabulary, bool bos, bool eos)
     }
 
     /// <summary>Formats ids into <see cref="Pending"/>.</summary>
-    protected virtual void WriteIds(int[] ids)
+    protected virtual void WriteIds(ReadOnlySpan<int> ids)
     {
         foreach (int id in ids) WriteId(id);
     }
@@ -97,17 +102,20 @@ internal abstract class IdWriter(IdVocabulary vocabulary, bool bos, bool eos)
         private bool _chunkEnded; // the last part ended a chunk: the next one starts a new line
         private bool _emptyLine;  // the last part was a whole chunk without tokens (an empty sentence): it still gets its line
 
-        public override void Write(EncodedPart part, Stream output)
+        protected override void WriteParts(EncodedBlock block)
         {
-            if (_chunkEnded)
+            for (int k = 0; k < block.Count; k++)
             {
-                Put("\n"u8);
-                _lineOpen = false;
+                if (_chunkEnded)
+                {
+                    Put("\n"u8);
+                    _lineOpen = false;
+                }
+                WriteIds(block.PartIds(k));
+                bool endsChunk = block.EndsChunk(k);
+                _emptyLine = endsChunk && !_lineOpen;
+                _chunkEnded = endsChunk;
             }
-            WriteIds(part.Ids);
-            _emptyLine = part.EndsChunk && !_lineOpen;
-            _chunkEnded = part.EndsChunk;
-            Flush(output);
         }
 
         public override void End(Stream output)
@@ -133,16 +141,18 @@ internal abstract class IdWriter(IdVocabulary vocabulary, bool bos, bool eos)
 
         protected int BytesPerId { get; } = bytesPerId;
 
-        /// <summary>A part's ids are converted into one span.</summary>
-        protected override void WriteIds(int[] ids)
+        /// <summary>A block's ids are converted into one span (bin32 on a little-endian machine: copied as they are).</summary>
+        protected override void WriteIds(ReadOnlySpan<int> ids)
         {
             int size = ids.Length * BytesPerId;
             Span<byte> span = Pending.GetSpan(size)[..size];
-            for (int k = 0; k < ids.Length; k++)
-            {
-                if (BytesPerId == 2) BinaryPrimitives.WriteUInt16LittleEndian(span[(2 * k)..], (ushort)ids[k]);
-                else BinaryPrimitives.WriteUInt32LittleEndian(span[(4 * k)..], (uint)ids[k]);
-            }
+            if (BytesPerId == 4 && BitConverter.IsLittleEndian) MemoryMarshal.AsBytes(ids).CopyTo(span);
+            else
+                for (int k = 0; k < ids.Length; k++)
+                {
+                    if (BytesPerId == 2) BinaryPrimitives.WriteUInt16LittleEndian(span[(2 * k)..], (ushort)ids[k]);
+                    else BinaryPrimitives.WriteUInt32LittleEndian(span[(4 * k)..], (uint)ids[k]);
+                }
             Pending.Advance(size);
             Count += ids.Length;
         }
@@ -193,18 +203,20 @@ internal abstract class IdWriter(IdVocabulary vocabulary, bool bos, bool eos)
 
         public override void Begin(Stream output) { }
 
-        public override void Write(EncodedPart part, Stream output)
+        protected override void WriteParts(EncodedBlock block)
         {
-            if (!_open)
+            for (int k = 0; k < block.Count; k++)
             {
-                Put("{\"ids\": ["u8);
-                _open = true;
-                _first = true;
-                if (Bos) WriteId(Vocabulary.BosId);
+                if (!_open)
+                {
+                    Put("{\"ids\": ["u8);
+                    _open = true;
+                    _first = true;
+                    if (Bos) WriteId(Vocabulary.BosId);
+                }
+                WriteIds(block.PartIds(k));
+                if (block.EndsChunk(k)) Close();
             }
-            WriteIds(part.Ids);
-            if (part.EndsChunk) Close();
-            Flush(output);
         }
 
         public override void End(Stream output)

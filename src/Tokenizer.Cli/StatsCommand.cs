@@ -25,14 +25,15 @@ internal static class StatsCommand
             var perChunk = new List<int>();
             long tokens = 0;
             int current = 0;
-            foreach (EncodedPart part in encoder.EncodeChunksAsync(reader, io.Cancellation).ToBlockingEnumerable(io.Cancellation))
-            {
-                current += part.Ids.Length;
-                tokens += part.Ids.Length;
-                if (!part.EndsChunk) continue;
-                perChunk.Add(current);
-                current = 0;
-            }
+            foreach (EncodedBlock block in encoder.EncodeBlocksAsync(reader, io.Cancellation).ToBlockingEnumerable(io.Cancellation))
+                for (int k = 0; k < block.Count; k++)
+                {
+                    current += block.PartIds(k).Length;
+                    tokens += block.PartIds(k).Length;
+                    if (!block.EndsChunk(k)) continue;
+                    perChunk.Add(current);
+                    current = 0;
+                }
             double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
             long bytes = source.BytesRead;
             perChunk.Sort();

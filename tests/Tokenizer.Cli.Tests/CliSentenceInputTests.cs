@@ -45,6 +45,31 @@ public class CliSentenceInputTests
         Assert.Contains("at byte 3000000", stderr);
     }
 
+    /// <summary>
+    /// A .model or tokenizer.json over an input of several 1 MiB blocks (so two threads encode blocks at once),
+    /// sampled: two threads write what one writes, in ids, bin32 and jsonl, a line of output per line of input.
+    /// </summary>
+    [SkippableTheory]
+    [MemberData(nameof(Models))]
+    public void TwoThreads_OverManyBlocks_WriteWhatOneWrites_InEveryIdFormat(string kind)
+    {
+        byte[] novel = File.ReadAllBytes(SentencePiecePeer.SharedModelPath("botchan.txt"));
+        var input = new MemoryStream();
+        for (int k = 0; k < 10; k++) input.Write(novel); // 2.8 MB
+        string[] sampled = ["--alpha", "0.2", "--seed", "11", "--quiet"];
+        var one = CliRunner.Run(input.ToArray(), ["encode", "--model", PathOf(kind), "--threads", "1", .. sampled]);
+        Assert.True(one.Code == 0, one.Stderr);
+        string[] lines = Encoding.UTF8.GetString(one.Stdout).Split('\n')[..^1];
+        Assert.Equal(novel.Count(b => b == (byte)'\n') * 10, lines.Length);
+        Assert.Equal(one.Stdout, CliRunner.Run(input.ToArray(), ["encode", "--model", PathOf(kind), "--threads", "2", .. sampled]).Stdout);
+        int[] ids = [.. lines.SelectMany(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Select(int.Parse)];
+        var bin32 = CliRunner.Run(input.ToArray(), ["encode", "--model", PathOf(kind), "--threads", "2", "--format", "bin32", .. sampled]);
+        Assert.Equal(ids, Enumerable.Range(0, bin32.Stdout.Length / 4).Select(k => BitConverter.ToInt32(bin32.Stdout, 4 * k)));
+        var jsonl = CliRunner.Run(input.ToArray(), ["encode", "--model", PathOf(kind), "--threads", "2", "--format", "jsonl", .. sampled]);
+        string[] objects = Encoding.UTF8.GetString(jsonl.Stdout).Split('\n')[..^1];
+        Assert.Equal(lines, objects.Select(o => string.Join(' ', System.Text.Json.JsonDocument.Parse(o).RootElement.GetProperty("ids").EnumerateArray().Select(e => e.GetInt32()))));
+    }
+
     [SkippableFact]
     public void Pieces_ShowControlCharactersAsBytes_SoALineStaysALine()
     {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using BytePiece.Lookup;
 using BytePiece.Model;
 
@@ -12,9 +13,24 @@ namespace BytePiece.Lattice;
 /// </summary>
 internal static class WordLattice
 {
+    /// <summary>Receives a word lattice's edges (a struct, so the walk's calls are inlined and nothing is allocated per word).</summary>
+    internal interface IEdges
+    {
+        /// <summary>An edge from <paramref name="start"/> to <paramref name="end"/>: a trie cell, or ~length for an unknown.</summary>
+        void Edge(int start, int end, int cell, double score);
+    }
+
     /// <summary>Calls <paramref name="edge"/>(start, end, cell or ~length for an unknown, score) for every edge, starts in increasing order.</summary>
     /// <exception cref="InvalidOperationException">An unknown character, and the model has no unknown id.</exception>
     public static void Walk(TokenizerJsonUnigram model, ReadOnlySpan<byte> word, Action<int, int, int, double> edge)
+    {
+        var edges = new DelegateEdges(edge);
+        Walk(model, word, ref edges);
+    }
+
+    /// <summary>Hands every edge to <paramref name="edges"/>, starts in increasing order (see the delegate overload).</summary>
+    /// <exception cref="InvalidOperationException">An unknown character, and the model has no unknown id.</exception>
+    public static void Walk<TEdges>(TokenizerJsonUnigram model, ReadOnlySpan<byte> word, ref TEdges edges) where TEdges : IEdges, allows ref struct
     {
         int n = word.Length;
         TrieNode[] nodes = model.Trie.Nodes;
@@ -31,38 +47,89 @@ internal static class WordLattice
                 if (nodes[t].Check != node) break;
                 node = t;
                 if (pieceAt[t] < 0) continue;
-                edge(i, j + 1, t, model.Trie.Scores[t]);
+                edges.Edge(i, j + 1, t, model.Trie.Scores[t]);
                 hasSingle |= j + 1 - i == charLength;
             }
             if (!hasSingle)
             {
                 if (model.UnknownId is null) throw new InvalidOperationException("the text has a character the vocabulary lacks, and the model has no unk_id");
-                edge(i, i + charLength, ~charLength, unknownScore);
+                edges.Edge(i, i + charLength, ~charLength, unknownScore);
             }
             i += charLength;
         }
     }
 
+    private readonly struct DelegateEdges(Action<int, int, int, double> edge) : IEdges
+    {
+        public void Edge(int start, int end, int cell, double score) => edge(start, end, cell, score);
+    }
+
     /// <summary>The best path (HF: strict <c>&gt;</c> in double, the first candidate of an end always wins).</summary>
     public static List<(int Start, int End, int Cell)> Viterbi(TokenizerJsonUnigram model, ReadOnlySpan<byte> word)
-        => ReadPath(model, BestBack(model, word), word.Length);
+    {
+        var path = new List<(int, int, int)>();
+        Viterbi(model, word, path);
+        return path;
+    }
 
-    /// <summary>The back pointer of the best path to every node (cell, or ~length for an unknown): read a path to any node with <see cref="ReadPath"/>.</summary>
+    /// <summary>The best path into <paramref name="path"/> (emptied first), with no allocation beyond the list's growth.</summary>
+    public static void Viterbi(TokenizerJsonUnigram model, ReadOnlySpan<byte> word, List<(int Start, int End, int Cell)> path)
+    {
+        int[] back = ArrayPool<int>.Shared.Rent(word.Length + 1);
+        try
+        {
+            BestBack(model, word, back);
+            path.Clear();
+            ReadPath(model, back, word.Length, path);
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(back);
+        }
+    }
+
+    /// <summary>The back pointer of the best path to every node (cell, or ~length for an unknown): read a path to any node with <see cref="ReadPath(TokenizerJsonUnigram, int[], int)"/>.</summary>
     public static int[] BestBack(TokenizerJsonUnigram model, ReadOnlySpan<byte> word)
     {
-        int n = word.Length;
-        var best = new double[n + 1];
-        var back = new int[n + 1];
-        var set = new bool[n + 1];
-        Walk(model, word, (s, e, edge, score) =>
-        {
-            double candidate = score + best[s];
-            if (set[e] && !(candidate > best[e])) return;
-            best[e] = candidate;
-            back[e] = edge;
-            set[e] = true;
-        });
+        var back = new int[word.Length + 1];
+        BestBack(model, word, back);
         return back;
+    }
+
+    /// <summary>Fills <paramref name="back"/>[0..n] (n = the word's length) as the other overload returns it.</summary>
+    private static void BestBack(TokenizerJsonUnigram model, ReadOnlySpan<byte> word, Span<int> back)
+    {
+        int n = word.Length;
+        double[] best = ArrayPool<double>.Shared.Rent(n + 1);
+        bool[] set = ArrayPool<bool>.Shared.Rent(n + 1);
+        try
+        {
+            back[..(n + 1)].Clear();
+            best.AsSpan(0, n + 1).Clear();
+            set.AsSpan(0, n + 1).Clear();
+            var edges = new BestEdges(best, back, set);
+            Walk(model, word, ref edges);
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(best);
+            ArrayPool<bool>.Shared.Return(set);
+        }
+    }
+
+    /// <summary>Viterbi's relaxation of each edge, in walk order.</summary>
+    private readonly ref struct BestEdges(double[] best, Span<int> back, bool[] set) : IEdges
+    {
+        private readonly Span<int> _back = back;
+
+        public void Edge(int start, int end, int cell, double score)
+        {
+            double candidate = score + best[start];
+            if (set[end] && !(candidate > best[end])) return;
+            best[end] = candidate;
+            _back[end] = cell;
+            set[end] = true;
+        }
     }
 
     /// <summary>A path drawn with probability exactly <c>exp(alpha * score) / Z</c> (forward sums, reservoir back pointers).</summary>
@@ -90,23 +157,32 @@ internal static class WordLattice
     /// <summary>The path of back[] (cell or ~length per end), unknowns fused as HF fuses them: by id, so a literal "&lt;unk&gt;" counts.</summary>
     public static List<(int Start, int End, int Cell)> ReadPath(TokenizerJsonUnigram model, int[] back, int n)
     {
-        int Start(int e) => back[e] >= 0 ? e - model.TrieLengths[model.Trie.PieceAt[back[e]]] : e - ~back[e];
-        bool IsUnknown(int e) => back[e] < 0 || model.TrieIds[model.Trie.PieceAt[back[e]]] == model.UnknownId;
         var tokens = new List<(int, int, int)>();
+        ReadPath(model, back, n, tokens);
+        return tokens;
+    }
+
+    /// <summary>Appends the path of back[] to <paramref name="tokens"/> (see the other overload).</summary>
+    private static void ReadPath(TokenizerJsonUnigram model, ReadOnlySpan<int> back, int n, List<(int Start, int End, int Cell)> tokens)
+    {
+        int first = tokens.Count;
         int unknownEnd = -1;
-        for (int e = n; e > 0; e = Start(e))
+        for (int e = n; e > 0; e = Start(model, back, e))
         {
-            if (IsUnknown(e))
+            if (IsUnknown(model, back, e))
             {
                 if (unknownEnd < 0) unknownEnd = e;
-                if (Start(e) > 0 && IsUnknown(Start(e))) continue; // the run goes on
-                tokens.Add((Start(e), unknownEnd, -1));
+                int start = Start(model, back, e);
+                if (start > 0 && IsUnknown(model, back, start)) continue; // the run goes on
+                tokens.Add((start, unknownEnd, -1));
                 unknownEnd = -1;
                 continue;
             }
-            tokens.Add((Start(e), e, back[e]));
+            tokens.Add((Start(model, back, e), e, back[e]));
         }
-        tokens.Reverse();
-        return tokens;
+        tokens.Reverse(first, tokens.Count - first);
+
+        static int Start(TokenizerJsonUnigram model, ReadOnlySpan<int> back, int e) => back[e] >= 0 ? e - model.TrieLengths[model.Trie.PieceAt[back[e]]] : e - ~back[e];
+        static bool IsUnknown(TokenizerJsonUnigram model, ReadOnlySpan<int> back, int e) => back[e] < 0 || model.TrieIds[model.Trie.PieceAt[back[e]]] == model.UnknownId;
     }
 }

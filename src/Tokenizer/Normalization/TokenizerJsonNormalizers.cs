@@ -14,7 +14,7 @@ internal abstract class TextNormalizerStep
     {
         string s = text.ToString();
         int[] runeOf = text.RuneIndexOfChar();
-        var result = new List<(int, int)>();
+        var result = new List<(int, int)>(text.Count);
         for (int i = 0; i < s.Length;)
         {
             // An ASCII character followed by another (CR LF excepted) is a cluster of its own: no lookup.
@@ -37,14 +37,17 @@ internal sealed class PrecompiledStep(PrecompiledCharsMap map) : TextNormalizerS
 {
     public override AlignedText Apply(AlignedText text)
     {
-        var changes = new List<(Rune, int)>(text.Count);
-        bool modified = false;
+        List<(Rune, int)>? changes = null; // made at the first replacement: most text has none
         Span<byte> one = stackalloc byte[4];
         // HF's replace(): the new code points replace the old ones; when there are more, the last extra
         // ones are insertions; when fewer, the last change so far (maybe an earlier code point's) removes the rest.
-        void Add(ReadOnlySpan<byte> replacement, int oldCount)
+        void Add(ReadOnlySpan<byte> replacement, int at, int oldCount)
         {
-            modified = true;
+            if (changes is null)
+            {
+                changes = new List<(Rune, int)>(text.Count);
+                for (int k = 0; k < at; k++) changes.Add((text.Runes[k], 0));
+            }
             int added = 0;
             foreach (Rune r in Encoding.UTF8.GetString(replacement).EnumerateRunes())
             {
@@ -60,17 +63,17 @@ internal sealed class PrecompiledStep(PrecompiledCharsMap map) : TextNormalizerS
         {
             if (text.TryEncodeUtf8(start, end, cluster, out int clusterLength) && map.ShortestMatch(cluster[..clusterLength], out ReadOnlySpan<byte> whole))
             {
-                Add(whole, end - start);
+                Add(whole, start, end - start);
                 continue;
             }
             for (int k = start; k < end; k++)
             {
                 int length = text.Runes[k].EncodeToUtf8(one);
-                if (map.ShortestMatch(one[..length], out ReadOnlySpan<byte> replacement)) Add(replacement, 1);
-                else changes.Add((text.Runes[k], 0));
+                if (map.ShortestMatch(one[..length], out ReadOnlySpan<byte> replacement)) Add(replacement, k, 1);
+                else changes?.Add((text.Runes[k], 0));
             }
         }
-        return modified ? text.Transform(0, text.Count, changes, 0) : text;
+        return changes is not null ? text.Transform(0, text.Count, changes, 0) : text;
     }
 }
 

@@ -28,29 +28,41 @@ internal sealed class MetaspaceStep(Rune replacement, PrependScheme prepend, boo
         var words = new List<AlignedText>();
         foreach (AlignedText piece in pieces)
         {
-            var runes = piece.Runes.Select(r => r.Value == ' ' ? replacement : r).ToList();
-            var origins = new List<(int, int)>(piece.Origins);
+            // The piece with spaces replaced and maybe the replacement prepended (taking the first code point's
+            // origin), read in place: each word is copied out once, the whole text never.
             bool atStart = piece.Count > 0 && piece.Origins[0].Start == 0;
-            if (runes.Count > 0 && runes[0] != replacement && (prepend == PrependScheme.Always || (prepend == PrependScheme.First && atStart)))
-            {
-                runes.Insert(0, replacement);
-                origins.Insert(0, origins[0]);
-            }
-            var text = new AlignedText(runes, origins);
+            bool prepended = piece.Count > 0 && Replaced(piece.Runes[0]) != replacement && (prepend == PrependScheme.Always || (prepend == PrependScheme.First && atStart));
+            int shift = prepended ? 1 : 0, count = piece.Count + shift;
             if (!split)
             {
-                words.Add(text);
+                words.Add(Word(piece, 0, count, shift));
                 continue;
             }
             int start = 0;
-            for (int k = 1; k <= text.Count; k++)
+            for (int k = 1; k <= count; k++)
             {
-                if (k < text.Count && text.Runes[k] != replacement) continue;
-                words.Add(text.Slice(start, k));
+                if (k < count && Replaced(piece.Runes[k - shift]) != replacement) continue;
+                words.Add(Word(piece, start, k, shift));
                 start = k;
             }
         }
         return words;
+    }
+
+    private Rune Replaced(Rune rune) => rune.Value == ' ' ? replacement : rune;
+
+    /// <summary>Code points [start, end) of the piece as transformed (position 0 is the prepended replacement when <paramref name="shift"/> is 1).</summary>
+    private AlignedText Word(AlignedText piece, int start, int end, int shift)
+    {
+        var runes = new List<Rune>(end - start);
+        var origins = new List<(int, int)>(end - start);
+        for (int k = start; k < end; k++)
+        {
+            bool inserted = k < shift;
+            runes.Add(inserted ? replacement : Replaced(piece.Runes[k - shift]));
+            origins.Add(piece.Origins[inserted ? 0 : k - shift]);
+        }
+        return new AlignedText(runes, origins);
     }
 }
 

@@ -20,8 +20,8 @@ internal abstract class SentenceLines
         _ => null,
     };
 
-    /// <summary>One sentence's ids.</summary>
-    public abstract int[] Ids(ReadOnlySpan<byte> line, SamplingOptions sampling);
+    /// <summary>Appends one sentence's ids to <paramref name="block"/> (the part is closed by the caller).</summary>
+    public abstract void AddIds(ReadOnlySpan<byte> line, SamplingOptions sampling, EncodedBlock block);
 
     /// <summary>One sentence's pieces as the model's tool prints them.</summary>
     public abstract IReadOnlyList<string> Pieces(ReadOnlySpan<byte> line, SamplingOptions sampling);
@@ -81,18 +81,12 @@ internal abstract class SentenceLines
             (_tokenizer, _bos, _eos) = (tokenizer, bos, eos);
         }
 
-        /// <summary>A thread's buffer for Viterbi ids: a line's ids are copied out once, with no list between.</summary>
-        [ThreadStatic]
-        private static int[]? t_ids;
-
-        public override int[] Ids(ReadOnlySpan<byte> line, SamplingOptions sampling)
+        public override void AddIds(ReadOnlySpan<byte> line, SamplingOptions sampling, EncodedBlock block)
         {
-            if (!sampling.IsViterbi) return [.. _tokenizer.EncodeToIds(line, sampling, _bos, _eos)];
-            int[] buffer = t_ids ??= new int[1 << 12];
-            int written;
-            while (_tokenizer.EncodeToIds(line, buffer, out written, _bos, _eos) != OperationStatus.Done)
-                buffer = t_ids = new int[buffer.Length * 2]; // it wrote nothing: again, larger
-            return buffer.AsSpan(0, written).ToArray();
+            if (_bos) block.Add([_tokenizer.Model.BosId]);
+            var sink = new EncodedBlock.Sink(block);
+            _tokenizer.Encode(line, ref sink, sampling: sampling);
+            if (_eos) block.Add([_tokenizer.Model.EosId]);
         }
 
         public override IReadOnlyList<string> Pieces(ReadOnlySpan<byte> line, SamplingOptions sampling)
@@ -110,8 +104,11 @@ internal abstract class SentenceLines
     /// <summary>tokenizer.json: bos or eos asked means the post-processor's template (it says where its specials go).</summary>
     private sealed class HuggingFaceLines(HuggingFaceTokenizer tokenizer, bool template) : SentenceLines
     {
-        public override int[] Ids(ReadOnlySpan<byte> line, SamplingOptions sampling)
-            => [.. tokenizer.EncodeToIds(Encoding.UTF8.GetString(line), sampling, template)];
+        public override void AddIds(ReadOnlySpan<byte> line, SamplingOptions sampling, EncodedBlock block)
+        {
+            var sink = new EncodedBlock.Sink(block);
+            tokenizer.EncodeIds(Encoding.UTF8.GetString(line), sampling, template, ref sink);
+        }
 
         public override IReadOnlyList<string> Pieces(ReadOnlySpan<byte> line, SamplingOptions sampling)
             => [.. tokenizer.EncodeToPieceTokens(Encoding.UTF8.GetString(line), sampling, template).Select(t => t.Value)];

@@ -3,8 +3,10 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Unicode;
+using BytePiece.Families.BytePiece;
 using BytePiece.Lattice;
 using BytePiece.Normalization;
 using BytePiece.Streaming;
@@ -111,6 +113,9 @@ public sealed class StreamingEncoder
     /// <summary>The size of the blocks (whole chunks) that encode on the pool, one thread each.</summary>
     private const int BlockSize = 1 << 20;
 
+    /// <summary>The input bytes (whole units) whose ids the caller's thread hands out as one block when it encodes them itself.</summary>
+    private const int SequentialBlockSize = 1 << 16;
+
     /// <summary>A pending chunk longer than this is encoded as it arrives (bounded memory) instead of held whole.</summary>
     public int LongChunkThreshold { get; init; } = 1 << 16;
 
@@ -150,8 +155,27 @@ public sealed class StreamingEncoder
     /// <exception cref="InvalidUtf8Exception">Text mode and the input is not valid UTF-8 (the offset counts from the start of the input).</exception>
     /// <exception cref="InputLimitExceededException">A chunk (or a sentence model's line) is longer than <see cref="MaxChunkLength"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public IAsyncEnumerable<EncodedPart> EncodeChunksAsync(PipeReader reader, CancellationToken cancellationToken = default)
-        => Run(reader, EncodeIds, static (ids, endsChunk) => new EncodedPart(ids, endsChunk), cancellationToken);
+    public async IAsyncEnumerable<EncodedPart> EncodeChunksAsync(PipeReader reader, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (EncodedBlock block in EncodeBlocksAsync(reader, cancellationToken).ConfigureAwait(false))
+            for (int k = 0; k < block.Count; k++) yield return new EncodedPart(block.PartIds(k).ToArray(), block.EndsChunk(k));
+    }
+
+    /// <summary>
+    /// The ids of the whole input, in order, in blocks of many parts (the parts of <see cref="EncodeChunksAsync"/>,
+    /// in the same order), each in one pooled buffer: the way to write ids in bulk, with no array per chunk or line.
+    /// A block is valid until the enumeration moves on (its buffers are then reused).
+    /// </summary>
+    /// <remarks>The reader is left as <see cref="EncodeChunksAsync"/> leaves it.</remarks>
+    /// <exception cref="InvalidUtf8Exception">Text mode and the input is not valid UTF-8 (the offset counts from the start of the input).</exception>
+    /// <exception cref="InputLimitExceededException">A chunk (or a sentence model's line) is longer than <see cref="MaxChunkLength"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public IAsyncEnumerable<EncodedBlock> EncodeBlocksAsync(PipeReader reader, CancellationToken cancellationToken = default)
+        => Run(reader, static () => new EncodedBlock(), AddIds, static (block, ids, endsChunk) =>
+        {
+            block.Add(ids);
+            block.EndPart(endsChunk);
+        }, cancellationToken);
 
     /// <summary>
     /// The pieces of the whole input, in order, as the model's own tool prints them, in the parts of
@@ -165,37 +189,58 @@ public sealed class StreamingEncoder
     /// <exception cref="InputLimitExceededException">A chunk or line is longer than <see cref="MaxChunkLength"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public IAsyncEnumerable<EncodedPieces> EncodePiecesAsync(PipeReader reader, CancellationToken cancellationToken = default)
+        => _lines is { } lines ? SentencePieces(reader, lines, cancellationToken) : BytePieces(reader, cancellationToken);
+
+    private async IAsyncEnumerable<EncodedPieces> SentencePieces(PipeReader reader, SentenceLines lines, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        if (_lines is { } lines)
-            return Run(reader, (line, sampling) => new EncodedPieces(lines.Pieces(line, sampling ?? Viterbi), EndsChunk: true),
-                static (_, _) => throw new InvalidOperationException("a sentence model has no long-chunk parts"), cancellationToken);
-        return BytePieces(reader, cancellationToken);
+        var blocks = Run(reader, static () => new Units<EncodedPieces>(),
+            (block, line, sampling) => block.Items.Add(new EncodedPieces(lines.Pieces(line, sampling ?? Viterbi), EndsChunk: true)),
+            static (_, _, _) => throw new InvalidOperationException("a sentence model has no long-chunk parts"), cancellationToken);
+        await foreach (Units<EncodedPieces> block in blocks.ConfigureAwait(false))
+            foreach (EncodedPieces line in block.Items) yield return line;
     }
 
     private async IAsyncEnumerable<EncodedPieces> BytePieces(PipeReader reader, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         UnigramModel model = _bytePiece!.Model;
-        await foreach (EncodedPart part in EncodeChunksAsync(reader, cancellationToken).ConfigureAwait(false))
-            yield return new EncodedPieces(Array.ConvertAll(part.Ids, id => (uint)id < SpecialTokens.Count ? SpecialTokens.GetText(id) : PieceText.FormatForListing(model.GetPieceBytes(id))), part.EndsChunk);
+        await foreach (EncodedBlock block in EncodeBlocksAsync(reader, cancellationToken).ConfigureAwait(false))
+            for (int k = 0; k < block.Count; k++)
+            {
+                ReadOnlySpan<int> ids = block.PartIds(k);
+                var pieces = new string[ids.Length];
+                for (int t = 0; t < ids.Length; t++) pieces[t] = (uint)ids[t] < SpecialTokens.Count ? SpecialTokens.GetText(ids[t]) : PieceText.FormatForListing(model.GetPieceBytes(ids[t]));
+                yield return new EncodedPieces(pieces, block.EndsChunk(k));
+            }
     }
 
     /// <summary>Viterbi, for a sentence model's lines when no sampling is asked.</summary>
     private static readonly SamplingOptions Viterbi = new(-1, 0);
 
-    /// <summary>One unit's (chunk's or line's) encoding, with its random stream (null: Viterbi).</summary>
-    private delegate T UnitEncoder<T>(ReadOnlySpan<byte> unit, SamplingOptions? sampling);
+    /// <summary>Adds one unit's (chunk's or line's) encoding to a block, with its random stream (null: Viterbi).</summary>
+    private delegate void UnitEncoder<TBlock>(TBlock block, ReadOnlySpan<byte> unit, SamplingOptions? sampling);
 
-    /// <summary>A whole chunk's or line's ids.</summary>
-    private EncodedPart EncodeIds(ReadOnlySpan<byte> unit, SamplingOptions? sampling)
-        => new(_lines is { } lines ? lines.Ids(unit, sampling ?? Viterbi) : _bytePiece!.EncodeBytes(unit, sampling: sampling), EndsChunk: true);
+    /// <summary>A whole chunk's or line's ids, written into the block's buffer (a part of its own).</summary>
+    private void AddIds(EncodedBlock block, ReadOnlySpan<byte> unit, SamplingOptions? sampling)
+    {
+        if (_lines is { } lines) lines.AddIds(unit, sampling ?? Viterbi, block);
+        else
+        {
+            var sink = new EncodedBlock.Sink(block);
+            ChunkEncoder.Encode(_bytePiece!.Model, unit, ref sink, sampling);
+        }
+        block.EndPart();
+    }
 
     /// <summary>
     /// The pipeline of every family: reads blocks, cuts them at commit points (chunk ends, or line ends),
-    /// encodes whole units with <paramref name="encode"/> on up to <see cref="Threads"/> threads and hands the
-    /// results out in input order; a BytePiece chunk too long to hold is streamed through its lattice, its
-    /// parts made by <paramref name="part"/>.
+    /// encodes whole units into blocks (<paramref name="encode"/> adds one) on up to <see cref="Threads"/> threads
+    /// and hands the blocks out in input order; a BytePiece chunk too long to hold is streamed through its
+    /// lattice, its parts added by <paramref name="part"/>. Blocks come from <paramref name="create"/> and are
+    /// reused once the consumer has moved past them.
     /// </summary>
-    private async IAsyncEnumerable<T> Run<T>(PipeReader reader, UnitEncoder<T> encode, Func<int[], bool, T> part, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<TBlock> Run<TBlock>(PipeReader reader, Func<TBlock> create, UnitEncoder<TBlock> encode, Action<TBlock, ReadOnlySpan<int>, bool> part,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+        where TBlock : class, IEncodedUnits
     {
         ArgumentNullException.ThrowIfNull(reader);
         long offset = 0, chunks = 0;
@@ -205,7 +250,14 @@ public sealed class StreamingEncoder
         var held = new HeldText();
         long longChunkStart = 0;
         var pending = new List<int>();
-        var inFlight = new Queue<(Task<Units<T>> Encoding, byte[] Bytes)>();
+        var inFlight = new Queue<(Task<TBlock> Encoding, byte[] Bytes)>();
+        var free = new Stack<TBlock>(); // blocks the consumer is done with (touched by this method only, never by the workers)
+        TBlock Rent() => free.TryPop(out TBlock? block) ? block : create();
+        void Reuse(TBlock block)
+        {
+            block.Clear();
+            free.Push(block);
+        }
         ForcedCuts = 0;
         MaxRetainedBytes = 0;
         ReadOnlySequence<byte> examined = default; // the buffer of a read not yet advanced past
@@ -218,7 +270,9 @@ public sealed class StreamingEncoder
                 ReadOnlySequence<byte> buffer = result.Buffer;
                 examined = buffer;
                 reading = true;
-                MaxRetainedBytes = Math.Max(MaxRetainedBytes, buffer.Length + (longChunk?.Retained ?? 0) + inFlight.Sum(b => (long)b.Bytes.Length));
+                long inFlightBytes = 0;
+                foreach (var b in inFlight) inFlightBytes += b.Bytes.Length;
+                MaxRetainedBytes = Math.Max(MaxRetainedBytes, buffer.Length + (longChunk?.Retained ?? 0) + inFlightBytes);
                 if (longChunk is not null)
                 {
                     // Inside a long chunk: its bytes move from the reader to `held` (so a run that cannot be
@@ -242,8 +296,11 @@ public sealed class StreamingEncoder
                         pos += slice;
                         if (pos < text.Length && pending.Count > 0)
                         {
-                            yield return part([.. pending], false);
+                            TBlock slicePart = Rent();
+                            part(slicePart, CollectionsMarshal.AsSpan(pending), false);
                             pending.Clear();
+                            yield return slicePart;
+                            Reuse(slicePart);
                         }
                     }
                     if (chunkEnds)
@@ -255,8 +312,11 @@ public sealed class StreamingEncoder
                         chunks++;
                         reader.AdvanceTo(buffer.GetPosition(take)); // examine the rest again at once
                         reading = false;
-                        yield return part([.. pending], true);
+                        TBlock last = Rent();
+                        part(last, CollectionsMarshal.AsSpan(pending), true);
                         pending.Clear();
+                        yield return last;
+                        Reuse(last);
                         if (result.IsCompleted && take == buffer.Length) break;
                         continue;
                     }
@@ -264,24 +324,28 @@ public sealed class StreamingEncoder
                     reading = false;
                     if (pending.Count > 0)
                     {
-                        yield return part([.. pending], false);
+                        TBlock piece = Rent();
+                        part(piece, CollectionsMarshal.AsSpan(pending), false);
                         pending.Clear();
+                        yield return piece;
+                        Reuse(piece);
                     }
                     continue;
                 }
                 long commit = result.IsCompleted ? buffer.Length : LastCommit(buffer, scanned);
                 if (commit > 0 && Threads > 1 && commit >= ParallelBlockMinimum)
                 {
-                    // Pipelined: blocks of about BlockSize bytes (whole chunks) encode on the pool, each whole
-                    // on one thread from its own copy of the bytes, up to Threads at once, while finished
-                    // ones are handed out in input order and the next input is read. No barrier inside a
-                    // block; an error in a block surfaces after the ids of every block before it.
+                    // Pipelined: blocks of about BlockSize bytes (whole units) encode on the pool, each whole on
+                    // one thread from its own copy of the bytes into one pooled block of ids, up to Threads at
+                    // once, while finished ones are handed out in input order and the next input is read. No
+                    // barrier inside a block, nothing per unit between threads; an error in a block surfaces
+                    // after the ids of every block before it.
                     for (long pos = 0; pos < commit;)
                     {
                         long end = commit - pos < 2 * BlockSize ? commit : pos + BlockSize; // no small leftover block
                         if (end < commit)
                         {
-                            // Cut after the last chunk that ends by then, or after the first chunk if it is longer.
+                            // Cut after the last unit that ends by then, or after the first unit if it is longer.
                             long first = FirstCommit(buffer.Slice(pos, commit - pos));
                             end = first == 0 ? commit : Math.Max(pos + first, pos + LastCommit(buffer.Slice(pos, end - pos), 0));
                         }
@@ -290,14 +354,15 @@ public sealed class StreamingEncoder
                         buffer.Slice(pos, length).CopyTo(owned);
                         long blockOffset = offset + pos, firstChunk = chunks;
                         if (Sampling is not null || _lines is not null) chunks += CountUnits(owned.AsSpan(0, length)); // the next block's streams follow
-                        inFlight.Enqueue((Task.Run(() => EncodeBlock(owned.AsMemory(0, length), blockOffset, firstChunk, encode), cancellationToken), owned));
+                        TBlock units = Rent();
+                        inFlight.Enqueue((Task.Run(() => EncodeBlock(units, owned.AsMemory(0, length), blockOffset, firstChunk, encode), cancellationToken), owned));
                         pos = end;
                         if (inFlight.Count >= Threads)
                         {
-                            Units<T> encoded = await Finish(inFlight.Dequeue()).ConfigureAwait(false); // out of the queue first: Finish returns its bytes even when it throws
+                            TBlock encoded = await Finish(inFlight.Dequeue()).ConfigureAwait(false); // out of the queue first: Finish returns its bytes even when it throws
                             if (Sampling is null && _lines is null) chunks += encoded.Count;
-                            for (int k = 0; k < encoded.Count; k++) yield return encoded.Items[k];
-                            encoded.Return();
+                            yield return encoded;
+                            Reuse(encoded);
                         }
                     }
                     offset += commit;
@@ -310,20 +375,23 @@ public sealed class StreamingEncoder
                 while (inFlight.Count > 0)
                 {
                     // Anything else comes after the blocks in flight: hand them out first.
-                    Units<T> done = await Finish(inFlight.Dequeue()).ConfigureAwait(false);
+                    TBlock done = await Finish(inFlight.Dequeue()).ConfigureAwait(false);
                     if (Sampling is null && _lines is null) chunks += done.Count;
-                    for (int k = 0; k < done.Count; k++) yield return done.Items[k];
-                    done.Return();
+                    yield return done;
+                    Reuse(done);
                 }
                 if (commit > 0)
                 {
-                    // On the caller's thread, each unit handed out as soon as it is encoded (nothing held per
-                    // block); the whole block is checked first. The reader advances once the block is done.
+                    // On the caller's thread, in blocks of about SequentialBlockSize bytes (so the ids of a large read
+                    // are not all held); the whole read is checked first. The reader advances once it is done.
                     ReadOnlyMemory<byte> block = PreparedBlock(ContiguousMemory(buffer.Slice(0, commit), ref scratch), offset);
                     for (int pos = 0; pos < block.Length;)
                     {
-                        (T unit, pos) = EncodeUnitAt(block, pos, chunks++, encode);
-                        yield return unit;
+                        TBlock units = Rent();
+                        int blockEnd = (int)Math.Min(block.Length, (long)pos + SequentialBlockSize);
+                        while (pos < block.Length && (units.Count == 0 || pos < blockEnd)) pos = EncodeUnitAt(units, block, pos, chunks++, encode);
+                        yield return units;
+                        Reuse(units);
                     }
                     offset += commit;
                     scanned = 0;
@@ -350,9 +418,9 @@ public sealed class StreamingEncoder
             }
             while (inFlight.Count > 0)
             {
-                Units<T> done = await Finish(inFlight.Dequeue()).ConfigureAwait(false);
-                for (int k = 0; k < done.Count; k++) yield return done.Items[k];
-                done.Return();
+                TBlock done = await Finish(inFlight.Dequeue()).ConfigureAwait(false);
+                yield return done;
+                Reuse(done);
             }
             await reader.CompleteAsync().ConfigureAwait(false);
         }
@@ -369,11 +437,12 @@ public sealed class StreamingEncoder
                 catch (Exception) { } // its error is not the one being reported
             }
             if (scratch.Length > 0) ArrayPool<byte>.Shared.Return(scratch);
+            while (free.TryPop(out TBlock? block)) block.Release();
         }
     }
 
-    /// <summary>The ids of a pipelined block, once it is done; its bytes go back to the pool.</summary>
-    private static async Task<Units<T>> Finish<T>((Task<Units<T>> Encoding, byte[] Bytes) block)
+    /// <summary>A pipelined block's units, once they are encoded; its bytes go back to the pool.</summary>
+    private static async Task<TBlock> Finish<TBlock>((Task<TBlock> Encoding, byte[] Bytes) block)
     {
         try
         {
@@ -465,30 +534,36 @@ public sealed class StreamingEncoder
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async IAsyncEnumerable<int> EncodeAsync(PipeReader reader, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await foreach (EncodedPart part in EncodeChunksAsync(reader, cancellationToken).ConfigureAwait(false))
-            foreach (int id in part.Ids) yield return id;
+        await foreach (EncodedBlock block in EncodeBlocksAsync(reader, cancellationToken).ConfigureAwait(false))
+            for (int k = 0; k < block.Ids.Length; k++) yield return block.Ids[k];
     }
 
     /// <summary>
-    /// Encodes <paramref name="input"/> into <paramref name="output"/> as little-endian 32-bit ids, flushing
-    /// after each part (so a slow consumer applies back-pressure), and completes the writer.
+    /// Encodes <paramref name="input"/> into <paramref name="output"/> as little-endian 32-bit ids, a block of
+    /// parts at a time, flushing after each (so a slow consumer applies back-pressure), and completes the writer.
     /// </summary>
     /// <returns>The number of ids written.</returns>
     public async Task<long> EncodeAsync(PipeReader input, PipeWriter output, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(output);
         long count = 0;
-        await foreach (EncodedPart part in EncodeChunksAsync(input, cancellationToken).ConfigureAwait(false))
+        await foreach (EncodedBlock block in EncodeBlocksAsync(input, cancellationToken).ConfigureAwait(false))
         {
-            Span<byte> span = output.GetSpan(part.Ids.Length * 4);
-            for (int k = 0; k < part.Ids.Length; k++) BinaryPrimitives.WriteInt32LittleEndian(span[(4 * k)..], part.Ids[k]);
-            output.Advance(part.Ids.Length * 4);
-            count += part.Ids.Length;
+            WriteLittleEndian(block.Ids, output);
+            count += block.Ids.Length;
             FlushResult flushed = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
             if (flushed.IsCanceled || flushed.IsCompleted) break; // the reader of the output went away
         }
         await output.CompleteAsync().ConfigureAwait(false);
         return count;
+    }
+
+    private static void WriteLittleEndian(ReadOnlySpan<int> ids, PipeWriter output)
+    {
+        Span<byte> span = output.GetSpan(ids.Length * 4)[..(ids.Length * 4)];
+        if (BitConverter.IsLittleEndian) MemoryMarshal.AsBytes(ids).CopyTo(span);
+        else for (int k = 0; k < ids.Length; k++) BinaryPrimitives.WriteInt32LittleEndian(span[(4 * k)..], ids[k]);
+        output.Advance(span.Length);
     }
 
     /// <summary>
@@ -499,24 +574,28 @@ public sealed class StreamingEncoder
     public IAsyncEnumerable<int> EncodeAsync(Stream stream, CancellationToken cancellationToken = default)
         => EncodeAsync(PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: Threads > 1 ? BlockSize : -1, leaveOpen: true)), cancellationToken);
 
-    /// <summary>A pipelined block's encoded units, in a pooled array.</summary>
-    private readonly record struct Units<T>(T[] Items, int Count)
+    /// <summary>A block of a sentence model's pieces, a line each (the ids have <see cref="EncodedBlock"/>).</summary>
+    private sealed class Units<T> : IEncodedUnits
     {
-        public void Return() => ArrayPool<T>.Shared.Return(Items, clearArray: RuntimeHelpers.IsReferenceOrContainsReferences<T>());
+        public List<T> Items { get; } = [];
+
+        public int Count => Items.Count;
+
+        public void Clear() => Items.Clear();
+
+        public void Release() => Items.Clear();
     }
 
     /// <summary>
-    /// Encodes a block of whole units whose first unit has index <paramref name="firstUnit"/> in the input
-    /// (its random streams follow from it) and which starts at input byte <paramref name="offset"/> (for errors).
+    /// Encodes a block of whole units into <paramref name="units"/>: the units' first has index <paramref name="firstUnit"/>
+    /// in the input (its random streams follow from it) and starts at input byte <paramref name="offset"/> (for errors).
     /// </summary>
-    private Units<T> EncodeBlock<T>(ReadOnlyMemory<byte> block, long offset, long firstUnit, UnitEncoder<T> encode)
+    private TBlock EncodeBlock<TBlock>(TBlock units, ReadOnlyMemory<byte> block, long offset, long firstUnit, UnitEncoder<TBlock> encode)
     {
         ReadOnlyMemory<byte> prepared = PreparedBlock(block, offset);
-        var units = new Units<T>(ArrayPool<T>.Shared.Rent(checked((int)CountUnits(prepared.Span))), 0);
-        int count = 0;
-        for (int pos = 0; pos < prepared.Length; count++)
-            (units.Items[count], pos) = EncodeUnitAt(prepared, pos, firstUnit + count, encode);
-        return units with { Count = count };
+        for (int pos = 0, count = 0; pos < prepared.Length; count++)
+            pos = EncodeUnitAt(units, prepared, pos, firstUnit + count, encode);
+        return units;
     }
 
     /// <summary>
@@ -539,17 +618,18 @@ public sealed class StreamingEncoder
     }
 
     /// <summary>
-    /// Encodes the unit (a chunk, or a line without its <c>\n</c>) at <paramref name="pos"/> of a prepared block,
-    /// with the random stream of unit <paramref name="index"/>; returns it and where the next unit starts.
+    /// Encodes the unit (a chunk, or a line without its <c>\n</c>) at <paramref name="pos"/> of a prepared block
+    /// into <paramref name="units"/>, with the random stream of unit <paramref name="index"/>; returns where the next unit starts.
     /// </summary>
-    private (T Unit, int Next) EncodeUnitAt<T>(ReadOnlyMemory<byte> block, int pos, long index, UnitEncoder<T> encode)
+    private int EncodeUnitAt<TBlock>(TBlock units, ReadOnlyMemory<byte> block, int pos, long index, UnitEncoder<TBlock> encode)
     {
         ReadOnlySpan<byte> span = block.Span;
         int textEnd, next;
         if (_lines is null) textEnd = next = Chunker.ChunkEnd(span, pos);
         else (textEnd, next) = SentenceLines.Line(span, pos);
         SamplingOptions? sampling = Sampling is { } s ? s with { FirstChunk = s.FirstChunk + index } : _lines is null ? null : Viterbi;
-        return (encode(span[pos..textEnd], sampling), next);
+        encode(units, span[pos..textEnd], sampling);
+        return next;
     }
 
     /// <summary>

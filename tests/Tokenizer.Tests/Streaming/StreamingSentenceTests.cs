@@ -108,6 +108,34 @@ public class StreamingSentenceTests
             Assert.NotEqual(Stream(new StreamingEncoder(tokenizer) { Threads = 2 }, input, [1 << 20], bufferSize: 1 << 20), one); // the draws are draws
     }
 
+    /// <summary>
+    /// Sampled, over an input of several 1 MiB blocks encoded on two threads: each line still equals encoding it
+    /// alone as sentence FirstChunk + its index, and the ids come in blocks of many lines each (one buffer per
+    /// block, its parts the lines).
+    /// </summary>
+    [Theory]
+    [InlineData("spm")]
+    [InlineData("hf")]
+    public void SampledLines_OverManyBlocksOnTwoThreads_EqualEachLineAlone_InBlocksOfManyLines(string family)
+    {
+        UnigramTokenizer tokenizer = Model(family);
+        string text = Text(40_000); // ~2.5 MB
+        var sampling = new SamplingOptions(0.2, 31, FirstChunk: 3);
+        var encoder = new StreamingEncoder(tokenizer, sampling: sampling) { Threads = 2 };
+        var reader = PipeReader.Create(new TrickleStream(Encoding.UTF8.GetBytes(text), [1 << 20, 300_001]), new StreamPipeReaderOptions(bufferSize: 1 << 20, minimumReadSize: 1));
+        var lines = new List<int[]>();
+        int blocks = 0;
+        foreach (EncodedBlock block in encoder.EncodeBlocksAsync(reader).ToBlockingEnumerable())
+        {
+            blocks++;
+            Assert.Equal(block.Count, block.ChunksEnded); // a line is always whole
+            for (int k = 0; k < block.Count; k++) lines.Add(block.PartIds(k).ToArray());
+            Assert.Equal(Enumerable.Range(0, block.Count).SelectMany(k => block.PartIds(k).ToArray()), block.Ids.ToArray());
+        }
+        Assert.Equal(LineByLine(tokenizer, text, sampling), lines);
+        Assert.InRange(blocks, 3, lines.Count / 1000);
+    }
+
     [Theory]
     [InlineData("spm")]
     [InlineData("hf")]

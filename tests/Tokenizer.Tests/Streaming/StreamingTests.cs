@@ -256,6 +256,50 @@ public class StreamingTests
         }
     }
 
+    /// <summary>
+    /// <see cref="StreamingEncoder.EncodeBlocksAsync"/> hands out many chunks per block (one buffer each), a part that
+    /// stops inside a long chunk only as a block's last, and, read part by part, each chunk's ids equal encoding
+    /// that chunk alone, on one thread or two.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Blocks_HoldManyChunksEach_AndTheirPartsAreTheChunks(int threads)
+    {
+        var tokenizer = SharedData.Tokenizer("bytepiece.eu.plus.40k.model");
+        byte[] lines = SharedData.Corpus("en", 1_500_000);
+        byte[] text = [.. lines, .. Enumerable.Repeat((byte)'a', 200_000), (byte)'\n', .. lines]; // a long chunk between blocks
+        var chunks = new List<int[]>();
+        var current = new List<int>();
+        int blocks = 0;
+        var encoder = new StreamingEncoder(tokenizer, raw: true) { Threads = threads };
+        foreach (EncodedBlock block in encoder.EncodeBlocksAsync(Feed(text, [1 << 20], 1 << 20)).ToBlockingEnumerable())
+        {
+            blocks++;
+            var all = new List<int>();
+            for (int k = 0; k < block.Count; k++)
+            {
+                Assert.True(block.EndsChunk(k) || k == block.Count - 1);
+                all.AddRange(block.PartIds(k).ToArray());
+                current.AddRange(block.PartIds(k).ToArray());
+                if (!block.EndsChunk(k)) continue;
+                chunks.Add([.. current]);
+                current.Clear();
+            }
+            Assert.Equal(all, block.Ids.ToArray());
+            Assert.Equal(Enumerable.Range(0, block.Count).Count(block.EndsChunk), block.ChunksEnded);
+        }
+        var expected = new List<int[]>();
+        for (int pos = 0; pos < text.Length;)
+        {
+            int end = Chunker.ChunkEnd(text, pos);
+            expected.Add(tokenizer.EncodeBytes(text.AsSpan(pos, end - pos)));
+            pos = end;
+        }
+        Assert.Equal(expected, chunks);
+        Assert.True(blocks * 100 < chunks.Count, $"{blocks} blocks for {chunks.Count} chunks");
+    }
+
     [SkippableFact]
     public void Parallel_InvalidUtf8_ComesAfterTheIdsBeforeIt_WithTheOffsetInTheWholeInput()
     {

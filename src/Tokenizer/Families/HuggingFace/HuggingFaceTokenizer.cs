@@ -115,14 +115,35 @@ public sealed class HuggingFaceTokenizer : UnigramTokenizer
     /// <summary>The ids of the tokens, inside the post-processor's template when asked.</summary>
     private List<int> Ids(List<(int Id, string Value, int Start, int End)> tokens, bool addSpecialTokens)
     {
-        if (!addSpecialTokens || _pipeline.SingleTemplate is not { } template) return tokens.ConvertAll(t => t.Id);
-        var ids = new List<int>(tokens.Count + 4);
+        var sink = new IdListSink(new List<int>(tokens.Count + 4));
+        WriteIds(tokens, addSpecialTokens, ref sink);
+        return sink.Ids;
+    }
+
+    /// <summary>
+    /// Hands the ids of <see cref="EncodeToIds(string, SamplingOptions, bool)"/> to a sink (the streaming encoder's
+    /// pooled block), without a list of ids between.
+    /// </summary>
+    internal void EncodeIds<TSink>(string text, SamplingOptions sampling, bool addSpecialTokens, ref TSink sink) where TSink : ITokenSink, allows ref struct
+        => WriteIds(EncodeParts(text, CheckSampling(sampling), values: false), addSpecialTokens, ref sink);
+
+    /// <summary>Hands the ids of the tokens to <paramref name="sink"/> as one chunk (ids only: no offsets), inside the post-processor's template when asked.</summary>
+    private void WriteIds<TSink>(List<(int Id, string Value, int Start, int End)> tokens, bool addSpecialTokens, ref TSink sink) where TSink : ITokenSink, allows ref struct
+    {
+        if (!addSpecialTokens || _pipeline.SingleTemplate is not { } template)
+        {
+            sink.BeginChunk(tokens.Count);
+            foreach (var t in tokens) sink.Add(t.Id, 0, 0);
+            return;
+        }
+        int count = 0;
+        foreach (object item in template) count += item is int[] specials ? specials.Length : tokens.Count;
+        sink.BeginChunk(count);
         foreach (object item in template)
         {
-            if (item is int[] specials) ids.AddRange(specials);
-            else foreach (var t in tokens) ids.Add(t.Id);
+            if (item is int[] specials) foreach (int id in specials) sink.Add(id, 0, 0);
+            else foreach (var t in tokens) sink.Add(t.Id, 0, 0);
         }
-        return ids;
     }
 
     private List<PieceToken> Encode(string text, SamplingOptions? sampling, bool addSpecialTokens, bool normalize = true, bool preTokenize = true)
@@ -150,6 +171,7 @@ public sealed class HuggingFaceTokenizer : UnigramTokenizer
     {
         ArgumentNullException.ThrowIfNull(text);
         var tokens = new List<(int Id, string Value, int Start, int End)>();
+        var best = new List<(int, int, int)>(); // each word's Viterbi path, in one list
         long wordIndex = 0;
         foreach (var (isAdded, id, value, start, end, word, utf8) in Parts(text, normalize, preTokenize))
         {
@@ -158,8 +180,8 @@ public sealed class HuggingFaceTokenizer : UnigramTokenizer
                 tokens.Add((id, value, start, end));
                 continue;
             }
-            List<(int, int, int)> path;
-            if (sampling is not { } draw) path = WordLattice.Viterbi(_pipeline.Model, utf8);
+            List<(int, int, int)> path = best;
+            if (sampling is not { } draw) WordLattice.Viterbi(_pipeline.Model, utf8, best);
             else
             {
                 CounterRng rng = draw.RngForChunk(wordIndex);
@@ -195,8 +217,8 @@ public sealed class HuggingFaceTokenizer : UnigramTokenizer
     /// <summary>A word's path as HF tokenizes it: pieces by id; a fused run of unknowns by its own id if the vocabulary has it, else its bytes (when every byte piece exists), else unk.</summary>
     private void AddWordTokens(AlignedText word, byte[] utf8, List<(int Start, int End, int Cell)> path, List<(int, string, int, int)> tokens, bool values = true)
     {
-        // The code point each byte belongs to, for the offsets.
-        var runeOfByte = new int[utf8.Length + 1];
+        // The code point each byte belongs to, for the offsets (pooled: a word's map is dropped after it).
+        int[] runeOfByte = ArrayPool<int>.Shared.Rent(utf8.Length + 1);
         for (int k = 0, b = 0; k < word.Count; k++)
         {
             int length = word.Runes[k].Utf8SequenceLength;
@@ -204,6 +226,18 @@ public sealed class HuggingFaceTokenizer : UnigramTokenizer
             b += length;
         }
         runeOfByte[utf8.Length] = word.Count;
+        try
+        {
+            AddWordTokens(word, utf8, path, tokens, values, runeOfByte);
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(runeOfByte);
+        }
+    }
+
+    private void AddWordTokens(AlignedText word, byte[] utf8, List<(int Start, int End, int Cell)> path, List<(int, string, int, int)> tokens, bool values, int[] runeOfByte)
+    {
         TokenizerJsonUnigram model = _pipeline.Model;
         foreach (var (start, end, cell) in path)
         {

@@ -379,14 +379,14 @@ public sealed class SentencePieceTokenizer : UnigramTokenizer
         }
     }
 
-    /// <summary>Normalizes, solves the lattice and hands the tokens (with original byte offsets) to the sink.</summary>
+    /// <summary>Normalizes, solves the lattice (Viterbi, or a draw) and hands the tokens (with original byte offsets) to the sink.</summary>
     /// <returns>False when the sink refused the tokens.</returns>
-    internal bool Encode<TSink>(ReadOnlySpan<byte> utf8, ref TSink sink, bool normalize = true) where TSink : ITokenSink, allows ref struct
+    internal bool Encode<TSink>(ReadOnlySpan<byte> utf8, ref TSink sink, bool normalize = true, SamplingOptions? sampling = null) where TSink : ITokenSink, allows ref struct
     {
         SentencePieceScratch scratch = SentencePieceScratch.Rent();
         try
         {
-            int count = EncodeCore(utf8, scratch, withOffsets: TSink.NeedsOffsets, normalize: normalize);
+            int count = EncodeCore(utf8, scratch, sampling, withOffsets: TSink.NeedsOffsets, normalize: normalize);
             if (!sink.BeginChunk(count)) return false;
             int[] ids = scratch.OutIds;
             if (TSink.NeedsOffsets)
