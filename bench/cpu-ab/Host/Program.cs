@@ -4,7 +4,7 @@ using System.Reflection;
 using System.Runtime.Loader;
 // usage: Host KERNELDLL ROUNDS REPS NAME=BINDIR...   (models in $BYTEPIECE_TEST_DATA/models/bytepiece, texts in /tmp/bytepiece-ab)
 string kernel = args[0]; int rounds = int.Parse(args[1]); int reps = int.Parse(args[2]);
-var builds = args.Skip(3).Select(a => a.Split('=')).Select(p => (Name: p[0], Run: Load(p[1]))).ToList();
+var builds = args.Skip(3).Select(a => a.Split('=')).Select(p => (Name: p[0], Run: Load(Path.GetFullPath(p[1])))).ToList();
 string shared = Environment.GetEnvironmentVariable("BYTEPIECE_TEST_DATA")!;
 string[] models = ["bytepiece.eu.plus.40k.model", "bytepiece.eu.plus.160k.model"];
 string[] corpora = ["mixed", "zh", "en", "code"];
