@@ -17,6 +17,23 @@ internal struct TrieNode
 }
 
 /// <summary>
+/// A cell of the double array with the score of the piece ending there (-infinity when none): a successful
+/// step of the Viterbi walk reads one 16-byte cell, one cache line, instead of a node and a score in two arrays.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct ScoredNode
+{
+    /// <summary>As <see cref="TrieNode.Base"/>.</summary>
+    public int Base;
+
+    /// <summary>As <see cref="TrieNode.Check"/>.</summary>
+    public int Check;
+
+    /// <summary>As <see cref="PieceTrie.Scores"/> at this cell.</summary>
+    public double Score;
+}
+
+/// <summary>
 /// A double-array trie over piece bytes, built once per model. Base and check share one 8-byte cell, so
 /// the walk (a chain of dependent loads) touches one compact array; scores live in a parallel array
 /// read only when a step succeeds. The arrays are padded so that <c>Base + byte</c> is always in
@@ -35,6 +52,21 @@ internal sealed class PieceTrie
 
     /// <summary>Piece index of the piece ending at each cell, or -1.</summary>
     internal readonly int[] PieceAt;
+
+    private ScoredNode[]? _scoredNodes;
+
+    /// <summary>
+    /// <see cref="Nodes"/> and <see cref="Scores"/> interleaved, made on first use (only the Viterbi walk reads it;
+    /// a race builds equal copies).
+    /// </summary>
+    internal ScoredNode[] ScoredNodes => _scoredNodes ??= BuildScoredNodes();
+
+    private ScoredNode[] BuildScoredNodes()
+    {
+        var cells = new ScoredNode[Nodes.Length];
+        for (int c = 0; c < cells.Length; c++) cells[c] = new ScoredNode { Base = Nodes[c].Base, Check = Nodes[c].Check, Score = Scores[c] };
+        return cells;
+    }
 
     private PieceTrie(TrieNode[] nodes, double[] scores, int[] pieceAt)
     {
