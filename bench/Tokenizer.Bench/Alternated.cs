@@ -1,13 +1,38 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace BytePiece.Bench;
 
 /// <summary>
 /// Times several sides on the same input in one process, alternated round by round (which side goes first
 /// alternates too), because this machine's speed moves between minutes: only side-by-side figures compare.
+/// With <c>BENCH_CLOCK=cpu</c> (Linux) a side's time is the CPU time of this thread, not the wall time: on a
+/// machine shared with other jobs the wall time also counts the slices the others ran in.
 /// </summary>
 internal static class Alternated
 {
+    /// <summary>Which clock times the sides: "wall" or "cpu" (this thread's CPU time).</summary>
+    public static readonly string Clock = Environment.GetEnvironmentVariable("BENCH_CLOCK") is "cpu" && OperatingSystem.IsLinux() ? "cpu" : "wall";
+
+    private const int ThreadCpuClock = 3; // CLOCK_THREAD_CPUTIME_ID
+
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+    /// <summary>Seconds on <see cref="Clock"/> (from an arbitrary origin).</summary>
+    public static double Now()
+    {
+        if (Clock == "wall") return Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
+        if (ClockGetTime(ThreadCpuClock, out TimeSpec t) != 0) throw new InvalidOperationException("clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+        return t.Seconds + t.Nanoseconds * 1e-9;
+    }
+
     /// <summary>
     /// A warm-up pass per side (JIT tiers, caches), then <paramref name="rounds"/> rounds of <paramref name="repeats"/>
     /// passes per side. Returns each side's token count (from the warm-up) and seconds per round.
@@ -21,9 +46,9 @@ internal static class Alternated
             for (int k = 0; k < sides.Length; k++)
             {
                 int side = round % 2 == 0 ? k : sides.Length - 1 - k;
-                var sw = Stopwatch.StartNew();
+                double start = Now();
                 for (int r = 0; r < repeats; r++) sides[side].Pass();
-                seconds[side].Add(sw.Elapsed.TotalSeconds);
+                seconds[side].Add(Now() - start);
             }
         }
         return (tokens, seconds);

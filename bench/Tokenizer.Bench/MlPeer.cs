@@ -101,7 +101,7 @@ internal static class MlPeer
             if (sampling) sides = [.. sides, .. SamplingSides(ours, data, lines)];
             var (tokenCounts, seconds) = Alternated.Time(sides, rounds, repeats);
             double mb = (double)data.Length * repeats / 1e6;
-            Console.WriteLine($"  {Path.GetFileName(file)}: {data.Length / 1e6:F2} MB, {lines.Count} lines; a pass reads it {repeats} times; {rounds} rounds");
+            Console.WriteLine($"  {Path.GetFileName(file)}: {data.Length / 1e6:F2} MB, {lines.Count} lines; a pass reads it {repeats} times; {rounds} rounds; {Alternated.Clock} clock");
             for (int k = 0; k < sides.Length; k++)
                 Console.WriteLine($"    {sides[k].Name,-31} best {mb / seconds[k].Min(),6:F2} MB/s  median {mb / Alternated.Median(seconds[k]),6:F2} MB/s  {tokenCounts[k]} tokens");
             for (int k = 0; k < 2; k++)
