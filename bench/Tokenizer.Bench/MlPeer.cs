@@ -143,7 +143,7 @@ internal static class MlPeer
             {
                 if (normalizedLines[k].Length == 0) continue;
                 var rng = new SamplingOptions(alpha, 1, FirstChunk: k).RngForChunk(0);
-                tokens += SentencePieceSampler.Solve(ours.Model, normalizedLines[k], scratch, alpha, ref rng);
+                tokens += SentencePieceSampler.Solve(ours.Model, normalizedLines[k], scratch, alpha, rng);
             }
             return tokens;
         });

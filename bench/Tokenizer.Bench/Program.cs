@@ -223,6 +223,8 @@ internal static class Program
     private struct StepCounter : ISentencePieceEdges
     {
         public long[] Counts; // starts, steps, piece ends, unknowns
+        public readonly double[] CellValues(PieceTrie trie) => trie.Scores;
+        public readonly bool IsPiece(double value) => value != double.NegativeInfinity;
         public readonly double Start(int start, double carried) { Counts[0]++; return 0; }
         public readonly double Step(int start, int end, int cell, double score, double here)
         {
@@ -235,6 +237,8 @@ internal static class Program
 
     private readonly struct NoEdges : ISentencePieceEdges
     {
+        public double[] CellValues(PieceTrie trie) => trie.Scores;
+        public bool IsPiece(double value) => value != double.NegativeInfinity;
         public double Start(int start, double carried) => 0;
         public double Step(int start, int end, int cell, double score, double here) => 0;
         public double Unknown(int start, int end, double here) => 0;
