@@ -7,13 +7,19 @@ namespace BytePiece.Model;
 /// (bytes, and characters once that trie is built) and per unknown node by its length in bytes, with c the
 /// mean per-byte score of the lattice's pieces. Every path covers the text's n bytes, so the factors
 /// <c>exp(-alpha c len)</c> multiply to <c>exp(-alpha c n)</c> on each: the draw's distribution is unchanged.
-/// Cached on the model for the last alpha used (swapped whole). When the weights would leave a double's safe
-/// range, <see cref="Linear"/> is false and the sampler works in the log domain.
+/// Cached on the model for the last few alphas used: building them walks every cell of the tries (6-11 ms for
+/// a 32k model) while a sentence takes microseconds, so callers that alternate a few alphas, or threads that
+/// sample with different ones, must not rebuild them on every call (more alphas than the cache holds, in
+/// rotation, would). When the weights would leave a
+/// double's safe range, <see cref="Linear"/> is false and the sampler works in the log domain.
 /// </summary>
 internal sealed class SentencePieceEdgeWeights
 {
     /// <summary>An unknown node covers one character: at most 4 bytes.</summary>
     private const int MaxUnknownLength = 4;
+
+    /// <summary>How many alphas a model keeps weights for (each costs two arrays the size of the tries' score arrays).</summary>
+    private const int CachedAlphas = 4;
 
     private readonly SentencePieceModel _model;
     private readonly double[] _bytes;
@@ -53,11 +59,15 @@ internal sealed class SentencePieceEdgeWeights
 
     private int PieceLength(int trieIndex) => _model.GetPieceBytes(_model.TrieIds[trieIndex]).Length;
 
+    /// <summary>The weights for <paramref name="alpha"/>: cached, or built and put first in the cache (copied on write, so readers need no lock).</summary>
     public static SentencePieceEdgeWeights For(SentencePieceModel model, double alpha)
     {
-        SentencePieceEdgeWeights? cached = model.EdgeWeightsCache;
-        if (cached is not null && cached.Alpha.Equals(alpha)) return cached;
-        return model.EdgeWeightsCache = new SentencePieceEdgeWeights(model, alpha);
+        SentencePieceEdgeWeights[] cached = model.EdgeWeightsCache;
+        foreach (SentencePieceEdgeWeights weights in cached)
+            if (weights.Alpha.Equals(alpha)) return weights;
+        var built = new SentencePieceEdgeWeights(model, alpha);
+        model.EdgeWeightsCache = [built, .. cached.AsSpan(0, Math.Min(cached.Length, CachedAlphas - 1))];
+        return built;
     }
 
     /// <summary>

@@ -35,8 +35,8 @@ public sealed class SentencePieceModel
     /// <summary>The id of each trie piece.</summary>
     internal int[] TrieIds { get; }
 
-    /// <summary>The sampler's edge weights for the last alpha used: a cache, replaced whole.</summary>
-    internal volatile SentencePieceEdgeWeights? EdgeWeightsCache;
+    /// <summary>The sampler's edge weights for the last alphas used, latest first: a cache, replaced whole.</summary>
+    internal volatile SentencePieceEdgeWeights[] EdgeWeightsCache = [];
 
     /// <summary>
     /// The lattice's pieces again, over character labels (<see cref="Chars"/>): what the lattice walks on

@@ -39,6 +39,23 @@ public class SentencePieceSamplerTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// Building a model's weights walks every cell of its tries, so alternating alphas (one caller, or threads
+    /// sampling with different ones) must find them cached rather than rebuild them on every sentence.
+    /// </summary>
+    [Fact]
+    public void EdgeWeights_AreKeptForSeveralAlphas_NotRebuiltWhenCallersAlternate()
+    {
+        SentencePieceModel m = SentencePieceTokenizer.Load(SentencePiecePeer.SharedModelPath("test_model.model")).Model;
+        double[] alphas = [0.1, 0.5, 0.2, 1.0];
+        SentencePieceEdgeWeights[] first = [.. alphas.Select(a => SentencePieceEdgeWeights.For(m, a))];
+        for (int round = 0; round < 3; round++)
+            for (int k = 0; k < alphas.Length; k++)
+                Assert.Same(first[k], SentencePieceEdgeWeights.For(m, alphas[k]));
+        Assert.NotSame(first[0], SentencePieceEdgeWeights.For(m, 0.3)); // a fifth alpha is built (and the oldest dropped)
+        Assert.Equal(0.3, SentencePieceEdgeWeights.For(m, 0.3).Alpha);
+    }
+
+    /// <summary>
     /// Chi-square of <paramref name="draws"/> encodings of <paramref name="text"/> (draw i as sentence i) against the
     /// <paramref name="exact"/> distribution of encodings; a drawn encoding that is not in it fails the test.
     /// </summary>
