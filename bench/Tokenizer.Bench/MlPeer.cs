@@ -53,7 +53,12 @@ internal static class MlPeer
     /// alternates too): MB/s best and median per side, and ours/ML as best over best and the median of the
     /// rounds' ratios, since this machine's speed moves between minutes.
     /// </summary>
-    public static void Speed(string modelPath, string[] files, int rounds)
+    /// <remarks>
+    /// With <paramref name="sampling"/>, also our exact sampling (alpha 0.1 and 0.5, line k drawn as sentence k) against
+    /// our Viterbi, both UTF-8 in and a list out (the sampling call's only shape), and the lattice kernels alone
+    /// (<see cref="SentencePieceViterbi"/> against <see cref="SentencePieceSampler"/>) on the lines normalized beforehand.
+    /// </remarks>
+    public static void Speed(string modelPath, string[] files, int rounds, bool sampling = false)
     {
         var ours = SentencePieceTokenizer.Load(modelPath);
         var (ml, how) = LoadMl(modelPath, ours.Model);
@@ -67,7 +72,7 @@ internal static class MlPeer
             string[] strings = [.. lines.Select(l => Encoding.UTF8.GetString(data, l.Start, l.Length))];
             var ids = new int[lines.Max(l => l.Length) * 4 + 8];
             // A pass reads a small text several times, so that it lasts long enough (about 4 MB) to time.
-            int repeats = Math.Max(1, (int)Math.Ceiling(4e6 / data.Length));
+            int repeats = Alternated.Repeats(data.Length);
             var sides = new (string Name, Func<long> Pass)[]
             {
                 ("ours, UTF-8 into a buffer", () =>
@@ -93,35 +98,74 @@ internal static class MlPeer
                     return tokens;
                 }),
             };
-            var seconds = sides.Select(_ => new List<double>()).ToArray();
-            var tokenCounts = sides.Select(s => s.Pass()).ToArray(); // warm-up (JIT tiers, caches)
-            for (int round = 0; round < rounds; round++)
-            {
-                for (int k = 0; k < sides.Length; k++)
-                {
-                    int side = round % 2 == 0 ? k : sides.Length - 1 - k;
-                    var sw = Stopwatch.StartNew();
-                    for (int r = 0; r < repeats; r++) sides[side].Pass();
-                    seconds[side].Add(sw.Elapsed.TotalSeconds);
-                }
-            }
+            if (sampling) sides = [.. sides, .. SamplingSides(ours, data, lines)];
+            var (tokenCounts, seconds) = Alternated.Time(sides, rounds, repeats);
             double mb = (double)data.Length * repeats / 1e6;
-            Console.WriteLine($"  {Path.GetFileName(file)}: {data.Length / 1e6:F2} MB, {lines.Count} lines; a pass reads it {repeats} times; {rounds} rounds");
+            Console.WriteLine($"  {Path.GetFileName(file)}: {data.Length / 1e6:F2} MB, {lines.Count} lines; a pass reads it {repeats} times; {rounds} rounds; {Alternated.Clock} clock");
             for (int k = 0; k < sides.Length; k++)
-                Console.WriteLine($"    {sides[k].Name,-31} best {mb / seconds[k].Min(),6:F2} MB/s  median {mb / Median(seconds[k]),6:F2} MB/s  {tokenCounts[k]} tokens");
+                Console.WriteLine($"    {sides[k].Name,-31} best {mb / seconds[k].Min(),6:F2} MB/s  median {mb / Alternated.Median(seconds[k]),6:F2} MB/s  {tokenCounts[k]} tokens");
             for (int k = 0; k < 2; k++)
             {
-                double best = seconds[2].Min() / seconds[k].Min();
-                double median = Median([.. Enumerable.Range(0, rounds).Select(r => seconds[2][r] / seconds[k][r])]);
+                var (best, median) = Alternated.Ratio(seconds, k, 2);
                 Console.WriteLine($"    ratio {sides[k].Name} / ML: best {best:F2}x  median {median:F2}x");
+            }
+            // Sampling sides: 3 = Viterbi to a list, 4-5 sampling; 6 = Viterbi kernel, 7-8 sampler kernel.
+            for (int k = 4; sampling && k < sides.Length; k++)
+            {
+                int viterbi = k < 6 ? 3 : 6;
+                if (k == 6) continue;
+                var (best, median) = Alternated.Ratio(seconds, k, viterbi);
+                Console.WriteLine($"    ratio {sides[k].Name} / {sides[viterbi].Name}: best {best:F2}x  median {median:F2}x");
             }
         }
     }
 
-    private static double Median(List<double> values)
+    private static (string Name, Func<long> Pass)[] SamplingSides(SentencePieceTokenizer ours, byte[] data, List<(int Start, int Length)> lines)
     {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+        var normalized = new NormalizedBuffer();
+        byte[][] normalizedLines = [.. lines.Select(l =>
+        {
+            ours.Model.Normalizer.Normalize(data.AsSpan(l.Start, l.Length), normalized);
+            return normalized.Bytes.ToArray();
+        })];
+        var scratch = new SentencePieceScratch();
+        (string, Func<long>) Sample(double alpha) => ($"ours, sampling a={alpha}, to list", () =>
+        {
+            long tokens = 0;
+            for (int k = 0; k < lines.Count; k++)
+                tokens += ours.EncodeToIds(data.AsSpan(lines[k].Start, lines[k].Length), new SamplingOptions(alpha, 1, FirstChunk: k)).Count;
+            return tokens;
+        });
+        (string, Func<long>) Sampler(double alpha) => ($"kernel: sampler a={alpha}", () =>
+        {
+            long tokens = 0;
+            for (int k = 0; k < normalizedLines.Length; k++)
+            {
+                if (normalizedLines[k].Length == 0) continue;
+                var rng = new SamplingOptions(alpha, 1, FirstChunk: k).RngForChunk(0);
+                tokens += SentencePieceSampler.Solve(ours.Model, normalizedLines[k], scratch, alpha, rng);
+            }
+            return tokens;
+        });
+        return
+        [
+            ("ours, Viterbi, UTF-8 to list", () =>
+            {
+                long tokens = 0;
+                foreach (var (start, length) in lines) tokens += ours.EncodeToIds(data.AsSpan(start, length)).Count;
+                return tokens;
+            }),
+            Sample(0.1),
+            Sample(0.5),
+            ("kernel: Viterbi", () =>
+            {
+                long tokens = 0;
+                foreach (byte[] line in normalizedLines) if (line.Length > 0) tokens += SentencePieceViterbi.Solve(ours.Model, line, scratch);
+                return tokens;
+            }),
+            Sampler(0.1),
+            Sampler(0.5),
+        ];
     }
 
     /// <summary>

@@ -10,8 +10,8 @@ internal static class Program
     /// <c>dotnet run -c Release --project bench/Tokenizer.Bench -- --filter '*'</c> runs BenchmarkDotNet;
     /// <c>-- --quick</c> prints a rough MB/s table in seconds (for iterating, not for RESULTS.md);
     /// <c>-- --texts DIR</c> writes the benchmark texts for the peers (bench/compare.sh);
-    /// <c>-- --ml-peer MODEL TEXT... [--rounds N]</c> times Microsoft.ML.Tokenizers' SentencePieceTokenizer against ours,
-    /// alternated in this process; <c>-- --ml-parity MODEL TEXT...</c> counts each one's lines that differ from
+    /// <c>-- --ml-peer MODEL TEXT... [--rounds N] [--sampling]</c> times Microsoft.ML.Tokenizers' SentencePieceTokenizer against ours,
+    /// alternated in this process (with <c>--sampling</c>, our sampling at alpha 0.1 and 0.5 against our Viterbi too); <c>-- --ml-parity MODEL TEXT...</c> counts each one's lines that differ from
     /// <c>spm_encode</c>, ML's by cause (bench/ml-peer.sh runs both on every model).
     /// </summary>
     private static void Main(string[] args)
@@ -28,7 +28,8 @@ internal static class Program
         }
         if (args is ["--spm-encode", string spmModel, string spmFile, .. var rest])
         {
-            SentencePieceEncodeOnly(spmModel, spmFile, rest.Length > 0 ? int.Parse(rest[0]) : 20);
+            SentencePieceEncodeOnly(spmModel, spmFile, rest.Length > 0 ? int.Parse(rest[0]) : 20,
+                rest.Length > 1 ? double.Parse(rest[1], System.Globalization.CultureInfo.InvariantCulture) : -1);
             return;
         }
         if (args is ["--spm-steps", string stepsModel, .. var stepsFiles])
@@ -36,10 +37,17 @@ internal static class Program
             SentencePieceSteps(stepsModel, stepsFiles);
             return;
         }
-        if (args is ["--ml-peer", string mlModel, .. var mlFiles])
+        if (args is ["--ml-peer", string mlModel, .. var mlArgs])
         {
-            int rounds = mlFiles is [.., "--rounds", string n] ? int.Parse(n) : 7;
-            MlPeer.Speed(mlModel, mlFiles is [.. var f, "--rounds", _] ? f : mlFiles, rounds);
+            var mlFiles = mlArgs.ToList();
+            int rounds = 7, at = mlFiles.IndexOf("--rounds");
+            if (at >= 0)
+            {
+                rounds = int.Parse(mlFiles[at + 1]);
+                mlFiles.RemoveRange(at, 2);
+            }
+            bool sampling = mlFiles.Remove("--sampling");
+            MlPeer.Speed(mlModel, [.. mlFiles], rounds, sampling);
             return;
         }
         if (args is ["--ml-parity", string parityModel, .. var parityFiles])
@@ -174,10 +182,13 @@ internal static class Program
         return lines;
     }
 
-    /// <summary>Only spm's encode of each line, <paramref name="runs"/> times (to profile: nothing else runs); prints each run's MB/s.</summary>
+    /// <summary>
+    /// Only spm's encode of each line, <paramref name="runs"/> times (to profile: nothing else runs); prints each run's MB/s.
+    /// With <paramref name="alpha"/> &gt;= 0, draws (line k as sentence k) instead of Viterbi.
+    /// </summary>
     private static readonly int ProbeCalls = int.TryParse(Environment.GetEnvironmentVariable("BENCH_PROBE_CALLS"), out int calls) ? calls : 1_000_000;
 
-    private static void SentencePieceEncodeOnly(string modelPath, string file, int runs)
+    private static void SentencePieceEncodeOnly(string modelPath, string file, int runs, double alpha)
     {
         var tokenizer = SentencePieceTokenizer.Load(modelPath);
         byte[] data = File.ReadAllBytes(file);
@@ -186,10 +197,14 @@ internal static class Program
         for (int run = 0; run < runs; run++)
         {
             var sw = Stopwatch.StartNew();
-            foreach (var (start, length) in lines) tokenizer.EncodeToIds(data.AsSpan(start, length), ids, out _);
+            if (alpha >= 0)
+                for (int k = 0; k < lines.Count; k++) tokenizer.EncodeToIds(data.AsSpan(lines[k].Start, lines[k].Length), new SamplingOptions(alpha, 1, FirstChunk: k));
+            else
+                foreach (var (start, length) in lines) tokenizer.EncodeToIds(data.AsSpan(start, length), ids, out _);
             Console.Write($" {data.Length / 1e6 / sw.Elapsed.TotalSeconds:F1}");
         }
         Console.WriteLine(" MB/s");
+        if (alpha >= 0) return;
         // The fixed cost of a call, and how it grows with the line.
         foreach (string probe in new[] { "a", "hello", "hello world, this is a line of forty bytes" })
         {
@@ -208,6 +223,8 @@ internal static class Program
     private struct StepCounter : ISentencePieceEdges
     {
         public long[] Counts; // starts, steps, piece ends, unknowns
+        public readonly double[] CellValues(PieceTrie trie) => trie.Scores;
+        public readonly bool IsPiece(double value) => value != double.NegativeInfinity;
         public readonly double Start(int start, double carried) { Counts[0]++; return 0; }
         public readonly double Step(int start, int end, int cell, double score, double here)
         {
@@ -220,6 +237,8 @@ internal static class Program
 
     private readonly struct NoEdges : ISentencePieceEdges
     {
+        public double[] CellValues(PieceTrie trie) => trie.Scores;
+        public bool IsPiece(double value) => value != double.NegativeInfinity;
         public double Start(int start, double carried) => 0;
         public double Step(int start, int end, int cell, double score, double here) => 0;
         public double Unknown(int start, int end, double here) => 0;

@@ -147,9 +147,13 @@ internal sealed class LatticeGraph
             return 0;
         }
 
+        public double[] CellValues(PieceTrie trie) => trie.Scores;
+
+        public bool IsPiece(double value) => value != double.NegativeInfinity;
+
         public double Step(int start, int end, int cell, double score, double here)
         {
-            if (double.IsNegativeInfinity(score)) return 0;
+            if (!IsPiece(score)) return 0;
             Ends.Add(end);
             Ids.Add(~cell);
             Scores.Add(score);

@@ -11,6 +11,16 @@ namespace BytePiece.Lattice;
 internal interface ISentencePieceEdges
 {
     /// <summary>
+    /// What <see cref="Step"/> is handed per cell of <paramref name="trie"/> (the trie the walk takes): a value for
+    /// every cell where a piece ends (its lattice score, or anything the receiver derives from it) and a value
+    /// for which <see cref="IsPiece"/> is false elsewhere. Asked once per walk.
+    /// </summary>
+    double[] CellValues(PieceTrie trie);
+
+    /// <summary>Whether a value of <see cref="CellValues"/> belongs to a cell where a piece ends.</summary>
+    bool IsPiece(double value);
+
+    /// <summary>
     /// Before the edges that start at <paramref name="start"/> (a character start, in increasing order): the
     /// value the walk hands back with each of them (the value there; kept in a register by the walk).
     /// <paramref name="carried"/> is that value as the last relaxation of <paramref name="start"/> returned
@@ -19,12 +29,12 @@ internal interface ISentencePieceEdges
     double Start(int start, double carried);
 
     /// <summary>
-    /// A trie step from <paramref name="start"/> to <paramref name="end"/>: <paramref name="score"/> is the lattice
-    /// score of the piece ending at <paramref name="cell"/>, or -infinity where no piece ends (reported too,
-    /// so that a receiver can relax without a branch).
+    /// A trie step from <paramref name="start"/> to <paramref name="end"/>: <paramref name="value"/> is the
+    /// <see cref="CellValues"/> entry of <paramref name="cell"/>, a piece's or a no-piece value (steps that end
+    /// no piece are reported too, so that a receiver can relax without a branch).
     /// </summary>
     /// <returns>The value at <paramref name="end"/> after the step (what <see cref="Start"/> is carried).</returns>
-    double Step(int start, int end, int cell, double score, double here);
+    double Step(int start, int end, int cell, double value, double here);
 
     /// <summary>The unknown node of one character (<paramref name="start"/> to <paramref name="end"/>), where no one-character piece starts.</summary>
     /// <returns>The value at <paramref name="end"/> after it.</returns>
@@ -102,7 +112,7 @@ internal static class SentencePieceLattice
     {
         int count = labels.Length;
         ref TrieNode nodes = ref MemoryMarshal.GetArrayDataReference(trie.Nodes);
-        ref double scores = ref MemoryMarshal.GetArrayDataReference(trie.Scores);
+        ref double values = ref MemoryMarshal.GetArrayDataReference(edges.CellValues(trie));
         ref int labelRef = ref MemoryMarshal.GetReference(labels);
         ref int endRef = ref MemoryMarshal.GetReference(ends);
         int start = 0;
@@ -119,9 +129,9 @@ internal static class SentencePieceLattice
             if (Unsafe.Add(ref nodes, t).Check == node)
             {
                 // The first step is the character itself: whether a piece ends there decides the unknown node.
-                double single = Unsafe.Add(ref scores, t);
+                double single = Unsafe.Add(ref values, t);
                 carried = edges.Step(start, charEnd, t, single, here);
-                hasSingle = single != double.NegativeInfinity;
+                hasSingle = edges.IsPiece(single);
                 node = t;
                 int nodeBase = Unsafe.Add(ref nodes, t).Base;
                 for (int d = c + 1; d < count; d++)
@@ -131,7 +141,7 @@ internal static class SentencePieceLattice
                     if (cell.Check != node) break;
                     node = t;
                     nodeBase = cell.Base;
-                    edges.Step(start, Unsafe.Add(ref endRef, d), t, Unsafe.Add(ref scores, t), here);
+                    edges.Step(start, Unsafe.Add(ref endRef, d), t, Unsafe.Add(ref values, t), here);
                 }
             }
             if (!hasSingle) carried = edges.Unknown(start, charEnd, here);
@@ -146,7 +156,7 @@ internal static class SentencePieceLattice
     {
         int n = text.Length;
         ref TrieNode nodes = ref MemoryMarshal.GetArrayDataReference(trie.Nodes);
-        ref double scores = ref MemoryMarshal.GetArrayDataReference(trie.Scores);
+        ref double values = ref MemoryMarshal.GetArrayDataReference(edges.CellValues(trie));
         ref byte textRef = ref MemoryMarshal.GetReference(text);
         double carried = 0;
         for (int i = 0; i < n;)
@@ -169,7 +179,7 @@ internal static class SentencePieceLattice
                 node = spaceCell;
                 nodeBase = Unsafe.Add(ref nodes, node).Base;
                 j = charEnd;
-                carried = edges.Step(i, j, node, Unsafe.Add(ref scores, node), here);
+                carried = edges.Step(i, j, node, Unsafe.Add(ref values, node), here);
             }
             else
             {
@@ -180,11 +190,11 @@ internal static class SentencePieceLattice
                     if (cell.Check != node) goto Done;
                     node = t;
                     nodeBase = cell.Base;
-                    carried = edges.Step(i, ++j, t, Unsafe.Add(ref scores, t), here);
+                    carried = edges.Step(i, ++j, t, Unsafe.Add(ref values, t), here);
                 }
                 while (j < charEnd);
             }
-            hasSingle = Unsafe.Add(ref scores, node) != double.NegativeInfinity;
+            hasSingle = edges.IsPiece(Unsafe.Add(ref values, node));
             for (; j < n; j++)
             {
                 int t = nodeBase + Unsafe.Add(ref textRef, j);
@@ -192,7 +202,7 @@ internal static class SentencePieceLattice
                 if (cell.Check != node) break;
                 node = t;
                 nodeBase = cell.Base;
-                edges.Step(i, j + 1, t, Unsafe.Add(ref scores, t), here);
+                edges.Step(i, j + 1, t, Unsafe.Add(ref values, t), here);
             }
         Done:
             if (!hasSingle) carried = edges.Unknown(i, charEnd, here);

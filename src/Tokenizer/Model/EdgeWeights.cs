@@ -33,29 +33,60 @@ internal sealed class EdgeWeights
 
     private static EdgeWeights Build(UnigramModel model, double alpha)
     {
-        PieceTrie trie = model.Trie;
+        double c = MeanPerByte(model.Trie, model.PieceLength);
+        var range = new ExponentRange();
+        double[] cell = CellWeights(model.Trie, model.PieceLength, alpha, c, ref range);
+        return new EdgeWeights(alpha, c, range.Fits ? cell : null);
+    }
+
+    /// <summary>The mean over the trie's pieces of score / length in bytes (0 without pieces).</summary>
+    internal static double MeanPerByte(PieceTrie trie, Func<int, int> pieceLength)
+    {
         double perByteSum = 0;
         int pieces = 0;
         for (int t = 0; t < trie.Scores.Length; t++)
         {
             int p = trie.PieceAt[t];
             if (p < 0) continue;
-            perByteSum += trie.Scores[t] / model.PieceLength(p);
+            perByteSum += trie.Scores[t] / pieceLength(p);
             pieces++;
         }
-        double c = pieces == 0 ? 0 : perByteSum / pieces;
-        double min = double.PositiveInfinity, max = double.NegativeInfinity;
+        return pieces == 0 ? 0 : perByteSum / pieces;
+    }
+
+    /// <summary>
+    /// <c>exp(alpha (score - perByte len))</c> per cell of <paramref name="trie"/> (0 where no piece ends), the
+    /// exponents widening <paramref name="range"/>.
+    /// </summary>
+    internal static double[] CellWeights(PieceTrie trie, Func<int, int> pieceLength, double alpha, double perByte, ref ExponentRange range)
+    {
         var cell = new double[trie.Scores.Length];
         for (int t = 0; t < cell.Length; t++)
         {
             int p = trie.PieceAt[t];
             if (p < 0) continue;
-            double exponent = alpha * (trie.Scores[t] - c * model.PieceLength(p));
-            min = Math.Min(min, exponent);
-            max = Math.Max(max, exponent);
-            cell[t] = Math.Exp(exponent);
+            cell[t] = range.Exp(alpha * (trie.Scores[t] - perByte * pieceLength(p)));
         }
-        bool fits = max - min <= MaxSpread && max <= MaxSpread / 2 && min >= -MaxSpread / 2;
-        return new EdgeWeights(alpha, c, fits ? cell : null);
+        return cell;
+    }
+
+    /// <summary>The smallest and largest exponent of a set of weights, and whether they fit the linear path.</summary>
+    internal struct ExponentRange()
+    {
+        private double _min = double.PositiveInfinity, _max = double.NegativeInfinity;
+
+        /// <summary>exp(<paramref name="exponent"/>), noting the exponent.</summary>
+        public double Exp(double exponent)
+        {
+            _min = Math.Min(_min, exponent);
+            _max = Math.Max(_max, exponent);
+            return Math.Exp(exponent);
+        }
+
+        /// <summary>
+        /// Whether every weight is within e^±150 (a position's sum then stays far from a double's limits between
+        /// rescalings) and the spread is at most <see cref="MaxSpread"/> (the smallest weight keeps its bits beside the largest).
+        /// </summary>
+        public readonly bool Fits => _max - _min <= MaxSpread && _max <= MaxSpread / 2 && _min >= -MaxSpread / 2;
     }
 }

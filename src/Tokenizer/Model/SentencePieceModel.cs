@@ -35,6 +35,9 @@ public sealed class SentencePieceModel
     /// <summary>The id of each trie piece.</summary>
     internal int[] TrieIds { get; }
 
+    /// <summary>The sampler's edge weights for the last alphas used, latest first: a cache, replaced whole.</summary>
+    internal volatile SentencePieceEdgeWeights[] EdgeWeightsCache = [];
+
     /// <summary>
     /// The lattice's pieces again, over character labels (<see cref="Chars"/>): what the lattice walks on
     /// valid UTF-8, a character per step. Its <c>PieceAt</c> holds the same piece indices as <see cref="Trie"/>;

@@ -440,7 +440,7 @@ public sealed class SentencePieceTokenizer : UnigramTokenizer
         else if (sampling is { IsViterbi: false } options)
         {
             CounterRng rng = options.RngForChunk(0);
-            count = SentencePieceSampler.Solve(Model, normalized.Bytes, scratch, options.Alpha, ref rng);
+            count = SentencePieceSampler.Solve(Model, normalized.Bytes, scratch, options.Alpha, rng);
         }
         else count = SentencePieceViterbi.Solve(Model, normalized.Bytes, scratch);
         return withOffsets ? PostProcess(scratch, count, normalized.Length, normalized.ToOriginal) : PostProcess(scratch, count, normalized.Length, default, withOffsets: false);

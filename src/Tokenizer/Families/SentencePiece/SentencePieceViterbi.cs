@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using BytePiece.Lattice;
+using BytePiece.Lookup;
 
 namespace BytePiece.Families.SentencePiece;
 
@@ -34,6 +35,12 @@ internal static class SentencePieceViterbi
     private ref struct Relax(Span<LatticePosition> positions, float unknownScore) : ISentencePieceEdges
     {
         private readonly ref LatticePosition _positions = ref MemoryMarshal.GetReference(positions);
+
+        public readonly double[] CellValues(PieceTrie trie) => trie.Scores;
+
+        /// <summary>Where no piece ends, the score is -infinity: it never beats a holder.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly bool IsPiece(double value) => value != double.NegativeInfinity;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly double Start(int start, double carried) => carried;
