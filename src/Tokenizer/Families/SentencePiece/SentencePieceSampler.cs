@@ -35,13 +35,13 @@ internal static class SentencePieceSampler
             positions.Clear();
             positions[0].Value = 1;
             scratch.BackTrie = SentencePieceLattice.Walk(model, text, new LinearDraw<TChoice>(positions, weights, choice));
+            if (LinearDraw<TChoice>.Fits(positions[n].Value)) return SentencePieceLattice.Backtrack(model, scratch, n);
+            // The sums outgrew one scale (weights far apart within a piece's reach, on this text): the same draw,
+            // from the same stream, in the log domain. A function of the model, alpha and text, so still reproducible.
         }
-        else
-        {
-            positions.Fill(new LatticePosition { Value = double.NegativeInfinity });
-            positions[0].Value = 0;
-            scratch.BackTrie = SentencePieceLattice.Walk(model, text, new LogDraw<TChoice>(positions, alpha, alpha * (model.MinScore - 10f), ref choice));
-        }
+        positions.Fill(new LatticePosition { Value = double.NegativeInfinity });
+        positions[0].Value = 0;
+        scratch.BackTrie = SentencePieceLattice.Walk(model, text, new LogDraw<TChoice>(positions, alpha, alpha * (model.MinScore - 10f), ref choice));
         return SentencePieceLattice.Backtrack(model, scratch, n);
     }
 
@@ -55,8 +55,15 @@ internal static class SentencePieceSampler
     private ref struct LinearDraw<TChoice>(Span<LatticePosition> positions, SentencePieceEdgeWeights weights, TChoice choice) : ISentencePieceEdges
         where TChoice : IReservoirChoice
     {
-        /// <summary>A start's sum beyond 2^±300 is brought back to 1 (the weights are within e^±150, so no sum nears a double's limits).</summary>
+        /// <summary>
+        /// A start's sum beyond 2^±300 is brought back to 1: the weights are within e^±150 (2^±217), so every candidate's
+        /// weight is a normal double. Sums waiting ahead are scaled with it; on usual models they stay far from a
+        /// double's limits, but nothing bounds them in general, so a scaling that would leave the normal range, or a
+        /// start whose sum has, ends the linear pass (NaN from there on) and <see cref="Solve"/> draws in the log domain.
+        /// </summary>
         private const int MaxExponent = 300;
+
+        private const double SmallestNormal = 2.2250738585072014E-308;
 
         private readonly Span<LatticePosition> _positions = positions;
         private readonly SentencePieceEdgeWeights _weights = weights;
@@ -84,15 +91,24 @@ internal static class SentencePieceSampler
         private static double Rescale(Span<LatticePosition> positions, int start, int window)
         {
             double value = positions[start].Value;
+            if (!Fits(value)) return double.NaN;
             int exponent = Math.ILogB(value);
             if (exponent is > MaxExponent or < -MaxExponent)
             {
                 int stop = Math.Min(positions.Length - 1, start + window);
-                for (int k = start; k <= stop; k++) positions[k].Value = Math.ScaleB(positions[k].Value, -exponent);
+                for (int k = start; k <= stop; k++)
+                {
+                    double sum = positions[k].Value, scaled = Math.ScaleB(sum, -exponent);
+                    if (sum != 0 && !Fits(scaled)) return double.NaN;
+                    positions[k].Value = scaled;
+                }
                 value = positions[start].Value;
             }
             return value;
         }
+
+        /// <summary>Whether a sum is a normal double (not zero, subnormal, infinite or NaN): it holds all its bits.</summary>
+        public static bool Fits(double sum) => sum >= SmallestNormal && sum <= double.MaxValue;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public double Step(int start, int end, int cell, double value, double here)

@@ -39,6 +39,32 @@ public class SentencePieceSamplerTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// A model whose weights fit the linear path (within e^±150) but lie far apart within a piece's reach: "a" weighs
+    /// about e^-140 and "a" x 20 about e^+150 (24 filler letters put the mean per-byte score near 0). On a run of a's,
+    /// the sums at successive starts fall by e^-140 per character while the long piece's mass waits 20 bytes ahead,
+    /// so the rescalings would push it past a double's range: the sampler must notice and draw in the log domain.
+    /// 45 a's have 21 equally likely segmentations (two long pieces and five a's in any order; the rest weigh e^-2800
+    /// less): chi-square, 100,000 draws, significance 1e-3.
+    /// </summary>
+    [SkippableFact]
+    public void Draws_FollowTheExactEnumeration_WhenTheLinearSumsOutgrowOneScale()
+    {
+        const float single = -140f, run = 149.7f;
+        const int fillers = 24;
+        float filler = (-0.01f * (fillers + 2) - single - run / 20) / fillers; // brings the mean per-byte score to -0.01
+        var pieces = new List<(byte[], float)> { ("a"u8.ToArray(), single), (Encoding.ASCII.GetBytes(new string('a', 20)), run) };
+        for (int k = 0; k < fillers; k++) pieces.Add(([(byte)('b' + k)], filler));
+        var tokenizer = new SentencePieceTokenizer(ModelFile.LoadSentencePiece(ModelSizeLimitTests.SentencePieceModelWith(pieces)));
+        Assert.True(SentencePieceEdgeWeights.For(tokenizer.Model, 1.0).Linear, "the model's weights must take the linear path, or the test tests nothing");
+        string text = new('a', 45);
+        Dictionary<string, double> exact = SentencePieceLatticeTests.ExactDistribution(tokenizer, text, 1.0);
+        Assert.Equal(21, exact.Count(e => e.Value > 1e-6));
+        var (p, chi, df) = DrawsAgainst(exact, tokenizer, text, 1.0, Draws, seed: 20261203);
+        output.WriteLine($"{exact.Count} segmentations, 21 likely: chi-square {chi:F1}, df {df}, p = {p:G3}");
+        Assert.True(p > Significance, $"the draws do not follow exp(alpha S)/Z: p = {p}");
+    }
+
+    /// <summary>
     /// Building a model's weights walks every cell of its tries, so alternating alphas (one caller, or threads
     /// sampling with different ones) must find them cached rather than rebuild them on every sentence.
     /// </summary>
