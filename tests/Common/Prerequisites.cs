@@ -21,6 +21,9 @@ internal enum Prerequisite
 
     /// <summary>The HuggingFace tokenizers Node binding in <c>bench/hf-node</c>, and node.</summary>
     HuggingFaceNode,
+
+    /// <summary>Native AOT's C toolchain on linux-x64: Debian's <c>clang</c>, which links the executable.</summary>
+    NativeToolchain,
 }
 
 /// <summary>
@@ -80,6 +83,9 @@ internal static class Prerequisites
                 && Directory.Exists(Path.Combine(SharedFolder.RepositoryRoot, "bench", "hf-node", "node_modules", "tokenizers"))
             ? null
             : "the HuggingFace tokenizers Node binding (npm install --prefix bench/hf-node)",
+        Prerequisite.NativeToolchain => System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier == "linux-x64" && OnPath("clang")
+            ? null
+            : "clang on linux-x64, for Native AOT (apt-get install clang)",
         _ => throw new ArgumentOutOfRangeException(nameof(prerequisite)),
     };
 

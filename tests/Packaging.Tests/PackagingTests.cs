@@ -37,28 +37,7 @@ public sealed partial class PackagingTests : IClassFixture<PackagingTests.Packag
             _tool = new(InstallTool);
         }
 
-        private (ProcessRunner.Result, string, IDictionary<string, string>) InstallTool()
-        {
-            string config = Path.Combine(Root, "nuget.config");
-            File.WriteAllText(config, $"""
-                <?xml version="1.0" encoding="utf-8"?>
-                <configuration>
-                  <packageSources>
-                    <clear />
-                    <add key="packed" value="{Feed}" />
-                  </packageSources>
-                </configuration>
-                """);
-            string toolPath = Path.Combine(Root, "tools");
-            var environment = new Dictionary<string, string>
-            {
-                ["NUGET_PACKAGES"] = Path.Combine(Root, "cache"),
-                ["DOTNET_ROOT"] = ProcessRunner.DotnetRoot,
-            };
-            var install = ProcessRunner.Run(ProcessRunner.Dotnet,
-                ["tool", "install", "bytepiece", "--version", Version, "--tool-path", toolPath, "--configfile", config], environment);
-            return (install, Path.Combine(toolPath, OperatingSystem.IsWindows() ? "bytepiece.exe" : "bytepiece"), environment);
-        }
+        private (ProcessRunner.Result, string, IDictionary<string, string>) InstallTool() => ToolInstall.FromFolder(Feed, Root, Version);
 
         /// <summary>
         /// The <c>bytepiece</c> tool installed once from the packed folder alone (a feed of its own and an empty

@@ -20,12 +20,25 @@ public static class DefaultModel
     /// <summary>The default model's file (native format), as embedded.</summary>
     public static byte[] GetFileBytes()
     {
-        using Stream stream = typeof(DefaultModel).Assembly.GetManifestResourceStream(ResourceName)
-            ?? throw new InvalidOperationException($"the embedded resource {ResourceName} is missing from {typeof(DefaultModel).Assembly.GetName().Name}");
+        using Stream stream = OpenResource();
         var bytes = new byte[stream.Length];
         stream.ReadExactly(bytes);
         return bytes;
     }
 
-    private static UnigramModel Load() => NativeModelFormat.Read(GetFileBytes());
+    /// <summary>
+    /// Loads the model from the resource where it lies (mapped with the assembly: no copy of the file), trusted:
+    /// <c>DefaultModelTests</c> loads it with every check too and finds the same model.
+    /// </summary>
+    internal static unsafe UnigramModel Load()
+    {
+        using Stream stream = OpenResource();
+        return stream is UnmanagedMemoryStream mapped
+            ? NativeModelFormat.ReadTrusted(new ReadOnlySpan<byte>(mapped.PositionPointer, checked((int)mapped.Length)))
+            : NativeModelFormat.ReadTrusted(GetFileBytes());
+    }
+
+    private static Stream OpenResource() =>
+        typeof(DefaultModel).Assembly.GetManifestResourceStream(ResourceName)
+            ?? throw new InvalidOperationException($"the embedded resource {ResourceName} is missing from {typeof(DefaultModel).Assembly.GetName().Name}");
 }

@@ -164,50 +164,49 @@ internal sealed class PieceTrie
     }
 
     /// <summary>
-    /// Adopts stored trie arrays (from a native model file) after checking everything the hot loop and
-    /// the lookups rely on: every base leaves room for any byte, every check and piece index is in
-    /// range, and the trie holds exactly the given pieces, each at its own cell.
+    /// Adopts stored trie arrays (from a native model file). With <paramref name="verify"/>, after checking
+    /// everything the hot loop and the lookups rely on: every base leaves room for any byte, every check and
+    /// piece index is in range, and the trie holds exactly the given pieces, each at its own cell. Without it,
+    /// as they are: only for the embedded default model, which a test loads both ways and finds equal.
     /// </summary>
     /// <returns>The trie, or null with what is wrong in <paramref name="error"/>.</returns>
-    public static PieceTrie? FromArrays(TrieNode[] nodes, int[] pieceAt, byte[] bytes, int[] offsets, double[] scores, out string? error)
+    public static PieceTrie? FromArrays(TrieNode[] nodes, int[] pieceAt, byte[] bytes, int[] offsets, double[] scores, bool verify, out string? error)
+    {
+        error = verify ? Verify(nodes, pieceAt, bytes, offsets) : null;
+        return error is null ? new PieceTrie(nodes, CellScores(pieceAt, scores), pieceAt) : null;
+    }
+
+    /// <summary>Each piece's score at the cell that names it (its walk ends there), -infinity at every other cell.</summary>
+    private static double[] CellScores(int[] pieceAt, double[] pieceScores)
+    {
+        var scores = new double[pieceAt.Length];
+        for (int c = 0; c < scores.Length; c++) scores[c] = pieceAt[c] >= 0 ? pieceScores[pieceAt[c]] : double.NegativeInfinity;
+        return scores;
+    }
+
+    /// <summary>What is wrong with stored arrays for the pieces, or null when nothing is.</summary>
+    private static string? Verify(TrieNode[] nodes, int[] pieceAt, byte[] bytes, int[] offsets)
     {
         int cells = nodes.Length, pieces = offsets.Length - 1;
-        error = null;
         if (cells < 257 || pieceAt.Length != cells || nodes[Root].Check != RootCheck)
-        {
-            error = $"the stored trie has {cells} cells and a {(cells > 0 ? nodes[Root].Check : 0)} root check";
-            return null;
-        }
+            return $"the stored trie has {cells} cells and a {(cells > 0 ? nodes[Root].Check : 0)} root check";
         int terminals = 0;
         for (int c = 0; c < cells; c++)
         {
             TrieNode node = nodes[c];
             if ((uint)node.Base > (uint)(cells - 256) || node.Check < RootCheck || node.Check >= cells || pieceAt[c] < -1 || pieceAt[c] >= pieces)
-            {
-                error = $"the stored trie's cell {c} is out of range (base {node.Base}, check {node.Check}, piece {pieceAt[c]})";
-                return null;
-            }
+                return $"the stored trie's cell {c} is out of range (base {node.Base}, check {node.Check}, piece {pieceAt[c]})";
             if (pieceAt[c] >= 0) terminals++;
         }
         if (terminals != pieces)
-        {
-            error = $"the stored trie marks {terminals} cells as pieces, but the model has {pieces} pieces";
-            return null;
-        }
-        var cellScores = new double[cells];
-        cellScores.AsSpan().Fill(double.NegativeInfinity);
-        var trie = new PieceTrie(nodes, cellScores, pieceAt);
+            return $"the stored trie marks {terminals} cells as pieces, but the model has {pieces} pieces";
+        var unscored = new PieceTrie(nodes, [], pieceAt);
         for (int p = 0; p < pieces; p++)
         {
-            int cell = trie.Walk(Root, bytes.AsSpan(offsets[p], offsets[p + 1] - offsets[p]));
-            if (cell < 0 || pieceAt[cell] != p)
-            {
-                error = $"the stored trie does not lead to piece {p} (id order) at its own cell";
-                return null;
-            }
-            cellScores[cell] = scores[p];
+            int cell = unscored.Walk(Root, bytes.AsSpan(offsets[p], offsets[p + 1] - offsets[p]));
+            if (cell < 0 || pieceAt[cell] != p) return $"the stored trie does not lead to piece {p} (id order) at its own cell";
         }
-        return trie;
+        return null;
     }
 
     /// <summary>Piece index of exactly <paramref name="key"/>, or -1.</summary>
@@ -438,9 +437,7 @@ internal sealed class PieceTrie
             if (Nodes.Length < length) Ensure(length - 1);
             Array.Resize(ref Nodes, length);
             Array.Resize(ref PieceAt, length);
-            var scores = new double[length];
-            for (int c = 0; c < length; c++) scores[c] = PieceAt[c] >= 0 ? pieceScores[PieceAt[c]] : double.NegativeInfinity;
-            return new PieceTrie(Nodes, scores, PieceAt);
+            return new PieceTrie(Nodes, CellScores(PieceAt, pieceScores), PieceAt);
         }
     }
 }

@@ -165,7 +165,7 @@ public sealed class UnigramModel
 
     /// <summary>Validates the arrays (taking ownership of them) and builds the model and its trie.</summary>
     internal static UnigramModel Create(int[] ids, int[] offsets, byte[] bytes, long[] counts, TextNormalization normalization,
-        (TrieNode[] Nodes, int[] PieceAt)? storedTrie = null)
+        (TrieNode[] Nodes, int[] PieceAt)? storedTrie = null, bool verifyStoredTrie = true)
     {
         int n = ids.Length;
         long total = 0;
@@ -216,8 +216,9 @@ public sealed class UnigramModel
         PieceTrie? trie;
         if (storedTrie is { } stored)
         {
-            // A stored trie saves the build (most of a load); it is checked, not trusted.
-            trie = PieceTrie.FromArrays(stored.Nodes, stored.PieceAt, bytes, offsets, logProbs, out string? error)
+            // A stored trie saves the build (most of a load); it is checked, not trusted, unless it is the
+            // embedded default model's (NativeModelFormat.ReadTrusted).
+            trie = PieceTrie.FromArrays(stored.Nodes, stored.PieceAt, bytes, offsets, logProbs, verifyStoredTrie, out string? error)
                 ?? throw new ModelFormatException(error!);
         }
         else

@@ -21,6 +21,26 @@ public class DefaultModelTests
     }
 
     [SkippableFact]
+    public void DefaultModel_LoadedWithoutTheChecksumAndTrieChecks_IsTheModelEveryCheckAccepts()
+    {
+        // DefaultModel.Load trusts the embedded file (it skips the CRC and the stored trie's checks to start
+        // fast); this is what earns the trust: the file passes them all and both loads give the same arrays.
+        UnigramModel verified = NativeModelFormat.Read(DefaultModel.GetFileBytes());
+        UnigramModel trusted = DefaultModel.Load();
+        Assert.Equal(verified.RawArrays.Ids, trusted.RawArrays.Ids);
+        Assert.Equal(verified.RawArrays.Offsets, trusted.RawArrays.Offsets);
+        Assert.Equal(verified.RawArrays.Bytes, trusted.RawArrays.Bytes);
+        Assert.Equal(verified.RawArrays.Counts, trusted.RawArrays.Counts);
+        Assert.Equal((verified.Normalization, verified.TotalCount, verified.MaxPieceLength, verified.VocabSize),
+            (trusted.Normalization, trusted.TotalCount, trusted.MaxPieceLength, trusted.VocabSize));
+        foreach (CountedPiece piece in verified.Pieces)
+            Assert.Equal(BitConverter.DoubleToInt64Bits(verified.GetLogProb(piece.Id)), BitConverter.DoubleToInt64Bits(trusted.GetLogProb(piece.Id)));
+        Assert.Equal(verified.Trie.Nodes, trusted.Trie.Nodes);
+        Assert.Equal(verified.Trie.PieceAt, trusted.Trie.PieceAt);
+        Assert.Equal(verified.Trie.Scores.Select(BitConverter.DoubleToInt64Bits), trusted.Trie.Scores.Select(BitConverter.DoubleToInt64Bits));
+    }
+
+    [SkippableFact]
     public void DefaultModel_RoundTripsEveryByteString_AndEveryPieceEncodesToItself()
     {
         var tokenizer = BytePieceTokenizer.Default;

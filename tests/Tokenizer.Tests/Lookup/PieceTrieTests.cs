@@ -269,8 +269,9 @@ public class PieceTrieTests
         {
             PieceTrie built = Build(set.Pieces, set.Scores);
             var (bytes, offsets) = Flatten(set.Pieces);
-            PieceTrie? adopted = PieceTrie.FromArrays([.. built.Nodes], [.. built.PieceAt], bytes, offsets, set.Scores, out string? error);
+            PieceTrie? adopted = PieceTrie.FromArrays([.. built.Nodes], [.. built.PieceAt], bytes, offsets, set.Scores, verify: true, out string? error);
             Assert.True(adopted is not null, error);
+            Assert.Equal(built.Scores, adopted.Scores); // every cell: its piece's score, or -infinity
             foreach (byte[] key in Keys(set))
             {
                 Assert.Equal(built.Find(key), adopted.Find(key));
@@ -305,7 +306,7 @@ public class PieceTrieTests
             default: nodes = nodes[..256]; pieceAt = pieceAt[..256]; break;
         }
         var (bytes, offsets) = Flatten(pieces);
-        PieceTrie? adopted = PieceTrie.FromArrays(nodes, pieceAt, bytes, offsets, scores, out string? error);
+        PieceTrie? adopted = PieceTrie.FromArrays(nodes, pieceAt, bytes, offsets, scores, verify: true, out string? error);
         Assert.Null(adopted);
         Assert.False(string.IsNullOrWhiteSpace(error));
     }
