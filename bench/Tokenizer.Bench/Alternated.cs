@@ -26,9 +26,11 @@ internal static class Alternated
     private static extern int ClockGetTime(int clock, out TimeSpec time);
 
     /// <summary>Seconds on <see cref="Clock"/> (from an arbitrary origin).</summary>
-    public static double Now()
+    public static double Now() => Clock == "wall" ? Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency : ThreadCpuSeconds();
+
+    /// <summary>This thread's CPU seconds (Linux).</summary>
+    public static double ThreadCpuSeconds()
     {
-        if (Clock == "wall") return Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
         if (ClockGetTime(ThreadCpuClock, out TimeSpec t) != 0) throw new InvalidOperationException("clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
         return t.Seconds + t.Nanoseconds * 1e-9;
     }
