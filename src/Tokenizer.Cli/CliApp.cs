@@ -28,6 +28,7 @@ public static class CliApp
             SampleCommand.Create(io),
             StatsCommand.Create(io),
             TrainCommand.Create(io),
+            MergeDatasetsCommand.Create(io),
         };
         // No response files: a TEXT argument such as "@user hi" is text, not a file to read arguments from.
         ParseResult parsed;

@@ -17,10 +17,11 @@ internal static class EncodeCommand
         {
             Description = "ids: decimal ids, a line per chunk; pieces: piece text (space as ▁, other bytes as <0xNN>); "
                 + "bin16/bin32: little-endian ids; npy: NumPy array (uint16 when ids fit, else uint32; needs --output FILE); "
-                + "jsonl: {\"ids\": [...]} per chunk (with --bos/--eos around each).",
+                + "jsonl: {\"ids\": [...]} per chunk (with --bos/--eos around each); "
+                + "megatron: a Megatron-LM indexed dataset, --output PREFIX writes PREFIX.bin and PREFIX.idx (a document per chunk or line, --bos/--eos around each).",
             DefaultValueFactory = _ => "ids",
         };
-        format.AcceptOnlyFromAmong("ids", "pieces", "bin16", "bin32", "npy", "jsonl");
+        format.AcceptOnlyFromAmong("ids", "pieces", "bin16", "bin32", "npy", "jsonl", "megatron");
         var threads = CommonOptions.Threads();
         var bos = new Option<bool>("--bos") { Description = "Add <bos> (id 1) at the start." };
         var eos = new Option<bool>("--eos") { Description = "Add <eos> (id 2) at the end." };
@@ -46,7 +47,9 @@ internal static class EncodeCommand
             sentences?.CheckOptions(addBos, addEos, sampling);
             bool sentencePieces = sentences is not null && parse.GetValue(format) == "pieces"; // as the model's tool prints them
             // BytePiece: bos/eos around the whole output (the writer's); sentence models: around each line (the encoder's).
-            IdWriter writer = sentences is not null
+            IdWriter writer = parse.GetValue(format) == "megatron"
+                ? MegatronWriter.Create(tokenizer, sentences?.Vocabulary ?? IdVocabulary.Of((BytePieceTokenizer)tokenizer), addBos, addEos, parse.GetValue(output))
+                : sentences is not null
                 ? IdWriter.Create(parse.GetValue(format)!, sentences.Vocabulary, false, false, parse.GetValue(output))
                 : IdWriter.Create(parse.GetValue(format)!, IdVocabulary.Of((BytePieceTokenizer)tokenizer), addBos, addEos, parse.GetValue(output));
             long chunkLimit = ChunkLimit(parse);
@@ -58,7 +61,9 @@ internal static class EncodeCommand
             };
             var clock = System.Diagnostics.Stopwatch.StartNew();
             long tokens = 0, chunks = 0, bytes = 0;
-            memory.Run(() => io.WriteOutput(parse.GetValue(output), stream =>
+            // A dataset is two files, the index written after the data; every other format is one output.
+            Action<string?, Action<Stream>, string?> writeOutput = writer is MegatronWriter dataset ? dataset.WriteFiles : io.WriteOutput;
+            memory.Run(() => writeOutput(parse.GetValue(output), stream =>
             {
                 using CountingStream source = CommonOptions.OpenSource(io, parse.GetValue(text), parse.GetValue(input));
                 var reader = PipeReader.Create(source, new StreamPipeReaderOptions(bufferSize: 1 << 20, leaveOpen: true));

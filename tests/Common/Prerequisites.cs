@@ -24,6 +24,9 @@ internal enum Prerequisite
 
     /// <summary>Native AOT's C toolchain on linux-x64: Debian's <c>clang</c>, which links the executable.</summary>
     NativeToolchain,
+
+    /// <summary>Debian's <c>python3-numpy</c>, run as /usr/bin/python3 (the independent reader of Megatron datasets).</summary>
+    NumPy,
 }
 
 /// <summary>
@@ -86,6 +89,9 @@ internal static class Prerequisites
         Prerequisite.NativeToolchain => System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier == "linux-x64" && OnPath("clang")
             ? null
             : "clang on linux-x64, for Native AOT (apt-get install clang)",
+        Prerequisite.NumPy => !PeersHidden && Succeeds("/usr/bin/python3", "-c", "import numpy")
+            ? null
+            : "python3-numpy (apt-get install python3-numpy)",
         _ => throw new ArgumentOutOfRangeException(nameof(prerequisite)),
     };
 
