@@ -70,6 +70,11 @@ internal static class Program
             EngineOnFile(engineFile, engineRest.Length > 0 ? engineRest[0] : null, engineRest.Length > 1 ? int.Parse(engineRest[1]) : 3);
             return;
         }
+        if (args is ["--stream-memory", string memoryFile, string memoryThreads])
+        {
+            StreamMemory(memoryFile, int.Parse(memoryThreads));
+            return;
+        }
         if (args is ["--stats", ..])
         {
             Stats();
@@ -338,6 +343,54 @@ internal static class Program
             bestCpu = Math.Min(bestCpu, cpu);
         }
         Console.WriteLine($"engine {bytes.Length} bytes {count} ids: wall {bestWall:F3} s ({bytes.Length / 1e6 / bestWall:F1} MB/s), thread CPU {bestCpu:F3} s ({bytes.Length / 1e6 / bestCpu:F1} MB/s)");
+    }
+
+    /// <summary>
+    /// The host's pipeline on a file (StreamingEncoder over a 1 MiB-buffered PipeReader, as `bytepiece encode` reads),
+    /// the ids dropped: bytes allocated, collections, the GC's committed and peak heap, the process's peak RSS.
+    /// </summary>
+    private static void StreamMemory(string file, int threads)
+    {
+        var encoder = new StreamingEncoder(BytePieceTokenizer.Default) { Threads = threads };
+        using var ticks = new AllocationTicks();
+        long allocated = GC.GetTotalAllocatedBytes(precise: true), ids = 0;
+        var sw = Stopwatch.StartNew();
+        using (FileStream stream = File.OpenRead(file))
+        {
+            var reader = System.IO.Pipelines.PipeReader.Create(stream, new System.IO.Pipelines.StreamPipeReaderOptions(bufferSize: 1 << 20, leaveOpen: true));
+            foreach (EncodedBlock block in encoder.EncodeBlocksAsync(reader).ToBlockingEnumerable()) ids += block.Ids.Length;
+        }
+        GCMemoryInfo info = GC.GetGCMemoryInfo();
+        Console.WriteLine($"threads {threads}: {ids} ids in {sw.Elapsed.TotalSeconds:F2} s; allocated {(GC.GetTotalAllocatedBytes(precise: true) - allocated) / 1e6:F1} MB; "
+            + $"collections gen0 {GC.CollectionCount(0)} gen1 {GC.CollectionCount(1)} gen2 {GC.CollectionCount(2)}; committed {info.TotalCommittedBytes / 1e6:F1} MB; "
+            + $"heap {info.HeapSizeBytes / 1e6:F1} MB; peak RSS {Process.GetCurrentProcess().PeakWorkingSet64 / 1e6:F1} MB");
+        foreach (var (type, bytes) in ticks.Top(12)) Console.WriteLine($"  {bytes / 1e6,8:F1} MB  {type}");
+    }
+
+    /// <summary>The runtime's allocation samples (one event per ~100 KB allocated), summed by type.</summary>
+    private sealed class AllocationTicks : System.Diagnostics.Tracing.EventListener
+    {
+        private readonly Dictionary<string, long> _bytes = [];
+
+        protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource source)
+        {
+            if (source.Name == "Microsoft-Windows-DotNETRuntime")
+                EnableEvents(source, System.Diagnostics.Tracing.EventLevel.Verbose, (System.Diagnostics.Tracing.EventKeywords)0x1);
+        }
+
+        protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs e)
+        {
+            if (e.EventName is not { } name || !name.StartsWith("GCAllocationTick", StringComparison.Ordinal) || e.Payload is null) return;
+            int typeAt = e.PayloadNames!.IndexOf("TypeName"), amountAt = e.PayloadNames.IndexOf("AllocationAmount64");
+            string type = (typeAt >= 0 ? e.Payload[typeAt]?.ToString() ?? "?" : "?") + (e.PayloadNames.IndexOf("AllocationKind") is int kindAt and >= 0 && Convert.ToInt32(e.Payload[kindAt]) == 1 ? " (large)" : "");
+            long amount = amountAt >= 0 ? Convert.ToInt64(e.Payload[amountAt]) : 100_000;
+            lock (_bytes) _bytes[type] = _bytes.GetValueOrDefault(type) + amount;
+        }
+
+        public List<(string Type, long Bytes)> Top(int n)
+        {
+            lock (_bytes) return [.. _bytes.OrderByDescending(p => p.Value).Take(n).Select(p => (p.Key, p.Value))];
+        }
     }
 
     private static void Quick()
