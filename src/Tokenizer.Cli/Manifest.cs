@@ -82,9 +82,9 @@ internal static class Manifest
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    /// <summary>The manifest a path names: the file itself, or <see cref="FileName"/> in a folder.</summary>
+    /// <summary>The manifest a path names: <see cref="FileName"/> in a folder (one that exists, or a path ending with '/'), else the file itself.</summary>
     public static string PathOf(string fileOrFolder)
-        => Path.GetFullPath(Directory.Exists(fileOrFolder) ? Path.Combine(fileOrFolder, FileName) : fileOrFolder);
+        => Path.GetFullPath(Directory.Exists(fileOrFolder) || Path.EndsInDirectorySeparator(fileOrFolder) ? Path.Combine(fileOrFolder, FileName) : fileOrFolder);
 
     public static string FolderOf(string manifestPath) => Path.GetDirectoryName(Path.GetFullPath(manifestPath))!;
 

@@ -109,11 +109,11 @@ internal static class ManifestCommand
         foreach ((ManifestEntry entry, string path) in entries)
         {
             string input = Manifest.Resolve(folder, entry.Input.Path);
-            if (!inputs.TryAdd(input, path)) throw new CliException(ExitCodes.BadInput, $"input {entry.Input.Path} is encoded twice (in {inputs[input]} and {path})");
+            if (!inputs.TryAdd(input, path)) throw new CliException(ExitCodes.BadInput, $"input {input} is encoded twice (in {inputs[input]} and {path})");
             foreach (ShardFile output in entry.Outputs)
             {
                 string full = Manifest.Resolve(folder, output.Path);
-                if (!outputs.TryAdd(full, path)) throw new CliException(ExitCodes.BadInput, $"output {output.Path} is listed twice (in {outputs[full]} and {path})");
+                if (!outputs.TryAdd(full, path)) throw new CliException(ExitCodes.BadInput, $"output {full} is listed twice (in {outputs[full]} and {path})");
             }
         }
     }

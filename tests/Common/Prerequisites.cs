@@ -24,6 +24,9 @@ internal enum Prerequisite
 
     /// <summary>Native AOT's C toolchain on linux-x64: Debian's <c>clang</c>, which links the executable.</summary>
     NativeToolchain,
+
+    /// <summary>Debian's <c>python3-distributed</c> (Dask distributed), run as /usr/bin/python3: the cluster recipe's test.</summary>
+    DaskDistributed,
 }
 
 /// <summary>
@@ -86,6 +89,9 @@ internal static class Prerequisites
         Prerequisite.NativeToolchain => System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier == "linux-x64" && OnPath("clang")
             ? null
             : "clang on linux-x64, for Native AOT (apt-get install clang)",
+        Prerequisite.DaskDistributed => !PeersHidden && Succeeds("/usr/bin/python3", "-c", "import distributed")
+            ? null
+            : "python3-distributed, for the Dask recipe (apt-get install python3-distributed)",
         _ => throw new ArgumentOutOfRangeException(nameof(prerequisite)),
     };
 
