@@ -60,8 +60,8 @@ internal sealed record ShardFile(string Path, long Bytes, string Sha256);
 /// </summary>
 internal sealed record ManifestEntry(ShardFile Input, DateTime InputModified, IReadOnlyList<ShardFile> Outputs, long Chunks, long Tokens, ShardSettings Settings, double Seconds);
 
-/// <summary>A manifest read from its file: its entries, and whether it ends in a line cut short (a run killed while appending).</summary>
-internal sealed record ManifestContent(string Path, IReadOnlyList<ManifestEntry> Entries, bool Torn)
+/// <summary>A manifest read from its file (<paramref name="Path"/> in full, <paramref name="Shown"/> as the user named it): its entries, and whether it ends in a line cut short (a run killed while appending).</summary>
+internal sealed record ManifestContent(string Path, string Shown, IReadOnlyList<ManifestEntry> Entries, bool Torn)
 {
     /// <summary>The folder the entries' paths are relative to.</summary>
     public string Folder => Manifest.FolderOf(Path);
@@ -86,6 +86,10 @@ internal static class Manifest
     public static string PathOf(string fileOrFolder)
         => Path.GetFullPath(Directory.Exists(fileOrFolder) || Path.EndsInDirectorySeparator(fileOrFolder) ? Path.Combine(fileOrFolder, FileName) : fileOrFolder);
 
+    /// <summary>The manifest a path names, for messages: as the user wrote it, with <see cref="FileName"/> added for a folder.</summary>
+    public static string Shown(string fileOrFolder)
+        => Directory.Exists(fileOrFolder) || Path.EndsInDirectorySeparator(fileOrFolder) ? Path.Join(fileOrFolder, FileName) : fileOrFolder;
+
     public static string FolderOf(string manifestPath) => Path.GetDirectoryName(Path.GetFullPath(manifestPath))!;
 
     /// <summary>A path as a manifest records it: relative to <paramref name="folder"/>, with '/' between names on every system.</summary>
@@ -109,7 +113,7 @@ internal static class Manifest
     }
 
     /// <summary>Reads a manifest; a malformed line (other than a last line cut short) is an error naming it (exit 3).</summary>
-    public static ManifestContent Read(string path)
+    public static ManifestContent Read(string path, string shown)
     {
         byte[] content = File.ReadAllBytes(path);
         var entries = new List<ManifestEntry>();
@@ -121,12 +125,12 @@ internal static class Manifest
             if (end < 0)
             {
                 // Appends write whole lines: a last line without its newline is the one a kill interrupted.
-                return new(path, entries, Torn: true);
+                return new(path, shown, entries, Torn: true);
             }
-            if (end > start) entries.Add(Parse(content.AsSpan(start, end - start), path, number));
+            if (end > start) entries.Add(Parse(content.AsSpan(start, end - start), shown, number));
             start = end + 1;
         }
-        return new(path, entries, Torn: false);
+        return new(path, shown, entries, Torn: false);
     }
 
     /// <summary>One entry as its line, newline included.</summary>

@@ -22,7 +22,7 @@ internal static class ManifestCommand
         {
             ManifestContent manifest = ReadWhole(parse.GetValue(path)!);
             CheckOneSettings([manifest]);
-            CheckNoDuplicates(manifest.Entries.Select(e => (e, manifest.Path)), manifest.Folder);
+            CheckNoDuplicates(manifest.Entries.Select(e => (e, manifest.Shown)), manifest.Folder);
             bool checkInputs = parse.GetValue(inputs);
             IReadOnlyList<ManifestEntry> entries = manifest.Entries;
             var differences = new List<string>[entries.Count];
@@ -36,13 +36,13 @@ internal static class ManifestCommand
             foreach (string difference in all) io.Stderr.WriteLine($"bytepiece: {difference}");
             if (all.Count > 0)
             {
-                io.Stderr.WriteLine($"bytepiece: {manifest.Path}: {Report.Count(all.Count, "difference")} in {Report.Count(differences.Count(d => d.Count > 0), "shard")} of {entries.Count:N0}");
+                io.Stderr.WriteLine($"bytepiece: {manifest.Shown}: {Report.Count(all.Count, "difference")} in {Report.Count(differences.Count(d => d.Count > 0), "shard")} of {entries.Count:N0}");
                 return ExitCodes.CheckFailed;
             }
             if (!parse.GetValue(quiet))
             {
                 long files = entries.Sum(e => e.Outputs.Count), bytes = entries.Sum(e => e.Outputs.Sum(o => o.Bytes));
-                io.Stderr.WriteLine($"bytepiece: {manifest.Path}: {Report.Count(entries.Count, "shard")} verified: {Report.Count(files, "output file")} ({Report.Count(bytes, "byte")}) as recorded"
+                io.Stderr.WriteLine($"bytepiece: {manifest.Shown}: {Report.Count(entries.Count, "shard")} verified: {Report.Count(files, "output file")} ({Report.Count(bytes, "byte")}) as recorded"
                     + (checkInputs ? $", and {Report.Count(entries.Count, "input")}" : ""));
             }
             return ExitCodes.Success;
@@ -62,11 +62,11 @@ internal static class ManifestCommand
             CheckOneSettings(parts);
             string target = Manifest.PathOf(parse.GetValue(output)!), folder = Manifest.FolderOf(target);
             ManifestEntry[] merged = [.. parts.SelectMany(p => p.Entries.Select(e => Manifest.Rebase(e, p.Folder, folder)))];
-            CheckNoDuplicates(parts.SelectMany(p => p.Entries.Select(e => (Manifest.Rebase(e, p.Folder, folder), p.Path))), folder);
+            CheckNoDuplicates(parts.SelectMany(p => p.Entries.Select(e => (Manifest.Rebase(e, p.Folder, folder), p.Shown))), folder);
             Directory.CreateDirectory(folder);
             Manifest.Write(target, merged);
             if (!parse.GetValue(quiet))
-                io.Stderr.WriteLine($"bytepiece: merged {Report.Count(parts.Length, "manifest")}, {Report.Count(merged.Length, "shard")}, into {target}");
+                io.Stderr.WriteLine($"bytepiece: merged {Report.Count(parts.Length, "manifest")}, {Report.Count(merged.Length, "shard")}, into {Manifest.Shown(parse.GetValue(output)!)}");
             return ExitCodes.Success;
         });
         return command;
@@ -75,11 +75,11 @@ internal static class ManifestCommand
     /// <summary>A manifest for verify and merge: one that ends in a line cut short comes from a killed run, and is refused until that run is finished.</summary>
     private static ManifestContent ReadWhole(string fileOrFolder)
     {
-        string path = Manifest.PathOf(fileOrFolder);
-        if (!File.Exists(path)) throw new CliException(ExitCodes.IoError, $"manifest not found: {path}");
-        ManifestContent manifest = Manifest.Read(path);
+        string path = Manifest.PathOf(fileOrFolder), shown = Manifest.Shown(fileOrFolder);
+        if (!File.Exists(path)) throw new CliException(ExitCodes.IoError, $"manifest not found: {shown}");
+        ManifestContent manifest = Manifest.Read(path, shown);
         if (manifest.Torn)
-            throw new CliException(ExitCodes.BadInput, $"{path} ends in a line cut short: the run that wrote it was stopped; run it again to finish it (it skips the shards already done)");
+            throw new CliException(ExitCodes.BadInput, $"{shown} ends in a line cut short: the run that wrote it was stopped; run it again to finish it (it skips the shards already done)");
         return manifest;
     }
 
@@ -92,11 +92,11 @@ internal static class ManifestCommand
             {
                 if (first is not { } f)
                 {
-                    first = (entry, manifest.Path);
+                    first = (entry, manifest.Shown);
                     continue;
                 }
                 if (f.Entry.Settings.Difference(entry.Settings) is { } d)
-                    throw new CliException(ExitCodes.BadInput, $"shards encoded with {d.What} cannot be mixed: {d.Mine} in {Where(f.Entry, f.Path)}, {d.Theirs} in {Where(entry, manifest.Path)}; "
+                    throw new CliException(ExitCodes.BadInput, $"shards encoded with {d.What} cannot be mixed: {d.Mine} in {Where(f.Entry, f.Path)}, {d.Theirs} in {Where(entry, manifest.Shown)}; "
                         + "the shards of one manifest share one model, options and tool version");
             }
     }

@@ -27,7 +27,11 @@ internal static class ShardFormats
 /// The shards of one run (<c>encode --output-dir</c>), in the order given: every input a readable file, no two
 /// with the same stem (their outputs would be one file), none written over itself or over the manifest.
 /// </summary>
-internal sealed record ShardPlan(IReadOnlyList<Shard> Shards, string OutputFolder, string ManifestPath)
+/// <param name="Shards">The shards, in the order given.</param>
+/// <param name="OutputFolder">The output folder's full path.</param>
+/// <param name="ManifestPath">The manifest's full path.</param>
+/// <param name="ManifestShown">The manifest's path for messages, as the user gave it.</param>
+internal sealed record ShardPlan(IReadOnlyList<Shard> Shards, string OutputFolder, string ManifestPath, string ManifestShown)
 {
     /// <summary>How paths compare: as AtomicFile.IsSameFile compares them (ignoring case where file systems usually do).</summary>
     public static StringComparer PathComparer => OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
@@ -74,7 +78,7 @@ internal sealed record ShardPlan(IReadOnlyList<Shard> Shards, string OutputFolde
             }
             shards.Add(new Shard(input, path, stem, outputs));
         }
-        return new ShardPlan(shards, folder, manifestPath);
+        return new ShardPlan(shards, folder, manifestPath, manifest ?? Path.Join(outputDir, Manifest.FileName));
     }
 
     /// <summary>--input-list: one path per line (relative to the current folder), empty lines skipped; "-" reads the list from stdin.</summary>

@@ -105,7 +105,7 @@ internal static class ShardRun
         {
             memory.Check(); // --max-memory's own error when the guard stopped the run
             throw new CliException(ExitCodes.Interrupted,
-                $"interrupted; {finished} of {Report.Count(shards.Count, "shard")} done and recorded in {plan.ManifestPath} (the same command encodes the rest)");
+                $"interrupted; {finished} of {Report.Count(shards.Count, "shard")} done and recorded in {plan.ManifestShown} (the same command encodes the rest)");
         }
         if (!failures.IsEmpty)
         {
@@ -116,7 +116,7 @@ internal static class ShardRun
                 if (code == 0) code = c;
                 io.Stderr.WriteLine($"bytepiece: shard {shards[i].Given}: {message}");
             }
-            io.Stderr.WriteLine($"bytepiece: {finished} of {Report.Count(shards.Count, "shard")} done and recorded in {plan.ManifestPath} (the same command encodes the rest)");
+            io.Stderr.WriteLine($"bytepiece: {finished} of {Report.Count(shards.Count, "shard")} done and recorded in {plan.ManifestShown} (the same command encodes the rest)");
             return code;
         }
         if (!quiet) Summary(io, shards.Count, skipped, bytesDone, chunksDone, unit, tokensDone, clock.Elapsed);
@@ -132,13 +132,13 @@ internal static class ShardRun
         var kept = new List<ManifestEntry>();
         var previous = new ManifestEntry?[plan.Shards.Count];
         if (!File.Exists(plan.ManifestPath)) return (kept, previous, null);
-        ManifestContent earlier = Manifest.Read(plan.ManifestPath);
+        ManifestContent earlier = Manifest.Read(plan.ManifestPath, plan.ManifestShown);
         var byOutput = new Dictionary<string, int>(ShardPlan.PathComparer);
         for (int i = 0; i < plan.Shards.Count; i++) byOutput[plan.Shards[i].Outputs[0]] = i;
         foreach (ManifestEntry entry in earlier.Entries)
         {
             if (settings.Difference(entry.Settings) is { } d)
-                throw new CliException(ExitCodes.Usage, $"{plan.ManifestPath} records shards encoded with {d.What} ({d.Theirs}; this run: {d.Mine}): "
+                throw new CliException(ExitCodes.Usage, $"{plan.ManifestShown} records shards encoded with {d.What} ({d.Theirs}; this run: {d.Mine}): "
                     + "encode into another --output-dir (or --manifest), or delete the manifest to encode every shard again");
             if (!byOutput.TryGetValue(Manifest.Resolve(folder, entry.Outputs[0].Path), out int i))
             {
@@ -147,7 +147,7 @@ internal static class ShardRun
             }
             string recordedInput = Manifest.Resolve(folder, entry.Input.Path);
             if (!ShardPlan.PathComparer.Equals(recordedInput, plan.Shards[i].Input))
-                throw new CliException(ExitCodes.Usage, $"{plan.Shards[i].Outputs[0]} was encoded from {recordedInput} ({plan.ManifestPath}); {plan.Shards[i].Given} would replace it: rename the input, or encode into another --output-dir");
+                throw new CliException(ExitCodes.Usage, $"{plan.Shards[i].Outputs[0]} was encoded from {recordedInput} ({plan.ManifestShown}); {plan.Shards[i].Given} would replace it: rename the input, or encode into another --output-dir");
             previous[i] = entry;
         }
         return (kept, previous, earlier);
