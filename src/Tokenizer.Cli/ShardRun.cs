@@ -101,11 +101,18 @@ internal static class ShardRun
         }
 
         int finished = skipped + fresh.Count(f => f is not null);
+        string recorded = $"{finished} of {Report.Count(shards.Count, "shard")} done and recorded in {plan.ManifestShown} (the same command encodes the rest)";
         if (memory.Token.IsCancellationRequested)
         {
-            memory.Check(); // --max-memory's own error when the guard stopped the run
-            throw new CliException(ExitCodes.Interrupted,
-                $"interrupted; {finished} of {Report.Count(shards.Count, "shard")} done and recorded in {plan.ManifestShown} (the same command encodes the rest)");
+            try
+            {
+                memory.Check(); // the guard's cancellation: --max-memory was passed
+            }
+            catch (InputLimitExceededException limit)
+            {
+                throw new CliException(ExitCodes.LimitExceeded, $"limit exceeded: {limit.Message}; {recorded}");
+            }
+            throw new CliException(ExitCodes.Interrupted, $"interrupted; {recorded}");
         }
         if (!failures.IsEmpty)
         {
@@ -116,7 +123,7 @@ internal static class ShardRun
                 if (code == 0) code = c;
                 io.Stderr.WriteLine($"bytepiece: shard {shards[i].Given}: {message}");
             }
-            io.Stderr.WriteLine($"bytepiece: {finished} of {Report.Count(shards.Count, "shard")} done and recorded in {plan.ManifestShown} (the same command encodes the rest)");
+            io.Stderr.WriteLine($"bytepiece: {recorded}");
             return code;
         }
         if (!quiet) Summary(io, shards.Count, skipped, bytesDone, chunksDone, unit, tokensDone, clock.Elapsed);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Xunit;
+using static BytePiece.Tests.ShardFolder;
 
 namespace BytePiece.Tests;
 
@@ -9,19 +10,9 @@ namespace BytePiece.Tests;
 /// </summary>
 public sealed class CliManifestTests : IDisposable
 {
-    private static string Model40k => SharedData.BytePieceModelPath("bytepiece.eu.plus.40k.model");
-
     private readonly ShardFolder _folder = new();
 
     public void Dispose() => _folder.Dispose();
-
-    private static (int Code, string Stdout, string Stderr) Run(params string[] args) => CliRunner.Run("", args);
-
-    private static void Succeeds(params string[] args)
-    {
-        var (code, _, stderr) = Run(args);
-        Assert.True(code == 0, stderr);
-    }
 
     /// <summary>Encodes the samples into out/ and returns the inputs.</summary>
     private IReadOnlyList<string> EncodeSamples(params string[] options)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Xunit;
+using static BytePiece.Tests.ShardFolder;
 
 namespace BytePiece.Tests;
 
@@ -15,8 +16,6 @@ public sealed class CliShardRunSignalTests : IDisposable
     private readonly ShardFolder _folder = new();
 
     public void Dispose() => _folder.Dispose();
-
-    private static string Model40k => SharedData.BytePieceModelPath("bytepiece.eu.plus.40k.model");
 
     /// <summary>Shards of about 2 MB of real English each (the novel repeated), so that a run takes seconds.</summary>
     private string ListOfShards()

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Xunit;
+using static BytePiece.Tests.ShardFolder;
 
 namespace BytePiece.Tests;
 
@@ -11,21 +12,11 @@ namespace BytePiece.Tests;
 /// </summary>
 public sealed class CliShardRunTests : IDisposable
 {
-    private static string Model40k => SharedData.BytePieceModelPath("bytepiece.eu.plus.40k.model");
-
     private static string SentencePieceModel => SharedFolder.SentencePieceFilePath("test_model.model");
 
     private readonly ShardFolder _folder = new();
 
     public void Dispose() => _folder.Dispose();
-
-    private static (int Code, string Stdout, string Stderr) Run(params string[] args) => CliRunner.Run("", args);
-
-    private static void Succeeds(params string[] args)
-    {
-        var (code, _, stderr) = Run(args);
-        Assert.True(code == 0, stderr);
-    }
 
     public static TheoryData<string, string[]> Settings => new()
     {

@@ -15,6 +15,9 @@ internal sealed partial class ShardFolder : IDisposable
 
     public ShardFolder() => Directory.CreateDirectory(In);
 
+    /// <summary>Upstream's small BytePiece model (tests/data): quick to load.</summary>
+    public static string Model40k => SharedData.BytePieceModelPath("bytepiece.eu.plus.40k.model");
+
     public string In => Path.Combine(Root, "in");
 
     public string PathOf(params string[] parts) => Path.Combine([Root, .. parts]);
@@ -24,6 +27,16 @@ internal sealed partial class ShardFolder : IDisposable
         try { Directory.Delete(Root, recursive: true); }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>Runs the command line in-process, with nothing on stdin.</summary>
+    public static (int Code, string Stdout, string Stderr) Run(params string[] args) => CliRunner.Run("", args);
+
+    /// <summary>Runs the command line in-process and asserts exit 0 (showing stderr otherwise).</summary>
+    public static void Succeeds(params string[] args)
+    {
+        var (code, _, stderr) = Run(args);
+        Assert.True(code == 0, stderr);
     }
 
     /// <summary>Writes a shard into <c>in/</c> and returns its full path.</summary>
