@@ -29,6 +29,7 @@ public static class CliApp
             StatsCommand.Create(io),
             TrainCommand.Create(io),
             MergeDatasetsCommand.Create(io),
+            ManifestCommand.Create(io),
         };
         // No response files: a TEXT argument such as "@user hi" is text, not a file to read arguments from.
         ParseResult parsed;
@@ -101,12 +102,17 @@ public static class CliApp
         return -1;
     }
 
-    /// <summary>"bytepiece encode" for the command the arguments named.</summary>
+    /// <summary>"bytepiece encode" (or "bytepiece manifest verify") for the command the arguments named.</summary>
     private static string CommandPath(ParseResult parsed)
-        => parsed.CommandResult.Command is RootCommand ? "bytepiece" : $"bytepiece {parsed.CommandResult.Command.Name}";
+    {
+        var names = new List<string> { "bytepiece" };
+        for (SymbolResult? result = parsed.CommandResult; result is CommandResult { Command: not RootCommand } command; result = command.Parent)
+            names.Insert(1, command.Command.Name);
+        return string.Join(' ', names);
+    }
 
     /// <summary>The exit code and the one line for an error; no line for a closed stdout pipe (the reader left on purpose).</summary>
-    private static (int Code, string? Message) Describe(Exception e) => e switch
+    internal static (int Code, string? Message) Describe(Exception e) => e switch
     {
         CliException c => (c.ExitCode, c.Message),
         IOException pipe when IsBrokenPipe(pipe) => (ExitCodes.BrokenPipe, null),

@@ -3,9 +3,10 @@ namespace BytePiece.Cli;
 /// <summary>
 /// A read-only pass-through stream that counts the bytes read (for progress and the summary) and notices a
 /// file that shrinks while it is read (the end comes before the length it had when opened: encoding it
-/// would silently lose the rest). It owns the inner stream.
+/// would silently lose the rest). It owns the inner stream. Given a hash, it also feeds it every byte read,
+/// so that a shard's SHA-256 costs no second pass over the input.
 /// </summary>
-internal sealed class CountingStream(Stream inner) : Stream
+internal sealed class CountingStream(Stream inner, System.Security.Cryptography.IncrementalHash? hash = null) : Stream
 {
     private long _read;
 
@@ -15,9 +16,14 @@ internal sealed class CountingStream(Stream inner) : Stream
     /// <summary>The input's length when it was opened, when the stream knows it (a file), else null (a pipe).</summary>
     public long? KnownLength { get; } = inner.CanSeek ? inner.Length : null;
 
-    public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count), count);
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
-    public override int Read(Span<byte> buffer) => Count(inner.Read(buffer), buffer.Length);
+    public override int Read(Span<byte> buffer)
+    {
+        int read = inner.Read(buffer);
+        hash?.AppendData(buffer[..read]);
+        return Count(read, buffer.Length);
+    }
 
     /// <summary>
     /// A file is read synchronously, on the thread that asks (the encoder's reader): an asynchronous file read
@@ -30,7 +36,7 @@ internal sealed class CountingStream(Stream inner) : Stream
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
-            return ValueTask.FromResult(Count(inner.Read(buffer.Span), buffer.Length));
+            return ValueTask.FromResult(Read(buffer.Span));
         }
         catch (Exception e)
         {
@@ -39,7 +45,11 @@ internal sealed class CountingStream(Stream inner) : Stream
     }
 
     private async ValueTask<int> ReadInnerAsync(Memory<byte> buffer, CancellationToken cancellationToken)
-        => Count(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false), buffer.Length);
+    {
+        int read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        hash?.AppendData(buffer.Span[..read]);
+        return Count(read, buffer.Length);
+    }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
         => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();

@@ -9,6 +9,9 @@ internal static class ExitCodes
     public const int BadInput = 3;
     public const int IoError = 4;
     public const int LimitExceeded = 5;
+
+    /// <summary>A check found a difference: <c>manifest verify</c>, a file not as its manifest records it.</summary>
+    public const int CheckFailed = 6;
     public const int Interrupted = 130;
 
     /// <summary>stdout was a pipe its reader closed (<c>| head</c>): the run stops at once, silently, with the shell's code for SIGPIPE (128 + 13).</summary>

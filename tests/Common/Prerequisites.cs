@@ -27,6 +27,8 @@ internal enum Prerequisite
 
     /// <summary>Debian's <c>python3-numpy</c>, run as /usr/bin/python3 (the independent reader of Megatron datasets).</summary>
     NumPy,
+    /// <summary>Debian's <c>python3-distributed</c> (Dask distributed), run as /usr/bin/python3: the cluster recipe's test.</summary>
+    DaskDistributed,
 }
 
 /// <summary>
@@ -92,6 +94,9 @@ internal static class Prerequisites
         Prerequisite.NumPy => !PeersHidden && Succeeds("/usr/bin/python3", "-c", "import numpy")
             ? null
             : "python3-numpy (apt-get install python3-numpy)",
+        Prerequisite.DaskDistributed => !PeersHidden && Succeeds("/usr/bin/python3", "-c", "import distributed")
+            ? null
+            : "python3-distributed, for the Dask recipe (apt-get install python3-distributed)",
         _ => throw new ArgumentOutOfRangeException(nameof(prerequisite)),
     };
 
