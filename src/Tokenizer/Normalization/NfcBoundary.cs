@@ -61,10 +61,16 @@ internal static class NfcBoundary
     /// character is a stable BMP starter (ASCII, most letters, CJK, kana, punctuation). False means
     /// "not known", not "not NFC".
     /// </summary>
-    public static bool IsQuickNfc(ReadOnlySpan<byte> utf8)
+    public static bool IsQuickNfc(ReadOnlySpan<byte> utf8) => QuickNfcLength(utf8) == utf8.Length;
+
+    /// <summary>
+    /// The length of the longest prefix of valid UTF-8 that <see cref="IsQuickNfc"/> accepts: where the first
+    /// character it is not sure of starts, or the whole length.
+    /// </summary>
+    public static int QuickNfcLength(ReadOnlySpan<byte> utf8)
     {
         int i = utf8.IndexOfAnyInRange((byte)0x80, (byte)0xFF);
-        if (i < 0) return true;
+        if (i < 0) return utf8.Length;
         while (i < utf8.Length)
         {
             byte b = utf8[i];
@@ -72,16 +78,15 @@ internal static class NfcBoundary
             {
                 // Back in ASCII: skip the run at vector speed.
                 int next = utf8[i..].IndexOfAnyInRange((byte)0x80, (byte)0xFF);
-                if (next < 0) return true;
+                if (next < 0) return utf8.Length;
                 i += next;
                 continue;
             }
             // Four-byte characters (and anything malformed) take the slow path.
-            if (!Utf8Text.TryDecodeAt(utf8, i, out int cp, out int length) || cp >= 0x10000) return false;
+            if (!Utf8Text.TryDecodeAt(utf8, i, out int cp, out int length) || cp >= 0x10000 || !IsStableBmp(cp)) return i;
             i += length;
-            if (!IsStableBmp(cp)) return false;
         }
-        return true;
+        return utf8.Length;
     }
 
     /// <summary>

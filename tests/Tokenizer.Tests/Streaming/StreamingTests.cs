@@ -44,6 +44,29 @@ public class StreamingTests
         }, maxTest: 200);
     }
 
+    [SkippableTheory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void ABlockWithAFewLinesThatAreNotNfc_EncodesAsTheWholeNormalizedText(int threads)
+    {
+        // Lines NFC changes (a mark after a quick letter, a singleton, Hangul jamo, a run of reordered marks) among
+        // many that are NFC, in blocks of several lines: only the chunks holding a doubtful character are normalized.
+        string[] odd = ["cafe\u0301 au lait", "\u212B ngstr\u00F6m", "\u1100\u1161\u11A8 jamo", "x\u0323\u0307 y\u0307\u0323", "\u0958 and \u00E9 NFC"];
+        var random = new Random(20261204);
+        var text = new StringBuilder();
+        for (int line = 0; line < 40_000; line++)
+        {
+            text.Append(random.Next(50) == 0 ? odd[random.Next(odd.Length)] : $"line {line}: 广州的白云机场 is an airport");
+            text.Append(random.Next(10) == 0 ? "\n\n" : "\n");
+        }
+        text.Insert(0, "e\u0301 first\n").Append("last e\u0301");
+        BytePieceTokenizer tokenizer = BytePieceTokenizer.Default;
+        using var stream = new MemoryStream(Encoding.UTF8.GetBytes(text.ToString()));
+        int[] streamed = new StreamingEncoder(tokenizer) { Threads = threads }.EncodeAsync(stream).ToBlockingEnumerable().ToArray();
+        Assert.Equal(tokenizer.EncodeToIds(text.ToString().Normalize(NormalizationForm.FormC)), streamed);
+        Assert.Equal(tokenizer.EncodeToIds(text.ToString()), streamed);
+    }
+
     [SkippableFact]
     public void StreamedRawBytes_EqualEncodeBytes_EvenForInvalidUtf8()
     {
