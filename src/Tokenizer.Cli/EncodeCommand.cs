@@ -59,7 +59,7 @@ internal static class EncodeCommand
                 ? IdWriter.Create(parse.GetValue(format)!, sentences.Vocabulary, false, false, outputPath)
                 : IdWriter.Create(parse.GetValue(format)!, IdVocabulary.Of((BytePieceTokenizer)tokenizer), addBos, addEos, outputPath);
             // Made before any work, so that a format the model cannot take (bin16 and a large vocabulary) is refused at once.
-            IdWriter writer = NewWriter(shards is null ? parse.GetValue(output) : shards.Shards.FirstOrDefault()?.Stem ?? "shard");
+            IdWriter writer = NewWriter(shards is null ? parse.GetValue(output) : shards.Shards.FirstOrDefault()?.Outputs[0] ?? "shard");
             long chunkLimit = ChunkLimit(parse);
             using MemoryGuard memory = Guard(parse);
             StreamingEncoder NewEncoder(int threadCount) => new(tokenizer, parse.GetValue(raw), sampling, sentences is not null && addBos, sentences is not null && addEos)
@@ -72,16 +72,14 @@ internal static class EncodeCommand
                 // Each shard as it would be encoded alone: its own writer and encoder, into its own files.
                 var settings = new ShardSettings(ModelIdentity.Of(parse.GetValue(model), tokenizer),
                     ShardOptions.Of(parse.GetValue(format)!, addBos, addEos, parse.GetValue(raw), sampling), ShardSettings.ThisTool);
-                string shardWriterPath(Shard shard) => writer is MegatronWriter ? shard.Stem : shard.Outputs[0];
                 int code = 0;
                 memory.Run(() => code = ShardRun.Run(io, shards, settings, (source, shard, threadCount) =>
                 {
                     (long Chunks, long Tokens) counts = default;
-                    IdWriter shardWriter = NewWriter(shardWriterPath(shard));
+                    // A dataset's first output, PREFIX.bin, names its pair; every other format has one output.
+                    IdWriter shardWriter = NewWriter(shard.Outputs[0]);
                     StreamingEncoder shardEncoder = NewEncoder(threadCount);
-                    // A dataset is two files (PREFIX.bin, PREFIX.idx), named by the shard's stem; every other format is one output.
-                    Action<string?, Action<Stream>, string?> writeShard = shardWriter is MegatronWriter dataset ? dataset.WriteFiles : io.WriteOutput;
-                    writeShard(shardWriterPath(shard), stream => counts = Encode(source, stream, shardWriter, shardEncoder, (_, _) => { }), shard.Input);
+                    shardWriter.WriteOutput(io, shard.Outputs[0], stream => counts = Encode(source, stream, shardWriter, shardEncoder, (_, _) => { }), shard.Input);
                     return counts;
                 }, parse.GetValue(threads), parse.GetValue(quiet), sentences is not null ? "line" : "chunk", memory));
                 return code;
@@ -90,8 +88,7 @@ internal static class EncodeCommand
             var clock = System.Diagnostics.Stopwatch.StartNew();
             long tokens = 0, chunks = 0, bytes = 0;
             // A dataset is two files, the index written after the data; every other format is one output.
-            Action<string?, Action<Stream>, string?> writeOutput = writer is MegatronWriter dataset ? dataset.WriteFiles : io.WriteOutput;
-            memory.Run(() => writeOutput(parse.GetValue(output), stream =>
+            memory.Run(() => writer.WriteOutput(io, parse.GetValue(output), stream =>
             {
                 using CountingStream source = CommonOptions.OpenSource(io, parse.GetValue(text), inputPath);
                 Progress.Run(io, quiet: parse.GetValue(quiet), total: source.KnownLength, update => (chunks, tokens) = Encode(source, stream, writer, encoder, update));

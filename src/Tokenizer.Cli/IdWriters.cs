@@ -48,6 +48,12 @@ internal abstract class IdWriter(IdVocabulary vocabulary, bool bos, bool eos)
         };
     }
 
+    /// <summary>
+    /// Runs the encode (<paramref name="write"/>, which calls <see cref="Begin"/>, <see cref="Write"/> and <see cref="End"/>)
+    /// into the format's output at <paramref name="path"/>: one file written atomically, or stdout (see <see cref="CliIO.WriteOutput"/>).
+    /// </summary>
+    public virtual void WriteOutput(CliIO io, string? path, Action<Stream> write, string? inputPath) => io.WriteOutput(path, write, inputPath);
+
     public virtual void Begin(Stream output)
     {
         if (Bos) WriteId(Vocabulary.BosId);

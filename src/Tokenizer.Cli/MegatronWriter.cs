@@ -53,9 +53,9 @@ internal sealed class MegatronWriter : IdWriter
 
     /// <summary>
     /// Runs the encode (<paramref name="write"/>, which calls <see cref="IdWriter.Begin"/>, <see cref="IdWriter.Write"/>
-    /// and <see cref="End"/> on the data file) and writes the index after it; the same shape as <see cref="CliIO.WriteOutput"/>.
+    /// and <see cref="End"/> on the data file) and writes the index after it: the pair at the prefix this writer was made for.
     /// </summary>
-    public void WriteFiles(string? output, Action<Stream> write, string? inputPath)
+    public override void WriteOutput(CliIO io, string? path, Action<Stream> write, string? inputPath)
     {
         try
         {
